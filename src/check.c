@@ -1,0 +1,2 @@
+/* check.c - to be written */
+#include "config.h"

@@ -1,0 +1,68 @@
+/*
+ * check.h - the Medimail rules (guide, section 3): identifiers, code lists, geography, per-type
+ * column requirements. Pure: rows in, findings out.
+ *
+ * Each rule has a stable id (e.g. "rpps-key") and a default severity; the config may change it.
+ * Code lists are built from src/data/ (generated tables) and may be extended or replaced.
+ */
+#ifndef MS_CHECK_H
+#define MS_CHECK_H
+
+#include <stdbool.h>
+#include "conf.h"
+#include "model.h"
+
+/* Identifier check keys. Input must be exactly the identifier (no blanks). */
+bool check_luhn(const char *digits);
+bool check_rpps(const char *s);       /* 11 digits, Luhn */
+bool check_adeli(const char *s);      /* 9 digits, Luhn */
+/* FINESS: 9 chars, Luhn. Returns 1 valid, 0 invalid, 2 unverifiable (2A/2B Corsica). */
+int check_finess(const char *s);
+bool check_siren(const char *s);      /* 9 digits, Luhn */
+bool check_siret(const char *s);      /* 14 digits, Luhn, La Poste exception */
+bool check_phone(const char *s);      /* 10 digits starting with 0 */
+bool check_date(const char *s);       /* AA-MM-JJ, a real date */
+bool check_mailbox(const char *s);    /* RFC 5321 mailbox, lower case */
+bool check_local_part(const char *s); /* local part only, no '@' */
+
+/* Département (code "01".."95","2A","2B","971".."976") expected for a 5-digit CP, or NULL. */
+const char *check_cp_departement(const char *cp);
+/* Région code for a département code, or NULL. */
+const char *check_departement_region(const char *dep);
+
+/* A validation context: code lists (with config extensions) and rule severities. */
+struct checker;
+struct checker *check_new(const struct config *c, char **err) WUR;   /* c may be NULL: defaults */
+void check_free(struct checker *ck);
+
+/* Normalise the cells of row in place where the rules allow a unique answer: derive Département
+ * and Région from CP when empty, write list values (code, label or "code - label" accepted) in
+ * the configured form (label by default). Case is checked by check_row(), never changed here. */
+void check_normalise(const struct checker *ck, struct row *row, enum bal_type type);
+
+/* Validate one row of the given type. where names the source (DN or "line N").
+ * Returns the number of error-severity findings added. */
+size_t check_row(const struct checker *ck, const struct row *row, enum bal_type type,
+		 const char *where, struct findings *f);
+
+/* Severity of a rule id after config overrides. */
+enum severity check_severity(const struct checker *ck, const char *rule);
+
+/* Duplicate addresses within a set of rows: call check_unique_add() for each accepted row;
+ * returns false (and adds a finding) when the address was already used. Linear time. */
+struct check_unique;
+struct check_unique *check_unique_new(void);
+bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
+		      struct findings *f);
+void check_unique_free(struct check_unique *u);
+
+/* Table of rule ids, default severities and descriptions (for the man page and --help). */
+struct check_rule_info {
+	const char *id;
+	enum severity sev;
+	const char *description;
+};
+extern const struct check_rule_info check_rules[];
+extern const size_t check_nrules;
+
+#endif

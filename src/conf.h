@@ -1,0 +1,134 @@
+/*
+ * conf.h - the configuration file (libconfuse): parsing, validation and the plain structs the
+ * other modules read. Nothing else in the program touches libconfuse.
+ *
+ * conf_load() returns a struct config owned by the caller, freed with conf_free(). Every string
+ * in it is owned by the config. Errors are printed as "file:line: option: why".
+ */
+#ifndef MS_CONF_H
+#define MS_CONF_H
+
+#include <stdbool.h>
+#include "model.h"
+
+enum flavor { FLAVOR_OPENLDAP, FLAVOR_AD };
+enum out_format { OUT_XLSX, OUT_CSV };
+enum tls_reqcert { TLS_DEMAND, TLS_ALLOW, TLS_NEVER };
+enum value_form { FORM_LABEL, FORM_CODE, FORM_CODE_LABEL };
+
+/* The establishment's values: defaults for the structure columns. */
+struct conf_structure {
+	char *name;                /* section title */
+	char *raison_sociale, *adresse1, *adresse2, *cp, *ville, *departement, *region;
+	char *id_type;             /* "FINESS", "SIRET" or "SIREN" */
+	char *id;
+	char *structure;           /* column 36 (Structure), NULL when not used */
+};
+
+/* A BAL type rule: every condition that is set must hold (AND). No condition = always. */
+struct conf_bal_rule {
+	char *name;
+	enum bal_type type;
+	char *if_column;           /* mapped column key that must be non-empty, e.g. "rpps" */
+	char *if_attribute;        /* directory attribute that must be present ... */
+	char *if_value;            /* ... and, when set, hold this value (case-insensitive) */
+	char *if_member_of;        /* group DN the person must belong to (transitively) */
+	char *if_dn_suffix;        /* person DN ends with this (e.g. "ou=internes,dc=chu,dc=fr") */
+};
+
+struct conf_directory {
+	char *name;                /* section title */
+	enum flavor flavor;
+	char *uri;                 /* ldap://, ldaps://, ldapi:// ; NULL when ldif is set */
+	char *ldif;                /* LDIF file standing in for a server */
+	bool starttls;
+	char *ca_file;
+	enum tls_reqcert tls_reqcert;
+	char *bind_dn;
+	char *bind_password_file;
+	char *sasl_mech;           /* "EXTERNAL", "GSSAPI" or NULL for simple bind */
+	char *sasl_authzid;
+	char *sasl_secprops;       /* e.g. "maxssf=0" for AD over TLS */
+	char *krb5_keytab;         /* GSSAPI: client keytab (KRB5_CLIENT_KTNAME) */
+	char *krb5_ccache;         /* GSSAPI: ticket cache (KRB5CCNAME) */
+	char **bases;              /* people bases */
+	size_t nbases;
+	char *people_filter;
+	char **group_bases;        /* default: bases */
+	size_t ngroup_bases;
+	char *group_filter;        /* ORG groups, NULL when none */
+	char **group_dns;          /* ORG groups by DN */
+	size_t ngroup_dns;
+	char *id_attribute;        /* stable id: entryUUID / objectGUID */
+	char *disabled_filter;     /* people matching it are disabled (client-side eval) */
+	char *disabled_attribute;  /* present => disabled (pwdAccountLockedTime) */
+	char *end_date_attribute;  /* accountExpires, or a contract end date */
+	char *owner_attribute;     /* owner / managedBy */
+	char **member_attributes;  /* member, uniqueMember, memberUid */
+	size_t nmember_attributes;
+	char *uid_attribute;       /* to resolve memberUid: uid / sAMAccountName */
+	int page_size;
+	int range_size;            /* 0: follow the server's ranges only */
+	int network_timeout;       /* seconds */
+	int timeout;               /* seconds, per operation */
+	char *structure;           /* name of the structure section used for this directory */
+	const struct conf_structure *st;   /* resolved */
+};
+
+/* The ORG mailbox mapping: templates over the group's attributes. */
+struct conf_org {
+	char *mail, *nom, *prenom, *description;
+	char *default_owner;       /* DN of a person used when a group has no owner */
+	char *responsible_nom, *responsible_prenom, *responsible_profession, *responsible_rpps;
+};
+
+struct conf_output {
+	char *directory;
+	enum out_format format;
+	char *csv_separator;       /* one character */
+	char *csv_encoding;        /* "utf-8" or "windows-1252" */
+	bool csv_bom;
+	enum value_form value_form;
+	int keep;                  /* number of files to keep, 0 = all */
+	char *post_command;
+};
+
+struct conf_limits {
+	int max_expire_count;      /* default 50 */
+	double max_expire_percent; /* default 10 */
+	double max_org_loss_percent;   /* default 50 */
+	int grace_days;            /* Date de péremption = today + grace_days; default 0 */
+};
+
+struct config {
+	char *path;
+	char *state_file;
+	struct conf_structure *structures;
+	size_t nstructures;
+	struct conf_directory *directories;
+	size_t ndirectories;
+	char *map[NCOLS];          /* template per column; NULL = empty */
+	struct conf_bal_rule *rules;
+	size_t nrules;
+	struct conf_org org;
+	struct conf_output output;
+	struct conf_limits limits;
+	/* severity overrides: rule id -> severity */
+	char **sev_rule;
+	enum severity *sev_value;
+	size_t nsev;
+	/* extra list values: list name ("profession", "specialite", ...) and values */
+	char **list_name;
+	char **list_value;
+	size_t nlist;
+	char **list_replace;       /* list names whose defaults are replaced, not extended */
+	size_t nlist_replace;
+};
+
+/* Load and validate. Returns NULL after printing every error found. */
+struct config *conf_load(const char *path) WUR;
+void conf_free(struct config *c);
+/* Names of every option, for the man page consistency test: "section.option" NULL-terminated */
+const char *const *conf_option_names(void);
+
+#endif

@@ -1,0 +1,2 @@
+/* dir.c - to be written */
+#include "config.h"

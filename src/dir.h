@@ -1,0 +1,47 @@
+/*
+ * dir.h - directory access: an LDAP session (libldap) or an LDIF file, behind one interface.
+ *
+ * The session hides paging (RFC 2696, always on), AD range retrieval (member;range=N-*) and
+ * TLS/SASL details: callers loop over complete entries. A search that fails or comes back
+ * incomplete returns -1 with a message naming the URI and the server's cause; it is never a
+ * short but "successful" result.
+ */
+#ifndef MS_DIR_H
+#define MS_DIR_H
+
+#include "conf.h"
+#include "model.h"
+
+struct dir_session;
+
+/* Connect and bind according to d. On failure prints one line "URI: cause" and returns NULL. */
+struct dir_session *dir_open(const struct conf_directory *d) WUR;
+void dir_close(struct dir_session *s);
+
+/* Called for each entry; the entry is only valid during the call (copy what you keep, or take
+ * it with dir_entry_steal). Return non-zero to stop the search with that value. */
+typedef int (*dir_entry_cb)(struct entry *e, void *arg);
+
+enum dir_scope { DIR_SCOPE_BASE, DIR_SCOPE_ONE, DIR_SCOPE_SUB };
+
+/* Search base with filter, asking for attrs (NULL-terminated; NULL = all user attributes).
+ * Multi-valued attributes split in ranges by the server are fetched whole. Returns 0, -1 on
+ * error (message logged), or the callback's non-zero value. Entries are passed in server order. */
+int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
+	       const char *const *attrs, dir_entry_cb cb, void *arg) WUR;
+
+/* Number of search operations sent on this session (paged requests count one each). */
+unsigned long dir_search_count(const struct dir_session *s);
+
+/* Escape a value for use inside an LDAP filter (RFC 4515). Caller frees. */
+char *dir_filter_escape(const char *value);
+
+/* Canonical text of a binary objectGUID (16 bytes) "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
+char *dir_guid_text(const unsigned char *guid, size_t len);
+
+/* Client-side evaluation of an LDAP filter against an entry (for LDIF sources, and for the
+ * disabled filter). Supports &, |, !, =, =*, substrings, >=, <= and the AD bitwise AND rule
+ * 1.2.840.113556.1.4.803. Returns 1 match, 0 no match, -1 bad filter. */
+int dir_filter_match(const char *filter, const struct entry *e);
+
+#endif

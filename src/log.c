@@ -1,0 +1,70 @@
+/*
+ * log.c - stderr when run by hand, syslog (LOG_DAEMON, LOG_PID) with --syslog.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static bool use_syslog;
+static int max_level = LOG_NOTICE;
+static const char *prog = "medimail-sync";
+
+static const struct {
+	const char *name;
+	int prio;
+} levels[] = {
+	{ "error", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+	{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+};
+
+void log_init(const char *ident, bool to_syslog, int level)
+{
+	prog = ident;
+	use_syslog = to_syslog;
+	max_level = level;
+	if (use_syslog)
+		openlog(ident, LOG_PID, LOG_DAEMON);
+}
+
+int log_level_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
+		if (strcasecmp(name, levels[i].name) == 0)
+			return levels[i].prio;
+	return -1;
+}
+
+bool log_enabled(int prio)
+{
+	return prio <= max_level;
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (prio > max_level)
+		return;
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		const char *tag = prio <= LOG_ERR ? "error: " : prio == LOG_WARNING ? "warning: " :
+				  prio == LOG_DEBUG ? "debug: " : "";
+
+		fprintf(stderr, "%s: %s", prog, tag);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+void log_close(void)
+{
+	if (use_syslog)
+		closelog();
+}

@@ -1,0 +1,25 @@
+/*
+ * log.h - logging to stderr (interactive) or syslog (--syslog, timers).
+ * Messages never contain secrets: callers must not pass passwords here.
+ */
+#ifndef MS_LOG_H
+#define MS_LOG_H
+
+#include <syslog.h>
+#include "util.h"
+
+/* level is a syslog priority (LOG_ERR .. LOG_DEBUG). */
+void log_init(const char *ident, bool use_syslog, int level);
+/* Parse "error", "warning", "notice", "info", "debug". Returns -1 if unknown. */
+int log_level_parse(const char *name);
+void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
+bool log_enabled(int prio);
+void log_close(void);
+
+#define log_err(...)     log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)    log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...)  log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)    log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)   log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,2 @@
+/* map.c - to be written */
+#include "config.h"

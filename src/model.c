@@ -1,0 +1,149 @@
+/*
+ * model.c - rows, entries and findings: the plain data every stage passes on.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model.h"
+
+void row_free(struct row *r)
+{
+	for (int i = 0; i < NCOLS; i++) {
+		free(r->cell[i]);
+		r->cell[i] = NULL;
+	}
+}
+
+void row_copy(struct row *dst, const struct row *src)
+{
+	for (int i = 0; i < NCOLS; i++)
+		dst->cell[i] = src->cell[i] ? xstrdup(src->cell[i]) : NULL;
+}
+
+bool row_equal(const struct row *a, const struct row *b)
+{
+	for (int i = 0; i < NCOLS; i++)
+		if (strcmp(row_get(a, (enum col)i), row_get(b, (enum col)i)) != 0)
+			return false;
+	return true;
+}
+
+void row_set(struct row *r, enum col c, const char *v)
+{
+	free(r->cell[c]);
+	r->cell[c] = v ? xstrdup(v) : NULL;
+}
+
+void row_take(struct row *r, enum col c, char *v)
+{
+	free(r->cell[c]);
+	r->cell[c] = v;
+}
+
+/* Attribute names compare case-insensitively, ignoring options after ';'. */
+static bool attr_name_eq(const char *have, const char *want)
+{
+	size_t n = strcspn(have, ";");
+	size_t m = strcspn(want, ";");
+
+	return n == m && strncasecmp(have, want, n) == 0;
+}
+
+const struct attr *entry_attr(const struct entry *e, const char *name)
+{
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (attr_name_eq(e->attrs[i].name, name))
+			return &e->attrs[i];
+	return NULL;
+}
+
+const char *entry_get(const struct entry *e, const char *name)
+{
+	const struct attr *a = entry_attr(e, name);
+
+	return a && a->nvals > 0 ? a->vals[0] : NULL;
+}
+
+void entry_add_value(struct entry *e, const char *name, const char *val, size_t len)
+{
+	struct attr *a = NULL;
+
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (attr_name_eq(e->attrs[i].name, name)) {
+			a = &e->attrs[i];
+			break;
+		}
+	if (!a) {
+		e->attrs = xrealloc(e->attrs, (e->nattrs + 1) * sizeof(*e->attrs));
+		a = &e->attrs[e->nattrs++];
+		memset(a, 0, sizeof(*a));
+		a->name = xstrndup(name, strcspn(name, ";"));
+	}
+	a->vals = xrealloc(a->vals, (a->nvals + 1) * sizeof(*a->vals));
+	a->lens = xrealloc(a->lens, (a->nvals + 1) * sizeof(*a->lens));
+	a->vals[a->nvals] = xstrndup(val, len);
+	a->lens[a->nvals] = len;
+	a->nvals++;
+}
+
+void entry_free(struct entry *e)
+{
+	for (size_t i = 0; i < e->nattrs; i++) {
+		for (size_t j = 0; j < e->attrs[i].nvals; j++)
+			free(e->attrs[i].vals[j]);
+		free(e->attrs[i].vals);
+		free(e->attrs[i].lens);
+		free(e->attrs[i].name);
+	}
+	free(e->attrs);
+	free(e->dn);
+	e->attrs = NULL;
+	e->dn = NULL;
+	e->nattrs = 0;
+}
+
+void findings_add(struct findings *f, enum severity sev, const char *where, int col,
+		  const char *rule, const char *value, const char *fmt, ...)
+{
+	struct finding *x;
+	va_list ap;
+
+	if (sev == SEV_OFF)
+		return;
+	xgrow(&f->v, &f->cap, f->n + 1, sizeof(*f->v));
+	x = &f->v[f->n++];
+	x->sev = sev;
+	x->where = xstrdup(where ? where : "");
+	x->col = col;
+	x->rule = rule;
+	x->value = value ? xstrdup(value) : NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&x->message, fmt, ap) < 0)
+		x->message = xstrdup(rule);
+	va_end(ap);
+}
+
+void findings_free(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].where);
+		free(f->v[i].value);
+		free(f->v[i].message);
+	}
+	free(f->v);
+	f->v = NULL;
+	f->n = f->cap = 0;
+}
+
+size_t findings_count(const struct findings *f, enum severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].sev == sev)
+			n++;
+	return n;
+}

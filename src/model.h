@@ -1,0 +1,96 @@
+/*
+ * model.h - the data every stage shares: the 36 loadusers columns, a row, a directory entry,
+ * a validation finding and an account (one row plus where it came from).
+ *
+ * Ownership: a struct owns every pointer inside it; the matching *_free() releases them.
+ */
+#ifndef MS_MODEL_H
+#define MS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+
+#define NCOLS 36
+
+/* Column indexes, in file order (reference: loadusers-columns.tsv). */
+enum col {
+	COL_MAIL, COL_NOM, COL_PRENOM, COL_RPPS, COL_ADELI, COL_RAISON_SOCIALE, COL_SERVICE,
+	COL_ADRESSE1, COL_ADRESSE2, COL_CP, COL_VILLE, COL_DEPARTEMENT, COL_REGION, COL_TEL1,
+	COL_TEL2, COL_PROFESSION, COL_SPECIALITE, COL_DIPLOME, COL_LIBERAL, COL_TYPE_BAL,
+	COL_TYPE_ID_STRUCT, COL_ID_STRUCT, COL_ADRESSE_RETOUR, COL_NOM_RESP, COL_PRENOM_RESP,
+	COL_PROFESSION_RESP, COL_ID_RESP, COL_DESCRIPTION, COL_CIVILITE, COL_MSSANTE,
+	COL_APICRYPT, COL_APICRYPT_SPECIALITE, COL_PEREMPTION, COL_ALIAS, COL_CONNEXION,
+	COL_STRUCTURE
+};
+
+enum bal_type { BAL_PER, BAL_INT, BAL_ORG, BAL_MED, BAL_NTYPES, BAL_NONE = -1 };
+
+/* Requirement of a column for a BAL type (guide, section 3). */
+enum req { REQ_O, REQ_OSC, REQ_R, REQ_F, REQ_NC };
+
+struct column {
+	const char *header;       /* exact header text of the guide, UTF-8 */
+	const char *key;          /* config name in the map section, e.g. "adresse-mail" */
+	enum req req[BAL_NTYPES]; /* indexed by enum bal_type */
+};
+
+/* columns.c: the table, line for line with reference/loadusers-columns.tsv */
+extern const struct column columns[NCOLS];
+const char *bal_type_name(enum bal_type t);      /* "PER" ... ; "?" for BAL_NONE */
+enum bal_type bal_type_parse(const char *s);     /* exact "PER"/"INT"/"ORG"/"MED", else BAL_NONE */
+int column_by_key(const char *key);              /* index or -1 */
+int column_by_header(const char *header);        /* exact header text, index or -1 */
+
+/* One loadusers row: 36 cells, each NULL or a UTF-8 string ("" and NULL both mean empty). */
+struct row {
+	char *cell[NCOLS];
+};
+void row_free(struct row *r);
+void row_copy(struct row *dst, const struct row *src);
+bool row_equal(const struct row *a, const struct row *b);
+static inline const char *row_get(const struct row *r, enum col c)
+{
+	return r->cell[c] ? r->cell[c] : "";
+}
+void row_set(struct row *r, enum col c, const char *v);   /* copies v (NULL clears) */
+void row_take(struct row *r, enum col c, char *v);        /* takes ownership of v */
+
+/* A directory entry as read from LDAP or LDIF. Attribute names keep the case the server sent;
+ * look-ups are case-insensitive and ignore options (";binary", ";range=..."). */
+struct attr {
+	char *name;
+	char **vals;     /* NUL-terminated copies; binary values may contain NULs, see lens */
+	size_t *lens;
+	size_t nvals;
+};
+struct entry {
+	char *dn;
+	struct attr *attrs;
+	size_t nattrs;
+};
+const struct attr *entry_attr(const struct entry *e, const char *name);
+const char *entry_get(const struct entry *e, const char *name);   /* first value or NULL */
+void entry_add_value(struct entry *e, const char *name, const char *val, size_t len);
+void entry_free(struct entry *e);
+
+/* Findings of validation and mapping. */
+enum severity { SEV_OFF, SEV_WARNING, SEV_ERROR };
+struct finding {
+	enum severity sev;
+	char *where;       /* DN, "group DN", or "line N" for validate */
+	int col;           /* enum col, or -1 when no single column is at fault */
+	const char *rule;  /* stable rule id, e.g. "rpps-key", static string */
+	char *value;       /* the offending value, may be NULL */
+	char *message;     /* one sentence in plain words */
+};
+struct findings {
+	struct finding *v;
+	size_t n, cap;
+};
+void findings_add(struct findings *f, enum severity sev, const char *where, int col,
+		  const char *rule, const char *value, const char *fmt, ...) PRINTF(7, 8);
+void findings_free(struct findings *f);
+size_t findings_count(const struct findings *f, enum severity sev);
+
+#endif

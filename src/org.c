@@ -1,0 +1,2 @@
+/* org.c - to be written */
+#include "config.h"

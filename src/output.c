@@ -1,0 +1,2 @@
+/* output.c - to be written */
+#include "config.h"

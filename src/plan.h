@@ -1,0 +1,98 @@
+/*
+ * plan.h - the incremental plan: this run's accounts against the state of earlier runs.
+ * Pure: no I/O. Sorts every account into create, update, unchanged, expire, reactivate,
+ * rename or rejected, computes the rows to write and checks the safety limits.
+ */
+#ifndef MS_PLAN_H
+#define MS_PLAN_H
+
+#include <stdbool.h>
+#include "model.h"
+
+/* An account of this run, as mapped and validated. */
+struct account {
+	char *key;            /* stable id (entryUUID, objectGUID text): the state's key */
+	char *dn;
+	char *source;         /* directory section name */
+	enum bal_type type;
+	struct row row;       /* the full row this run would write */
+	bool disabled;        /* disabled in the directory: to expire */
+	long long end_time;   /* directory end date (epoch s), 0 = none */
+	bool rejected;        /* invalid this run: never written, never expired for that */
+};
+void account_free(struct account *a);
+
+enum acct_status { ST_ACTIVE, ST_EXPIRED };
+
+/* An account as the state remembers it. */
+struct state_account {
+	char *key;
+	char *dn;
+	enum bal_type type;
+	enum acct_status status;
+	struct row row;       /* the row last written */
+	long long run_id;
+};
+void state_account_free(struct state_account *a);
+
+enum action {
+	ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE, ACT_REACTIVATE, ACT_RENAME,
+	ACT_REJECTED, ACT_NACTIONS
+};
+const char *action_name(enum action a);   /* "create", "update", ... */
+
+enum expire_reason { EXP_NONE, EXP_GONE, EXP_DISABLED, EXP_END_DATE };
+const char *expire_reason_name(enum expire_reason r);
+
+struct plan_item {
+	enum action act;
+	const struct account *cur;          /* NULL for expire of a gone account */
+	const struct state_account *prev;   /* NULL for create */
+	struct row out;                     /* row to write (ACT_CREATE/UPDATE/EXPIRE/REACTIVATE,
+					       and the new row of ACT_RENAME) */
+	struct row out_old;                 /* ACT_RENAME: the expiry row of the old address */
+	unsigned long long changed;         /* ACT_UPDATE/REACTIVATE: bit i = column i changed */
+	enum expire_reason reason;
+	char *expire_date;                  /* "AA-MM-JJ" for expiries */
+	enum acct_status new_status;        /* what the state will hold after apply */
+};
+
+struct plan_opts {
+	long long now;               /* epoch s (tests set it) */
+	int grace_days;
+	int max_expire_count;        /* <0: no limit */
+	double max_expire_percent;   /* <0: no limit */
+	double max_org_loss_percent; /* <0: no limit */
+	bool override_limits;
+};
+
+enum limit_id { LIMIT_EMPTY_SOURCE, LIMIT_EXPIRE_COUNT, LIMIT_EXPIRE_PERCENT, LIMIT_ORG_LOSS,
+		LIMIT_N };
+
+struct plan_limit {
+	bool tripped;
+	double value, max;           /* observed and allowed */
+	char *detail;                /* e.g. the ORG that lost members */
+};
+
+struct plan {
+	struct plan_item *items;
+	size_t n;
+	size_t count[ACT_NACTIONS];
+	size_t count_type[ACT_NACTIONS][BAL_NTYPES];
+	size_t managed;              /* active accounts in the state before the run */
+	struct plan_limit limit[LIMIT_N];
+	bool limits_tripped;         /* any tripped and not overridden */
+};
+
+/* Build the plan. accounts and prev stay owned by the caller and must outlive the plan.
+ * Items come out in a deterministic order (by address, then key). */
+int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
+	       size_t nprev, const struct plan_opts *o, struct plan *out) WUR;
+void plan_free(struct plan *p);
+/* Rows to write, in order (a rename gives two rows: the old expiry first). Pointers into p. */
+size_t plan_rows(const struct plan *p, const struct row ***rows);
+/* "AA-MM-JJ" for epoch seconds t (local date). Caller frees. */
+char *plan_date(long long t);
+
+#endif

@@ -1,0 +1,2 @@
+/* run.c - to be written */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* state.c - to be written */
+#include "config.h"

@@ -1,0 +1,646 @@
+/*
+ * util.c - allocation, strings, UTF-8 case mapping, hash map and atomic file helpers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("medimail-sync: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void xgrow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+	size_t c = *cap;
+
+	if (need <= c)
+		return;
+	if (c < 8)
+		c = 8;
+	while (c < need)
+		c *= 2;
+	*p = xrealloc(*p, c * size);
+	*cap = c;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+void sb_addn(struct strbuf *sb, const char *s, size_t n)
+{
+	xgrow(&sb->buf, &sb->cap, sb->len + n + 1, 1);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_add(struct strbuf *sb, const char *s)
+{
+	sb_addn(sb, s, strlen(s));
+}
+
+void sb_addc(struct strbuf *sb, char c)
+{
+	sb_addn(sb, &c, 1);
+}
+
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	sb_addn(sb, s, (size_t)n);
+	free(s);
+}
+
+char *sb_steal(struct strbuf *sb)
+{
+	char *p = sb->buf ? sb->buf : xstrdup("");
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+/* Decode one code point at s (len bytes left). Returns its length, or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, out of range */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+static void utf8_encode(struct strbuf *sb, uint32_t c)
+{
+	char b[4];
+
+	if (c < 0x80) {
+		b[0] = (char)c;
+		sb_addn(sb, b, 1);
+	} else if (c < 0x800) {
+		b[0] = (char)(0xc0 | (c >> 6));
+		b[1] = (char)(0x80 | (c & 0x3f));
+		sb_addn(sb, b, 2);
+	} else if (c < 0x10000) {
+		b[0] = (char)(0xe0 | (c >> 12));
+		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (c & 0x3f));
+		sb_addn(sb, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | (c >> 18));
+		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (c & 0x3f));
+		sb_addn(sb, b, 4);
+	}
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+
+	while (len > 0) {
+		size_t n = utf8_decode(p, len, &c);
+
+		if (n == 0 || c == 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Upper-case mapping of one code point for the scripts names and cities use. */
+static uint32_t cp_upper(uint32_t c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 32;
+	if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
+		return c - 32;
+	if (c == 0xff)
+		return 0x178;
+	if (c >= 0x100 && c <= 0x137 && (c & 1))
+		return c - 1;
+	if (c >= 0x139 && c <= 0x148 && !(c & 1))
+		return c - 1;
+	if (c >= 0x14a && c <= 0x177 && (c & 1))
+		return c - 1;
+	if (c >= 0x179 && c <= 0x17e && !(c & 1))
+		return c - 1;
+	if (c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2)
+		return c - 32;
+	if (c >= 0x430 && c <= 0x44f)
+		return c - 32;
+	if (c >= 0x450 && c <= 0x45f)
+		return c - 80;
+	return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c + 32;
+	if (c >= 0xc0 && c <= 0xde && c != 0xd7)
+		return c + 32;
+	if (c == 0x178)
+		return 0xff;
+	if (c >= 0x100 && c <= 0x137 && !(c & 1))
+		return c + 1;
+	if (c >= 0x139 && c <= 0x148 && (c & 1))
+		return c + 1;
+	if (c >= 0x14a && c <= 0x177 && !(c & 1))
+		return c + 1;
+	if (c >= 0x179 && c <= 0x17e && (c & 1))
+		return c + 1;
+	if (c >= 0x391 && c <= 0x3a9 && c != 0x3a2)
+		return c + 32;
+	if (c >= 0x410 && c <= 0x42f)
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 80;
+	return c;
+}
+
+static char *utf8_map(const char *s, uint32_t (*f)(uint32_t))
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	struct strbuf sb = { 0 };
+	uint32_t c;
+
+	sb_addn(&sb, "", 0);
+	while (len > 0) {
+		size_t n = utf8_decode(p, len, &c);
+
+		if (n == 0) {
+			sb_addn(&sb, (const char *)p, 1);
+			n = 1;
+		} else if (c == 0xdf && f == cp_upper) {
+			sb_add(&sb, "SS");      /* ß has no single upper-case letter in use */
+		} else {
+			utf8_encode(&sb, f(c));
+		}
+		p += n;
+		len -= n;
+	}
+	return sb_steal(&sb);
+}
+
+char *utf8_upper(const char *s)
+{
+	return utf8_map(s, cp_upper);
+}
+
+char *utf8_lower(const char *s)
+{
+	return utf8_map(s, cp_lower);
+}
+
+/* Base letter of a Latin-1 / Latin Extended-A letter (lower case), or 0. */
+static const char *cp_base(uint32_t c)
+{
+	static const char *const latin1[] = {
+		/* 0xe0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i",
+		"i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y",
+		"th", "y"
+	};
+
+	if (c >= 0xe0 && c <= 0xff)
+		return latin1[c - 0xe0];
+	if (c == 0xdf)
+		return "ss";
+	if (c == 0x153)
+		return "oe";
+	if (c >= 0x100 && c <= 0x17f) {
+		static const char ext[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii"
+					  "jjjjkkklllllllllnnnnnnnnnoooooorrrrrrssssssssttt"
+					  "tttuuuuuuuuuuuuwwyyyzzzzzzs";
+		size_t i = c - 0x100;
+
+		if (i < sizeof(ext) - 1) {
+			static char one[0x80][2];
+
+			one[i][0] = ext[i];
+			one[i][1] = '\0';
+			return one[i];
+		}
+	}
+	return NULL;
+}
+
+char *utf8_fold(const char *s)
+{
+	char *low = utf8_lower(s);
+	const unsigned char *p = (const unsigned char *)low;
+	size_t len = strlen(low);
+	struct strbuf sb = { 0 };
+	bool space = false;
+	uint32_t c;
+
+	sb_addn(&sb, "", 0);
+	while (len > 0) {
+		size_t n = utf8_decode(p, len, &c);
+		const char *base;
+
+		if (n == 0) {
+			c = *p;
+			n = 1;
+		}
+		if (c == ' ' || c == '\t' || c == '-' || c == '\'' || c == 0x2019 || c == '_' ||
+		    c == 0xa0 || c == 0x2010 || c == 0x2013) {
+			space = sb.len > 0;
+		} else {
+			if (space)
+				sb_addc(&sb, ' ');
+			space = false;
+			base = c >= 0x80 ? cp_base(c) : NULL;
+			if (base)
+				sb_add(&sb, base);
+			else if (c < 0x80)
+				sb_addc(&sb, (char)c);
+			else
+				utf8_encode(&sb, c);
+		}
+		p += n;
+		len -= n;
+	}
+	free(low);
+	return sb_steal(&sb);
+}
+
+size_t utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+char *str_trim(const char *s)
+{
+	const char *e;
+
+	while (is_blank(*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_blank(e[-1]))
+		e--;
+	return xstrndup(s, (size_t)(e - s));
+}
+
+bool str_empty(const char *s)
+{
+	if (!s)
+		return true;
+	for (; *s; s++)
+		if (!is_blank(*s))
+			return false;
+	return true;
+}
+
+int str_casecmp_ascii(const char *a, const char *b)
+{
+	return strcasecmp(a, b);
+}
+
+int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int tmpfile_open(const char *final_path, char **tmp_path)
+{
+	char *copy = xstrdup(final_path);
+	char *base = xstrdup(basename(copy));
+	char *dir;
+	int fd;
+
+	strcpy(copy, final_path);
+	dir = dirname(copy);
+	*tmp_path = xasprintf("%s/.%s.XXXXXX", dir, base);
+	fd = mkostemp(*tmp_path, O_CLOEXEC);   /* mkstemp creates the file with mode 0600 */
+	if (fd < 0) {
+		free(*tmp_path);
+		*tmp_path = NULL;
+	}
+	free(base);
+	free(copy);
+	return fd;
+}
+
+int tmpfile_commit(int fd, const char *tmp_path, const char *final_path)
+{
+	char *copy = NULL;
+	int saved, rc = -1;
+
+	if (fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		goto fail;
+	}
+	if (rename(tmp_path, final_path) < 0) {
+		saved = errno;
+		goto fail;
+	}
+	copy = xstrdup(final_path);
+	if (fsync_dir(dirname(copy)) < 0) {
+		saved = errno;
+		free(copy);
+		errno = saved;
+		return -1;     /* renamed but not durable: report, keep the file */
+	}
+	free(copy);
+	return 0;
+fail:
+	unlink(tmp_path);
+	errno = saved;
+	return rc;
+}
+
+char *time_stamp(long long t)
+{
+	time_t tt = t ? (time_t)t : time(NULL);
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+	return xstrdup(buf);
+}
+
+/* Hash map: open addressing, linear probing, power-of-two capacity. */
+struct hslot {
+	char *key;
+	void *val;
+	uint64_t hash;
+};
+
+struct hmap {
+	struct hslot *slots;
+	size_t cap, count;
+	bool fold;
+};
+
+static uint64_t hash_str(const char *s, bool fold)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 32;
+		h ^= c;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct hmap *hmap_new(bool fold)
+{
+	struct hmap *h = xcalloc(1, sizeof(*h));
+
+	h->cap = 64;
+	h->slots = xcalloc(h->cap, sizeof(*h->slots));
+	h->fold = fold;
+	return h;
+}
+
+void hmap_free(struct hmap *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->cap; i++)
+		free(h->slots[i].key);
+	free(h->slots);
+	free(h);
+}
+
+static struct hslot *hmap_find(const struct hmap *h, const char *key, uint64_t hash)
+{
+	size_t i = hash & (h->cap - 1);
+
+	for (;;) {
+		struct hslot *s = &h->slots[i];
+
+		if (!s->key)
+			return s;
+		if (s->hash == hash &&
+		    (h->fold ? strcasecmp(s->key, key) : strcmp(s->key, key)) == 0)
+			return s;
+		i = (i + 1) & (h->cap - 1);
+	}
+}
+
+void *hmap_put(struct hmap *h, const char *key, void *val)
+{
+	uint64_t hash = hash_str(key, h->fold);
+	struct hslot *s;
+	void *old;
+
+	if ((h->count + 1) * 4 > h->cap * 3) {
+		struct hslot *old_slots = h->slots;
+		size_t old_cap = h->cap;
+
+		h->cap *= 2;
+		h->slots = xcalloc(h->cap, sizeof(*h->slots));
+		for (size_t i = 0; i < old_cap; i++) {
+			if (old_slots[i].key)
+				*hmap_find(h, old_slots[i].key, old_slots[i].hash) = old_slots[i];
+		}
+		free(old_slots);
+	}
+	s = hmap_find(h, key, hash);
+	if (s->key) {
+		old = s->val;
+		s->val = val;
+		return old;
+	}
+	s->key = xstrdup(key);
+	s->hash = hash;
+	s->val = val;
+	h->count++;
+	return NULL;
+}
+
+void *hmap_get(const struct hmap *h, const char *key)
+{
+	struct hslot *s = hmap_find(h, key, hash_str(key, h->fold));
+
+	return s->key ? s->val : NULL;
+}
+
+size_t hmap_count(const struct hmap *h)
+{
+	return h->count;
+}
+
+bool hmap_next(const struct hmap *h, size_t *pos, const char **key, void **val)
+{
+	while (*pos < h->cap) {
+		struct hslot *s = &h->slots[(*pos)++];
+
+		if (s->key) {
+			*key = s->key;
+			*val = s->val;
+			return true;
+		}
+	}
+	return false;
+}
+
+char *dn_normalise(const char *dn)
+{
+	struct strbuf sb = { 0 };
+	const char *p = dn;
+
+	sb_addn(&sb, "", 0);
+	while (*p == ' ')
+		p++;
+	for (; *p; p++) {
+		char c = *p;
+
+		if (c == '\\' && p[1]) {
+			sb_addc(&sb, c);
+			c = *++p;
+			sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
+			continue;
+		}
+		if (c == ',' || c == '=' || c == '+') {
+			while (sb.len > 0 && sb.buf[sb.len - 1] == ' ')
+				sb.len--;
+			sb_addc(&sb, c);
+			while (p[1] == ' ')
+				p++;
+			continue;
+		}
+		sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
+	}
+	while (sb.len > 0 && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = '\0';
+	return sb_steal(&sb);
+}

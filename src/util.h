@@ -1,0 +1,87 @@
+/*
+ * util.h - small helpers shared by every module: checked allocation, a growable string,
+ * UTF-8 aware case mapping, and file helpers for atomic writes.
+ *
+ * Allocation failures abort with a message (there is no sane way to go on without memory).
+ * Every function returning char * returns a newly allocated string owned by the caller.
+ */
+#ifndef MS_UTIL_H
+#define MS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define WUR __attribute__((warn_unused_result))
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grow *p (holding *cap elements of size) so that it holds at least need elements. */
+void xgrow(void *pp, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+
+/* Growable NUL-terminated byte string. Zero-initialise, then append; sb_steal() hands the
+ * buffer to the caller (never NULL), sb_free() releases it. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void sb_add(struct strbuf *sb, const char *s);
+void sb_addn(struct strbuf *sb, const char *s, size_t n);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) PRINTF(2, 3);
+char *sb_steal(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* UTF-8 */
+bool utf8_valid(const char *s, size_t len);
+/* Case mapping for Latin scripts (ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic basics),
+ * independent of the locale: "Hélène" -> "HÉLÈNE", "Œuvre" -> "œuvre". Invalid UTF-8 is copied. */
+char *utf8_upper(const char *s);
+char *utf8_lower(const char *s);
+/* Fold for loose comparison: lower case, accents removed, runs of blanks/dashes/quotes folded
+ * to one space, trimmed. "Sage-Femme " and "sage femme" fold alike. */
+char *utf8_fold(const char *s);
+/* Number of code points (for column widths); invalid bytes count one each. */
+size_t utf8_len(const char *s);
+
+char *str_trim(const char *s);          /* leading and trailing blanks removed */
+bool str_empty(const char *s);           /* NULL or only blanks */
+int str_casecmp_ascii(const char *a, const char *b);
+
+/* Files. write_file_atomic() writes data to DIR/.NAME.XXXXXX (mode 0600), fsyncs it, renames it
+ * to DIR/NAME and fsyncs DIR. On failure it removes the temporary file and returns -1 with
+ * errno set; *err (if not NULL) receives an allocated message naming the path. */
+int fsync_dir(const char *dir) WUR;
+/* Open a new temporary file next to final_path (mode 0600). Returns an fd, and *tmp_path. */
+int tmpfile_open(const char *final_path, char **tmp_path) WUR;
+/* fsync + close fd, rename tmp to final, fsync the directory. Removes tmp on failure. */
+int tmpfile_commit(int fd, const char *tmp_path, const char *final_path) WUR;
+
+/* Current time as "YYYYMMDD-HHMMSS" in local time, for file names; t = 0 means now. */
+char *time_stamp(long long t);
+
+
+
+/* String-keyed hash map (open addressing). Keys are copied; values are borrowed pointers.
+ * With fold set, keys compare ASCII case-insensitively (DNs, attribute names). */
+struct hmap;
+struct hmap *hmap_new(bool fold);
+void hmap_free(struct hmap *h);
+/* Insert or replace. Returns the previous value or NULL. */
+void *hmap_put(struct hmap *h, const char *key, void *val);
+void *hmap_get(const struct hmap *h, const char *key);
+size_t hmap_count(const struct hmap *h);
+/* Iterate: start with *pos = 0; returns false at the end. */
+bool hmap_next(const struct hmap *h, size_t *pos, const char **key, void **val);
+
+/* Normalise a DN for comparison: lower case ASCII, blanks around ',' '=' '+' removed.
+ * Caller frees. */
+char *dn_normalise(const char *dn);
+#endif

@@ -1,0 +1,2 @@
+/* validate.c - to be written */
+#include "config.h"
