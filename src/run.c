@@ -1,2 +1,733 @@
-/* run.c - to be written */
+/*
+ * run.c - one run: directories -> entries -> accounts (people, then ORG mailboxes) -> plan ->
+ * loadusers file and state. Reading is all-or-nothing: any directory error fails the run before
+ * anything is planned, so a short search is never read as "these people left".
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dir.h"
+#include "log.h"
+#include "map.h"
+#include "org.h"
+#include "output.h"
+#include "report.h"
+#include "run.h"
+#include "state.h"
+
+/* Entries of one directory section, kept until mapping is done. */
+struct source_data {
+	struct entry *people;
+	size_t npeople, cappeople;
+	struct entry *groups;
+	size_t ngroups, capgroups;
+};
+
+struct collect {
+	struct entry **v;
+	size_t *n, *cap;
+	struct hmap *seen;        /* normalised DNs already collected (overlapping bases) */
+};
+
+static int collect_entry(struct entry *e, void *arg)
+{
+	struct collect *c = arg;
+	char *ndn = dn_normalise(e->dn);
+
+	if (hmap_get(c->seen, ndn)) {
+		free(ndn);
+		return 0;
+	}
+	hmap_put(c->seen, ndn, (void *)1);
+	free(ndn);
+	xgrow(c->v, c->cap, *c->n + 1, sizeof(**c->v));
+	(*c->v)[(*c->n)++] = *e;
+	memset(e, 0, sizeof(*e));     /* taken: the caller's entry_free() frees nothing */
+	return 0;
+}
+
+static void add_attr(char ***v, size_t *n, const char *name)
+{
+	if (!name || !*name)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (strcasecmp((*v)[i], name) == 0)
+			return;
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(name);
+	(*v)[*n] = NULL;
+}
+
+static void free_attrs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Attribute names a template set reads, for the group search. */
+static void add_template_attrs(char ***v, size_t *n, const char *text)
+{
+	struct map_template *t;
+	char **names = NULL;
+	size_t nn = 0;
+	char *err = NULL;
+
+	if (!text)
+		return;
+	t = map_compile(text, &err);
+	if (!t) {
+		free(err);
+		return;
+	}
+	map_template_attrs(t, &names, &nn);
+	for (size_t i = 0; i < nn; i++) {
+		add_attr(v, n, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	map_template_free(t);
+}
+
+static const char *const group_classes =
+	"(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)"
+	"(objectClass=group)(objectClass=groupOfURLs))";
+
+/* Read people and every group of one directory section. */
+static int read_source(struct run *r, struct run_source *rs, const struct mapper *m,
+		       struct source_data *sd)
+{
+	const struct conf_directory *d = rs->d;
+	const struct config *c = r->c;
+	struct dir_session *s = NULL;
+	char **pattrs = NULL, **gattrs = NULL;
+	size_t np = 0, ng = 0;
+	struct hmap *seen = hmap_new(false);
+	struct collect col;
+	int rc = -1;
+
+	for (const char *const *a = map_people_attrs(m); *a; a++)
+		add_attr(&pattrs, &np, *a);
+	add_attr(&pattrs, &np, d->id_attribute);
+	add_attr(&pattrs, &np, d->disabled_attribute);
+	add_attr(&pattrs, &np, d->end_date_attribute);
+	add_attr(&pattrs, &np, d->uid_attribute);
+	if (d->disabled_filter)
+		add_attr(&pattrs, &np, "userAccountControl");
+	for (size_t i = 0; i < c->nrules; i++)
+		add_attr(&pattrs, &np, c->rules[i].if_attribute);
+
+	add_attr(&gattrs, &ng, "objectClass");
+	add_attr(&gattrs, &ng, "cn");
+	add_attr(&gattrs, &ng, d->id_attribute);
+	add_attr(&gattrs, &ng, d->owner_attribute);
+	for (size_t i = 0; i < d->nmember_attributes; i++)
+		add_attr(&gattrs, &ng, d->member_attributes[i]);
+	add_template_attrs(&gattrs, &ng, c->org.mail);
+	add_template_attrs(&gattrs, &ng, c->org.nom);
+	add_template_attrs(&gattrs, &ng, c->org.prenom);
+	add_template_attrs(&gattrs, &ng, c->org.description);
+
+	s = dir_open(d);
+	if (!s)
+		goto out;
+
+	col = (struct collect){ &sd->people, &sd->npeople, &sd->cappeople, seen };
+	for (size_t i = 0; i < d->nbases; i++) {
+		size_t before = sd->npeople;
+
+		if (dir_search(s, d->bases[i], DIR_SCOPE_SUB, d->people_filter,
+			       (const char *const *)pattrs, collect_entry, &col) != 0)
+			goto out;
+		log_info("%s: %zu people under %s", d->name, sd->npeople - before, d->bases[i]);
+		if (sd->npeople == before) {
+			r->plan.limit[LIMIT_EMPTY_SOURCE].tripped = true;
+			free(r->plan.limit[LIMIT_EMPTY_SOURCE].detail);
+			r->plan.limit[LIMIT_EMPTY_SOURCE].detail =
+				xasprintf("directory \"%s\", base %s: no people", d->name,
+					  d->bases[i]);
+		}
+	}
+	rs->people = sd->npeople;
+
+	/* All groups, whether selected or not: nesting goes through any of them. */
+	if (d->group_filter || d->ngroup_dns > 0 || r->c->nrules > 0) {
+		hmap_free(seen);
+		seen = hmap_new(false);
+		col = (struct collect){ &sd->groups, &sd->ngroups, &sd->capgroups, seen };
+		for (size_t i = 0; i < d->ngroup_bases; i++)
+			if (dir_search(s, d->group_bases[i], DIR_SCOPE_SUB, group_classes,
+				       (const char *const *)gattrs, collect_entry, &col) != 0)
+				goto out;
+		/* Groups named by DN may live outside the group bases. */
+		for (size_t i = 0; i < d->ngroup_dns; i++) {
+			char *ndn = dn_normalise(d->group_dns[i]);
+			bool have = hmap_get(seen, ndn) != NULL;
+
+			free(ndn);
+			if (!have && dir_search(s, d->group_dns[i], DIR_SCOPE_BASE,
+						"(objectClass=*)", (const char *const *)gattrs,
+						collect_entry, &col) != 0)
+				goto out;
+		}
+	}
+	rs->groups = sd->ngroups;
+	rc = 0;
+out:
+	if (s) {
+		rs->searches = dir_search_count(s);
+		dir_close(s);
+	}
+	hmap_free(seen);
+	free_attrs(pattrs, np);
+	free_attrs(gattrs, ng);
+	return rc;
+}
+
+static struct account *new_account(struct run *r)
+{
+	struct account *a;
+
+	xgrow(&r->acc, &r->capacc, r->nacc + 1, sizeof(*r->acc));
+	a = &r->acc[r->nacc++];
+	memset(a, 0, sizeof(*a));
+	a->type = BAL_NONE;
+	return a;
+}
+
+/* The stable id as text: objectGUID (16 bytes) in canonical form, else the value. */
+static char *entry_key(const struct entry *e, const char *id_attr)
+{
+	const struct attr *a = entry_attr(e, id_attr);
+
+	if (!a || a->nvals == 0 || a->lens[0] == 0)
+		return NULL;
+	if (a->lens[0] == 16 && strcasecmp(id_attr, "objectGUID") == 0)
+		return dir_guid_text((const unsigned char *)a->vals[0], 16);
+	if (!utf8_valid(a->vals[0], a->lens[0]))
+		return NULL;
+	return xstrdup(a->vals[0]);
+}
+
+struct member_ctx {
+	struct org_index *idx;
+};
+
+static bool is_member(const char *person_dn, const char *group_dn, void *arg)
+{
+	struct member_ctx *mc = arg;
+
+	return org_is_member(mc->idx, person_dn, group_dn);
+}
+
+static bool entry_disabled(const struct conf_directory *d, const struct entry *e)
+{
+	if (d->disabled_attribute && entry_attr(e, d->disabled_attribute))
+		return true;
+	return d->disabled_filter && dir_filter_match(d->disabled_filter, e) == 1;
+}
+
+/* Map, normalise and validate the people of one source. */
+static void map_people(struct run *r, const struct run_source *rs, struct source_data *sd,
+		       const struct mapper *m, const struct checker *ck, struct org_index *idx,
+		       size_t *first_id)
+{
+	const struct conf_directory *d = rs->d;
+	struct member_ctx mc = { idx };
+
+	/* Register the people first: if-member-of rules resolve membership through them. */
+	*first_id = r->nacc;
+	for (size_t i = 0; i < sd->npeople; i++) {
+		const char *uid = d->uid_attribute ? entry_get(&sd->people[i], d->uid_attribute) :
+						     NULL;
+
+		org_add_person(idx, sd->people[i].dn, uid, *first_id + i);
+	}
+	for (size_t i = 0; i < sd->npeople; i++) {
+		const struct entry *e = &sd->people[i];
+		struct account *a = new_account(r);
+		const char *end;
+		long long t;
+
+		a->dn = xstrdup(e->dn);
+		a->source = xstrdup(d->name);
+		a->key = entry_key(e, d->id_attribute);
+		a->disabled = entry_disabled(d, e);
+		end = d->end_date_attribute ? entry_get(e, d->end_date_attribute) : NULL;
+		if (end && map_date_epoch(end, &t))
+			a->end_time = t;
+		a->type = map_person(m, e, d, is_member, &mc, &a->row, &r->f);
+		if (!a->key) {
+			findings_add(&r->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
+				     "the entry has no usable %s (the stable id)", d->id_attribute);
+			a->key = xasprintf("dn:%s", e->dn);
+			a->rejected = true;
+		}
+		if (a->type == BAL_NONE) {
+			a->rejected = true;
+			continue;
+		}
+		/* A future end date is written ahead as Date de péremption. */
+		if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
+			row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
+		if (a->disabled)
+			continue;     /* leaving: the last written row is what counts */
+		check_normalise(ck, &a->row, a->type);
+		if (check_row(ck, &a->row, a->type, e->dn, &r->f) > 0)
+			a->rejected = true;
+	}
+}
+
+static void register_groups(struct org_index *idx, const struct conf_directory *d,
+			    const struct source_data *sd)
+{
+	for (size_t i = 0; i < sd->ngroups; i++) {
+		const struct entry *g = &sd->groups[i];
+
+		org_add_group(idx, g->dn);
+		for (size_t k = 0; k < d->nmember_attributes; k++) {
+			const char *name = d->member_attributes[k];
+			const struct attr *a = entry_attr(g, name);
+			enum org_member_kind kind = ORG_MEMBER_DN;
+
+			if (!a)
+				continue;
+			if (strcasecmp(name, "uniqueMember") == 0)
+				kind = ORG_MEMBER_UNIQUE;
+			else if (strcasecmp(name, "memberUid") == 0)
+				kind = ORG_MEMBER_UID;
+			for (size_t v = 0; v < a->nvals; v++)
+				org_add_member(idx, g->dn, kind, a->vals[v]);
+		}
+	}
+}
+
+static bool group_selected(const struct conf_directory *d, const struct entry *g)
+{
+	if (d->group_filter && dir_filter_match(d->group_filter, g) == 1)
+		return true;
+	for (size_t i = 0; i < d->ngroup_dns; i++) {
+		char *a = dn_normalise(d->group_dns[i]), *b = dn_normalise(g->dn);
+		bool eq = strcmp(a, b) == 0;
+
+		free(a);
+		free(b);
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct org_templates {
+	struct map_template *mail, *nom, *prenom, *description;
+};
+
+/* Build the ORG mailbox of group g. Returns false when the ORG is rejected. */
+static bool build_org(struct run *r, const struct conf_directory *d, const struct entry *g,
+		      struct org_index *idx, const struct org_templates *ot,
+		      const struct checker *ck, struct account *a)
+{
+	const struct conf_structure *st = d->st;
+	const char *owner;
+	size_t resp_id, *ids = NULL, n = 0, nmail = 0;
+	char **mails = NULL;
+	const struct account *resp = NULL;
+	struct strbuf sb = { 0 };
+	bool ok = true;
+
+	row_take(&a->row, COL_MAIL, map_expand(ot->mail, g, st, &r->f, g->dn, COL_MAIL));
+	row_take(&a->row, COL_NOM, map_expand(ot->nom, g, st, &r->f, g->dn, COL_NOM));
+	row_take(&a->row, COL_PRENOM, map_expand(ot->prenom, g, st, &r->f, g->dn, COL_PRENOM));
+	row_take(&a->row, COL_DESCRIPTION,
+		 map_expand(ot->description, g, st, &r->f, g->dn, COL_DESCRIPTION));
+	if (st) {
+		row_set(&a->row, COL_RAISON_SOCIALE, st->raison_sociale);
+		row_set(&a->row, COL_ADRESSE1, st->adresse1);
+		row_set(&a->row, COL_ADRESSE2, st->adresse2);
+		row_set(&a->row, COL_CP, st->cp);
+		row_set(&a->row, COL_VILLE, st->ville);
+		row_set(&a->row, COL_DEPARTEMENT, st->departement);
+		row_set(&a->row, COL_REGION, st->region);
+		row_set(&a->row, COL_TYPE_ID_STRUCT, st->id_type);
+		row_set(&a->row, COL_ID_STRUCT, st->id);
+		row_set(&a->row, COL_STRUCTURE, st->structure);
+	}
+	row_set(&a->row, COL_LIBERAL, "NON");
+	row_set(&a->row, COL_TYPE_BAL, "ORG");
+
+	/* The responsible: the group's owner, or the configured default. */
+	owner = d->owner_attribute ? entry_get(g, d->owner_attribute) : NULL;
+	if (!owner)
+		owner = r->c->org.default_owner;
+	if (!owner) {
+		findings_add(&r->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
+			     "the group has no %s and no default-owner is configured",
+			     d->owner_attribute ? d->owner_attribute : "owner");
+		ok = false;
+	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= r->nacc) {
+		findings_add(&r->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
+			     owner, "the responsible is not a person read from the directory");
+		ok = false;
+	} else {
+		resp = &r->acc[resp_id];
+		if (!check_rpps(row_get(&resp->row, COL_RPPS))) {
+			findings_add(&r->f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
+				     owner, "the responsible must be a health professional with a "
+				     "valid RPPS number");
+			ok = false;
+		}
+		row_set(&a->row, COL_NOM_RESP, row_get(&resp->row, COL_NOM));
+		row_set(&a->row, COL_PRENOM_RESP, row_get(&resp->row, COL_PRENOM));
+		row_set(&a->row, COL_PROFESSION_RESP, row_get(&resp->row, COL_PROFESSION));
+		row_set(&a->row, COL_ID_RESP, row_get(&resp->row, COL_RPPS));
+		row_set(&a->row, COL_PROFESSION, row_get(&resp->row, COL_PROFESSION));
+	}
+
+	/* Connexion accounts: transitive members that are valid nominative accounts. */
+	if (org_members(idx, g->dn, &ids, &n, &r->f) == 0) {
+		mails = xcalloc(n ? n : 1, sizeof(*mails));
+		for (size_t i = 0; i < n; i++) {
+			const struct account *m = &r->acc[ids[i]];
+			const char *why = NULL;
+
+			if (m->rejected)
+				why = "is rejected in this run";
+			else if (m->disabled || (m->end_time > 0 && m->end_time <= r->o->now))
+				why = "is disabled";
+			else if (m->type != BAL_PER && m->type != BAL_INT && m->type != BAL_MED)
+				why = "is not a PER, INT or MED account";
+			if (why) {
+				findings_add(&r->f, SEV_WARNING, g->dn, COL_CONNEXION,
+					     "org-member-excluded", m->dn,
+					     "member %s %s: not a connexion account", m->dn, why);
+				continue;
+			}
+			mails[nmail++] = (char *)row_get(&m->row, COL_MAIL);
+		}
+		qsort(mails, nmail, sizeof(*mails), cmp_str);
+		for (size_t i = 0; i < nmail; i++) {
+			if (i > 0 && strcmp(mails[i], mails[i - 1]) == 0)
+				continue;
+			if (sb.len)
+				sb_addc(&sb, ';');
+			sb_add(&sb, mails[i]);
+		}
+		/* A generic address: not one of its members' own. */
+		for (size_t i = 0; i < nmail; i++)
+			if (strcmp(mails[i], row_get(&a->row, COL_MAIL)) == 0) {
+				findings_add(&r->f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
+					     mails[i], "the ORG address is a member's personal "
+					     "address: it must be generic");
+				ok = false;
+				break;
+			}
+	}
+	row_take(&a->row, COL_CONNEXION, sb_steal(&sb));
+	free(mails);
+	free(ids);
+
+	check_normalise(ck, &a->row, BAL_ORG);
+	if (check_row(ck, &a->row, BAL_ORG, g->dn, &r->f) > 0)
+		ok = false;
+	return ok;
+}
+
+static int build_orgs(struct run *r, struct run_source *rs, struct source_data *sd,
+		      struct org_index *idx, const struct checker *ck)
+{
+	const struct conf_org *co = &r->c->org;
+	struct org_templates ot = { 0 };
+	char *err = NULL;
+	int rc = -1;
+
+	ot.mail = map_compile(co->mail ? co->mail : "{mail|trim|lower}", &err);
+	if (ot.mail)
+		ot.nom = map_compile(co->nom ? co->nom : "{cn}", &err);
+	if (ot.nom)
+		ot.prenom = map_compile(co->prenom ? co->prenom : "{$raison-sociale}", &err);
+	if (ot.prenom)
+		ot.description = map_compile(co->description ? co->description :
+					     "{description/cn}", &err);
+	if (!ot.description) {
+		log_err("%s: org: %s", r->c->path, err);
+		goto out;
+	}
+	for (size_t i = 0; i < sd->ngroups; i++) {
+		const struct entry *g = &sd->groups[i];
+		struct account *a;
+
+		if (!group_selected(rs->d, g))
+			continue;
+		rs->orgs++;
+		a = new_account(r);
+		a->type = BAL_ORG;
+		a->dn = xstrdup(g->dn);
+		a->source = xstrdup(rs->d->name);
+		a->key = entry_key(g, rs->d->id_attribute);
+		if (!a->key) {
+			findings_add(&r->f, SEV_ERROR, g->dn, -1, "missing-id", NULL,
+				     "the group has no usable %s (the stable id)",
+				     rs->d->id_attribute);
+			a->key = xasprintf("dn:%s", g->dn);
+			a->rejected = true;
+		}
+		if (!build_org(r, rs->d, g, idx, &ot, ck, a))
+			a->rejected = true;
+	}
+	rc = 0;
+out:
+	free(err);
+	map_template_free(ot.mail);
+	map_template_free(ot.nom);
+	map_template_free(ot.prenom);
+	map_template_free(ot.description);
+	return rc;
+}
+
+/* An address must be unique among the accounts written: every holder is rejected. */
+static void check_duplicates(struct run *r)
+{
+	struct hmap *h = hmap_new(false);
+
+	for (size_t i = 0; i < r->nacc; i++) {
+		struct account *a = &r->acc[i];
+		const char *mail = row_get(&a->row, COL_MAIL);
+		struct account *other;
+
+		if (a->rejected || a->disabled || !*mail)
+			continue;
+		other = hmap_get(h, mail);
+		if (!other) {
+			hmap_put(h, mail, a);
+			continue;
+		}
+		findings_add(&r->f, SEV_ERROR, a->dn, COL_MAIL, "mail-duplicate", mail,
+			     "the address is also the address of %s", other->dn);
+		if (!other->rejected)
+			findings_add(&r->f, SEV_ERROR, other->dn, COL_MAIL, "mail-duplicate",
+				     mail, "the address is also the address of %s", a->dn);
+		a->rejected = true;
+		other->rejected = true;
+	}
+	hmap_free(h);
+}
+
+static void source_data_free(struct source_data *sd)
+{
+	for (size_t i = 0; i < sd->npeople; i++)
+		entry_free(&sd->people[i]);
+	for (size_t i = 0; i < sd->ngroups; i++)
+		entry_free(&sd->groups[i]);
+	free(sd->people);
+	free(sd->groups);
+	memset(sd, 0, sizeof(*sd));
+}
+
+/* Test hook for crash-safety tests. */
+static void crash_point(const char *where)
+{
+	const char *at = getenv("MEDIMAIL_SYNC_CRASH_AT");
+
+	if (at && strcmp(at, where) == 0)
+		raise(SIGKILL);
+}
+
+static int write_output(struct run *r, const struct row *const *rows, size_t n)
+{
+	const struct conf_output *o = &r->c->output;
+	char *stamp = time_stamp(r->started), *path, *err = NULL;
+	int rc;
+
+	path = xasprintf("%s/loadusers-%s.%s", o->directory, stamp,
+			 o->format == OUT_CSV ? "csv" : "xlsx");
+	if (o->format == OUT_CSV)
+		rc = output_write_csv(path, rows, n, o, &err);
+	else
+		rc = output_write_xlsx(path, rows, n, &err);
+	if (rc != 0) {
+		log_err("%s", err ? err : path);
+		free(path);
+	} else {
+		r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+		r->files[r->nfiles++] = path;
+	}
+	free(err);
+	free(stamp);
+	return rc;
+}
+
+static int do_run(struct run *r)
+{
+	const struct config *c = r->c;
+	struct source_data *sd = xcalloc(c->ndirectories, sizeof(*sd));
+	struct checker *ck = NULL;
+	struct mapper *m = NULL;
+	struct state *st = NULL;
+	struct org_index *idx = org_index_new();
+	struct plan_opts po;
+	const struct row **rows = NULL;
+	size_t nrows, *first = xcalloc(c->ndirectories, sizeof(*first));
+	char *err = NULL;
+	int rc = EXIT_FAIL;
+
+	ck = check_new(c, &err);
+	if (ck)
+		m = map_new(c, &err);
+	if (!m) {
+		log_err("%s: %s", c->path, err ? err : "invalid configuration");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* The lock first: a second apply must give up before reading anything. */
+	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
+	if (!st) {
+		log_err("%s", err ? err : c->state_file);
+		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;
+		goto out;
+	}
+	if (state_load(st, &r->prev, &r->nprev, &err) != 0) {
+		log_err("%s: %s", c->state_file, err ? err : "cannot read the state");
+		goto out;
+	}
+
+	r->nsrc = c->ndirectories;
+	r->src = xcalloc(r->nsrc, sizeof(*r->src));
+	for (size_t i = 0; i < r->nsrc; i++) {
+		r->src[i].d = &c->directories[i];
+		if (read_source(r, &r->src[i], m, &sd[i]) != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < r->nsrc; i++)
+		register_groups(idx, r->src[i].d, &sd[i]);
+	for (size_t i = 0; i < r->nsrc; i++) {
+		map_people(r, &r->src[i], &sd[i], m, ck, idx, &first[i]);
+	}
+	for (size_t i = 0; i < r->nsrc; i++)
+		if (build_orgs(r, &r->src[i], &sd[i], idx, ck) != 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	check_duplicates(r);
+	for (size_t i = 0; i < r->nsrc; i++)
+		source_data_free(&sd[i]);
+
+	po = (struct plan_opts){
+		.now = r->o->now,
+		.grace_days = c->limits.grace_days,
+		.max_expire_count = c->limits.max_expire_count,
+		.max_expire_percent = c->limits.max_expire_percent,
+		.max_org_loss_percent = c->limits.max_org_loss_percent,
+		.override_limits = r->o->override_limits,
+	};
+	{
+		/* plan_build() starts from a clean plan; keep what reading found. */
+		struct plan_limit empty = r->plan.limit[LIMIT_EMPTY_SOURCE];
+
+		memset(&r->plan, 0, sizeof(r->plan));
+		if (plan_build(r->acc, r->nacc, r->prev, r->nprev, &po, &r->plan) != 0) {
+			log_err("cannot build the plan");
+			free(empty.detail);
+			goto out;
+		}
+		r->planned = true;
+		if (empty.tripped) {
+			free(r->plan.limit[LIMIT_EMPTY_SOURCE].detail);
+			r->plan.limit[LIMIT_EMPTY_SOURCE] = empty;
+			if (!r->o->override_limits)
+				r->plan.limits_tripped = true;
+		} else {
+			free(empty.detail);
+		}
+	}
+	nrows = plan_rows(&r->plan, &rows);
+	r->nothing_to_do = nrows == 0;
+
+	if (r->plan.limits_tripped) {
+		rc = EXIT_LIMIT;
+		goto out;
+	}
+	if (r->o->apply && nrows > 0) {
+		struct state_run_info ri = { 0 };
+		struct strbuf files = { 0 };
+
+		if (write_output(r, (const struct row *const *)rows, nrows) != 0)
+			goto out;
+		crash_point("after-file");
+		for (size_t i = 0; i < r->nfiles; i++) {
+			if (i)
+				sb_addc(&files, ';');
+			sb_add(&files, r->files[i]);
+		}
+		ri.started = r->started;
+		ri.finished = time(NULL);
+		ri.files = files.buf;
+		ri.command = "apply";
+		memcpy(ri.count, r->plan.count, sizeof(ri.count));
+		if (state_commit(st, &r->plan, &ri, &err) < 0) {
+			log_err("%s: %s (the file %s was written; the next apply writes its "
+				"changes again)", c->state_file, err ? err : "commit failed",
+				r->files[0]);
+			sb_free(&files);
+			goto out;
+		}
+		sb_free(&files);
+	}
+	rc = findings_count(&r->f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
+out:
+	free(rows);
+	free(err);
+	for (size_t i = 0; i < c->ndirectories; i++)
+		source_data_free(&sd[i]);
+	free(sd);
+	free(first);
+	org_index_free(idx);
+	state_close(st);
+	map_free(m);
+	check_free(ck);
+	return rc;
+}
+
+int run_main(const struct config *c, const struct run_opts *o)
+{
+	struct run r = { 0 };
+	struct run_opts opts = *o;
+
+	if (!opts.now)
+		opts.now = time(NULL);
+	r.c = c;
+	r.o = &opts;
+	r.started = opts.now;
+	r.exit_code = do_run(&r);
+	r.finished = time(NULL);
+	report_run(&r);
+	for (size_t i = 0; i < r.nacc; i++)
+		account_free(&r.acc[i]);
+	free(r.acc);
+	for (size_t i = 0; i < r.nprev; i++)
+		state_account_free(&r.prev[i]);
+	free(r.prev);
+	if (r.planned)
+		plan_free(&r.plan);
+	else
+		for (int i = 0; i < LIMIT_N; i++)
+			free(r.plan.limit[i].detail);
+	for (size_t i = 0; i < r.nfiles; i++)
+		free(r.files[i]);
+	free(r.files);
+	free(r.src);
+	findings_free(&r.f);
+	return r.exit_code;
+}

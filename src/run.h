@@ -1,5 +1,6 @@
 /*
- * run.h - one run of plan or apply: read the directories, map, validate, plan, write.
+ * run.h - one run of plan or apply: read the directories, map, validate, resolve ORG mailboxes,
+ * plan against the state, write the loadusers file and commit the state.
  */
 #ifndef MS_RUN_H
 #define MS_RUN_H
@@ -21,9 +22,35 @@ struct run_opts {
 	bool apply;
 	bool override_limits;
 	bool quiet;
-	const char *json_path;
-	const char *report_dir;   /* NULL: output directory */
+	const char *json_path;    /* --json FILE or "-" */
 	long long now;            /* 0: time(NULL); MEDIMAIL_SYNC_NOW in tests */
+};
+
+/* What one directory section gave. */
+struct run_source {
+	const struct conf_directory *d;
+	size_t people, groups, orgs;
+	unsigned long searches;
+};
+
+/* Everything a run knows, for the reports. Owned by run_main(). */
+struct run {
+	const struct config *c;
+	const struct run_opts *o;
+	long long started, finished;      /* epoch s */
+	struct run_source *src;
+	size_t nsrc;
+	struct account *acc;              /* people then ORG mailboxes */
+	size_t nacc, capacc;
+	struct state_account *prev;
+	size_t nprev;
+	struct findings f;
+	struct plan plan;
+	bool planned;
+	char **files;                     /* written (apply) or to be written (plan) */
+	size_t nfiles;
+	bool nothing_to_do;
+	int exit_code;
 };
 
 int run_main(const struct config *c, const struct run_opts *o);

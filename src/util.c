@@ -302,7 +302,7 @@ char *utf8_lower(const char *s)
 	return utf8_map(s, cp_lower);
 }
 
-/* Base letter of a Latin-1 / Latin Extended-A letter (lower case), or 0. */
+/* Base letters of a Latin-1 / Latin Extended-A letter (lower case), or NULL. */
 static const char *cp_base(uint32_t c)
 {
 	static const char *const latin1[] = {
@@ -310,26 +310,25 @@ static const char *cp_base(uint32_t c)
 		"i", "i", "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y",
 		"th", "y"
 	};
+	/* U+0100..U+017F, one letter each; ligatures are handled below */
+	static const char ext[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkklllllll"
+				  "lllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+	static char one[2 * 128];
 
 	if (c >= 0xe0 && c <= 0xff)
 		return latin1[c - 0xe0];
 	if (c == 0xdf)
 		return "ss";
-	if (c == 0x153)
+	if (c == 0x132 || c == 0x133)
+		return "ij";
+	if (c == 0x152 || c == 0x153)
 		return "oe";
 	if (c >= 0x100 && c <= 0x17f) {
-		static const char ext[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii"
-					  "jjjjkkklllllllllnnnnnnnnnoooooorrrrrrssssssssttt"
-					  "tttuuuuuuuuuuuuwwyyyzzzzzzs";
 		size_t i = c - 0x100;
 
-		if (i < sizeof(ext) - 1) {
-			static char one[0x80][2];
-
-			one[i][0] = ext[i];
-			one[i][1] = '\0';
-			return one[i];
-		}
+		one[2 * i] = ext[i];     /* a NUL-terminated copy of one letter */
+		one[2 * i + 1] = '\0';
+		return &one[2 * i];
 	}
 	return NULL;
 }
@@ -617,6 +616,7 @@ char *dn_normalise(const char *dn)
 {
 	struct strbuf sb = { 0 };
 	const char *p = dn;
+	size_t keep = 0;        /* blanks before here were escaped: data, never trimmed */
 
 	sb_addn(&sb, "", 0);
 	while (*p == ' ')
@@ -628,10 +628,11 @@ char *dn_normalise(const char *dn)
 			sb_addc(&sb, c);
 			c = *++p;
 			sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
+			keep = sb.len;
 			continue;
 		}
 		if (c == ',' || c == '=' || c == '+') {
-			while (sb.len > 0 && sb.buf[sb.len - 1] == ' ')
+			while (sb.len > keep && sb.buf[sb.len - 1] == ' ')
 				sb.len--;
 			sb_addc(&sb, c);
 			while (p[1] == ' ')
@@ -640,7 +641,7 @@ char *dn_normalise(const char *dn)
 		}
 		sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
 	}
-	while (sb.len > 0 && sb.buf[sb.len - 1] == ' ')
+	while (sb.len > keep && sb.buf[sb.len - 1] == ' ')
 		sb.buf[--sb.len] = '\0';
 	return sb_steal(&sb);
 }

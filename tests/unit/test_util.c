@@ -1,19 +1,277 @@
-/* test_util.c - cmocka unit tests (to be written) */
+/*
+ * test_util.c - util.c (strings, UTF-8, hash map, DNs, files), model.c and columns.c.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "util.h"
+
+static void check_upper(const char *in, const char *want)
+{
+	char *s = utf8_upper(in);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void check_lower(const char *in, const char *want)
+{
+	char *s = utf8_lower(in);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void check_fold(const char *in, const char *want)
+{
+	char *s = utf8_fold(in);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void test_upper(void **state)
 {
 	(void)state;
-	assert_true(1);
+	check_upper("Hélène", "HÉLÈNE");
+	check_upper("élodie françois", "ÉLODIE FRANÇOIS");
+	check_upper("cœur ÿ", "CŒUR Ÿ");
+	check_upper("Straße", "STRASSE");
+	check_upper("łódź", "ŁÓDŹ");
+	check_upper("abc123-_", "ABC123-_");
+	check_upper("", "");
+	check_upper("\xff\xfe", "\xff\xfe");     /* invalid bytes are copied */
+}
+
+static void test_lower(void **state)
+{
+	(void)state;
+	check_lower("HÉLÈNE", "hélène");
+	check_lower("Jean-PIERRE.Dupont@CHU.FR", "jean-pierre.dupont@chu.fr");
+	check_lower("ŒUVRE Ÿ", "œuvre ÿ");
+}
+
+static void test_fold(void **state)
+{
+	(void)state;
+	check_fold("Sage-Femme ", "sage femme");
+	check_fold("  Masseur-Kinésithérapeute", "masseur kinesitherapeute");
+	check_fold("Chirurgien - Dentiste", "chirurgien dentiste");
+	check_fold("Provence-Alpes-Côte d'Azur", "provence alpes cote d azur");
+	check_fold("Œdème", "oedeme");
+	check_fold("Île-de-France", "ile de france");
+	check_fold("ÀÉÎÕÜ", "aeiou");
+	check_fold("Łukasz Żółw", "lukasz zolw");
+}
+
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("Hélène", strlen("Hélène")));
+	assert_false(utf8_valid("H\xe9l\xe8ne", 6));           /* Latin-1 bytes */
+	assert_false(utf8_valid("\xc0\xaf", 2));               /* overlong */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));           /* surrogate */
+	assert_false(utf8_valid("a\0b", 3));                   /* NUL inside */
+	assert_true(utf8_valid("\xf0\x9f\x98\x80", 4));        /* emoji */
+	assert_int_equal(utf8_len("Hélène"), 6);
+}
+
+static void test_trim(void **state)
+{
+	char *s = str_trim("  a b \t\n");
+
+	(void)state;
+	assert_string_equal(s, "a b");
+	free(s);
+	assert_true(str_empty(NULL));
+	assert_true(str_empty(" \t"));
+	assert_false(str_empty(" x"));
+}
+
+static void test_strbuf(void **state)
+{
+	struct strbuf sb = { 0 };
+	char *s;
+
+	(void)state;
+	s = sb_steal(&sb);
+	assert_string_equal(s, "");
+	free(s);
+	for (int i = 0; i < 1000; i++)
+		sb_addf(&sb, "%d;", i % 10);
+	assert_int_equal(sb.len, 2000);
+	assert_memory_equal(sb.buf, "0;1;2;", 6);
+	sb_free(&sb);
+	assert_null(sb.buf);
+}
+
+static void test_hmap(void **state)
+{
+	struct hmap *h = hmap_new(true);
+	size_t pos = 0, seen = 0;
+	const char *k;
+	void *v;
+	char key[32];
+
+	(void)state;
+	for (intptr_t i = 1; i <= 10000; i++) {
+		snprintf(key, sizeof(key), "CN=User%ld", (long)i);
+		assert_null(hmap_put(h, key, (void *)i));
+	}
+	assert_int_equal(hmap_count(h), 10000);
+	assert_ptr_equal(hmap_get(h, "cn=user77"), (void *)77);     /* case folded */
+	assert_null(hmap_get(h, "cn=user10001"));
+	assert_ptr_equal(hmap_put(h, "cn=USER5", (void *)5000), (void *)5);
+	assert_ptr_equal(hmap_get(h, "CN=User5"), (void *)5000);
+	while (hmap_next(h, &pos, &k, &v))
+		seen++;
+	assert_int_equal(seen, 10000);
+	hmap_free(h);
+
+	h = hmap_new(false);
+	hmap_put(h, "a@x.fr", (void *)1);
+	assert_null(hmap_get(h, "A@x.fr"));
+	hmap_free(h);
+}
+
+static void test_dn_normalise(void **state)
+{
+	char *a = dn_normalise(" CN=Jean Dupont , OU=People,dc=CHU ,dc=fr ");
+	char *b = dn_normalise("cn=jean dupont,ou=people,dc=chu,dc=fr");
+	char *c = dn_normalise("cn=Smith\\, John,dc=x");
+
+	(void)state;
+	assert_string_equal(a, b);
+	assert_string_equal(c, "cn=smith\\, john,dc=x");
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void test_tmpfile(void **state)
+{
+	char dir[] = "/tmp/test_util.XXXXXX", *final, *tmp = NULL;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	final = xasprintf("%s/out.txt", dir);
+	fd = tmpfile_open(final, &tmp);
+	assert_true(fd >= 0);
+	assert_non_null(strstr(tmp, "/.out.txt."));
+	assert_int_equal(write(fd, "hello", 5), 5);
+	assert_int_equal(tmpfile_commit(fd, tmp, final), 0);
+	assert_int_equal(stat(final, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, 5);
+	assert_int_equal(access(tmp, F_OK), -1);     /* renamed away */
+	unlink(final);
+	rmdir(dir);
+	free(tmp);
+	free(final);
+}
+
+static void test_row(void **state)
+{
+	struct row a = { 0 }, b = { 0 };
+
+	(void)state;
+	row_set(&a, COL_MAIL, "x@chu.fr");
+	row_copy(&b, &a);
+	assert_true(row_equal(&a, &b));
+	row_set(&b, COL_NOM, "");
+	assert_true(row_equal(&a, &b));      /* "" and NULL are both empty */
+	row_take(&b, COL_NOM, xstrdup("DUPONT"));
+	assert_false(row_equal(&a, &b));
+	assert_string_equal(row_get(&a, COL_NOM), "");
+	row_free(&a);
+	row_free(&b);
+}
+
+static void test_entry(void **state)
+{
+	struct entry e = { 0 };
+	const struct attr *a;
+
+	(void)state;
+	entry_add_value(&e, "member;range=0-1", "cn=a", 4);
+	entry_add_value(&e, "Member", "cn=b", 4);
+	entry_add_value(&e, "objectGUID", "\x01\x00\x02", 3);
+	a = entry_attr(&e, "MEMBER");
+	assert_non_null(a);
+	assert_string_equal(a->name, "member");
+	assert_int_equal(a->nvals, 2);
+	assert_string_equal(entry_get(&e, "member"), "cn=a");
+	assert_int_equal(entry_attr(&e, "objectguid")->lens[0], 3);
+	assert_null(entry_get(&e, "mail"));
+	entry_free(&e);
+	entry_free(&e);      /* twice is harmless */
+}
+
+static void test_findings(void **state)
+{
+	struct findings f = { 0 };
+
+	(void)state;
+	findings_add(&f, SEV_ERROR, "cn=a", COL_RPPS, "rpps-key", "123", "bad key %d", 7);
+	findings_add(&f, SEV_WARNING, "cn=b", -1, "x", NULL, "w");
+	findings_add(&f, SEV_OFF, "cn=c", -1, "y", NULL, "ignored");
+	assert_int_equal(f.n, 2);
+	assert_int_equal(findings_count(&f, SEV_ERROR), 1);
+	assert_string_equal(f.v[0].message, "bad key 7");
+	assert_string_equal(f.v[0].value, "123");
+	findings_free(&f);
+}
+
+static void test_columns(void **state)
+{
+	(void)state;
+	/* Spot checks against reference/loadusers-columns.tsv, by hand. */
+	assert_string_equal(columns[0].header, "Adresse mail");
+	assert_string_equal(columns[COL_PRENOM].header, "Prénom");
+	assert_string_equal(columns[COL_TEL1].header, "Téléphone (1)");
+	assert_string_equal(columns[COL_CONNEXION].header, "Compte(s) de connexion");
+	assert_string_equal(columns[35].header, "Structure");
+	assert_int_equal(columns[COL_RPPS].req[BAL_INT], REQ_NC);
+	assert_int_equal(columns[COL_DIPLOME].req[BAL_INT], REQ_OSC);
+	assert_int_equal(columns[COL_MSSANTE].req[BAL_MED], REQ_NC);
+	assert_int_equal(columns[COL_CONNEXION].req[BAL_ORG], REQ_O);
+	assert_int_equal(columns[COL_ID_STRUCT].req[BAL_PER], REQ_NC);
+	assert_int_equal(column_by_key("date-de-peremption"), COL_PEREMPTION);
+	assert_int_equal(column_by_header("Département"), COL_DEPARTEMENT);
+	assert_int_equal(column_by_key("nope"), -1);
+	assert_int_equal(bal_type_parse("ORG"), BAL_ORG);
+	assert_int_equal(bal_type_parse("org"), BAL_NONE);
+	assert_string_equal(bal_type_name(BAL_MED), "MED");
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_upper),
+		cmocka_unit_test(test_lower),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_trim),
+		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_hmap),
+		cmocka_unit_test(test_dn_normalise),
+		cmocka_unit_test(test_tmpfile),
+		cmocka_unit_test(test_row),
+		cmocka_unit_test(test_entry),
+		cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_columns),
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
