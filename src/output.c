@@ -1,2 +1,395 @@
-/* output.c - to be written */
+/*
+ * output.c - the loadusers writers. Both formats write a temporary file next to the final
+ * one (mode 0600), fsync it, rename it and fsync the directory, so a reader sees either the
+ * old file or the complete new one. XLSX goes through libxlsxwriter in constant-memory mode,
+ * every cell a string; CSV is written here, UTF-8 or Windows-1252, lines ending in CRLF.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "output.h"
+#include "util.h"
+
+#define CSV_FLUSH_AT 65536
+
+/* Windows-1252 bytes 0x80..0x9F; 0 where the code page leaves the byte undefined. */
+static const uint16_t cp1252_high[32] = {
+	0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
+	0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
+};
+
+/* "data row N (mail)" for messages; the mail only when it is short and readable. */
+static char *row_label(const struct row *r, size_t i)
+{
+	const char *mail = row_get(r, COL_MAIL);
+	size_t len = strlen(mail);
+
+	if (len == 0)
+		return xasprintf("data row %zu (no Adresse mail)", i + 1);
+	if (len > 254 || !utf8_valid(mail, len))
+		return xasprintf("data row %zu (unreadable Adresse mail)", i + 1);
+	return xasprintf("data row %zu (%s)", i + 1, mail);
+}
+
+static char *cell_error(const struct row *r, size_t i, int c, const char *why)
+{
+	char *label = row_label(r, i);
+	char *msg = xasprintf("%s, column \"%s\": %s", label, columns[c].header, why);
+
+	free(label);
+	return msg;
+}
+
+/* Length as Excel counts it: UTF-16 code units (a code point above U+FFFF counts two). */
+static size_t utf16_units(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	for (; *p; p++) {
+		if ((*p & 0xc0) != 0x80)
+			n++;
+		if (*p >= 0xf0)
+			n++;
+	}
+	return n;
+}
+
+/* Every cell valid UTF-8 and, for XLSX, within the cell limit. */
+static int check_rows(const char *path, const struct row *const *rows, size_t n, bool xlsx,
+		      char **err)
+{
+	char *msg = NULL;
+	int rc = -1;
+
+	size_t i, units;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < NCOLS; c++) {
+			const char *v = row_get(rows[i], c);
+			char *why;
+
+			if (!utf8_valid(v, strlen(v))) {
+				msg = cell_error(rows[i], i, c, "invalid UTF-8");
+				goto out;
+			}
+			units = xlsx ? utf16_units(v) : 0;
+			if (units > XLSX_CELL_MAX) {
+				why = xasprintf("%zu characters, more than the %d an XLSX "
+						"cell holds", units, XLSX_CELL_MAX);
+				msg = cell_error(rows[i], i, c, why);
+				free(why);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (msg)
+		*err = xasprintf("%s: %s", path, msg);
+	free(msg);
+	return rc;
+}
+
+/* fsync the complete temporary file, then rename it into place. Consumes fd. */
+static int commit(int fd, const char *tmp, const char *final_path, char **err)
+{
+	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
+
+	if (fsync(fd) < 0) {
+		*err = xasprintf("%s: fsync: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (crash && strcmp(crash, "before-rename") == 0)
+		raise(SIGKILL);
+	if (tmpfile_commit(fd, tmp, final_path) < 0) {
+		*err = xasprintf("%s: cannot commit %s: %s", final_path, tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int output_write_xlsx(const char *final_path, const struct row *const *rows, size_t n,
+		      char **err)
+{
+	lxw_doc_properties props = {
+		.title = "Medimail loadusers",
+		.author = "medimail-sync",
+	};
+	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
+	lxw_workbook *wb = NULL;
+	lxw_worksheet *ws;
+	lxw_error lerr = LXW_NO_ERROR;
+	char *tmp = NULL, *dir = NULL;
+	const char *epoch;
+	size_t i;
+	int c, fd = -1, rc = -1;
+
+	*err = NULL;
+	if (n >= LXW_ROW_MAX) {
+		*err = xasprintf("%s: %zu rows, more than one XLSX sheet holds", final_path, n);
+		goto out;
+	}
+	if (check_rows(final_path, rows, n, true, err) < 0)
+		goto out;
+	fd = tmpfile_open(final_path, &tmp);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
+				 strerror(errno));
+		goto out;
+	}
+	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600 */
+	close(fd);
+	fd = -1;
+	dir = xstrdup(final_path);
+	opt.tmpdir = dirname(dir);
+	wb = workbook_new_opt(tmp, &opt);
+	if (!wb) {
+		*err = xasprintf("%s: cannot start a workbook in %s", final_path, tmp);
+		goto fail;
+	}
+	/* the creation date is the only varying byte: SOURCE_DATE_EPOCH pins it for tests */
+	epoch = getenv("SOURCE_DATE_EPOCH");
+	if (epoch && *epoch)
+		props.created = (time_t)strtoll(epoch, NULL, 10);
+	lerr = workbook_set_properties(wb, &props);
+	if (lerr)
+		goto lxw_fail;
+	ws = workbook_add_worksheet(wb, "loadusers");
+	if (!ws) {
+		lerr = LXW_ERROR_MEMORY_MALLOC_FAILED;
+		goto lxw_fail;
+	}
+	for (c = 0; c < NCOLS && !lerr; c++)
+		lerr = worksheet_write_string(ws, 0, c, columns[c].header, NULL);
+	/* strings only, so leading zeros survive; empty cells are left blank */
+	for (i = 0; i < n && !lerr; i++) {
+		for (c = 0; c < NCOLS && !lerr; c++) {
+			const char *v = row_get(rows[i], c);
+
+			if (*v)
+				lerr = worksheet_write_string(ws, i + 1, c, v, NULL);
+		}
+	}
+	if (lerr)
+		goto lxw_fail;
+	lerr = workbook_close(wb);
+	wb = NULL;
+	if (lerr)
+		goto lxw_fail;
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot reopen: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	rc = commit(fd, tmp, final_path, err);
+	fd = -1;
+	goto out;
+lxw_fail:
+	*err = xasprintf("%s: writing %s: %s", final_path, tmp, lxw_strerror(lerr));
+fail:
+	if (wb)
+		lxw_workbook_free(wb);
+	unlink(tmp);
+out:
+	free(dir);
+	free(tmp);
+	return rc;
+}
+
+char *csv_cell(const char *v, char sep)
+{
+	struct strbuf sb = { 0 };
+	bool quote, guard;
+	const char *p;
+
+	if (!v)
+		v = "";
+	quote = strchr(v, '"') || strchr(v, '\r') || strchr(v, '\n') ||
+		(sep && strchr(v, sep));
+	guard = *v && strchr("=+-@\t\r", *v);
+	if (quote)
+		sb_addc(&sb, '"');
+	if (guard)
+		sb_addc(&sb, '\'');
+	for (p = v; *p; p++) {
+		if (*p == '"')
+			sb_addc(&sb, '"');
+		sb_addc(&sb, *p);
+	}
+	if (quote)
+		sb_addc(&sb, '"');
+	return sb_steal(&sb);
+}
+
+/* Decode one code point of valid UTF-8; returns its length in bytes. */
+static size_t utf8_next(const unsigned char *p, uint32_t *cp)
+{
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] < 0xe0) {
+		*cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		return 2;
+	}
+	if (p[0] < 0xf0) {
+		*cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		return 3;
+	}
+	*cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+	      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	return 4;
+}
+
+/* Windows-1252 byte for a code point, or -1 when the code page has none. */
+static int cp1252_byte(uint32_t cp)
+{
+	size_t k;
+
+	if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
+		return (int)cp;
+	for (k = 0; k < ARRAY_SIZE(cp1252_high); k++)
+		if (cp1252_high[k] && cp1252_high[k] == cp)
+			return 0x80 + (int)k;
+	return -1;
+}
+
+/* Append s (valid UTF-8) converted to Windows-1252; *bad gets the first unmapped code point. */
+static int add_cp1252(struct strbuf *sb, const char *s, uint32_t *bad)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int b;
+
+	while (*p) {
+		p += utf8_next(p, &cp);
+		b = cp1252_byte(cp);
+		if (b < 0) {
+			*bad = cp;
+			return -1;
+		}
+		sb_addc(sb, (char)b);
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Append one CSV line (36 cells, CRLF); r NULL means the header line. */
+static int add_line(struct strbuf *sb, const struct row *r, size_t i, char sep, bool cp1252,
+		    char **err)
+{
+	uint32_t bad = 0;
+	char *cell, *why;
+	int c, rc = 0;
+
+	for (c = 0; c < NCOLS && rc == 0; c++) {
+		cell = csv_cell(r ? row_get(r, c) : columns[c].header, sep);
+		if (c > 0)
+			sb_addc(sb, sep);
+		if (!cp1252)
+			sb_add(sb, cell);
+		else if (add_cp1252(sb, cell, &bad) < 0) {
+			why = xasprintf("character U+%04X cannot be written in windows-1252",
+					(unsigned)bad);
+			*err = r ? cell_error(r, i, c, why) :
+				   xasprintf("header \"%s\": %s", columns[c].header, why);
+			free(why);
+			rc = -1;
+		}
+		free(cell);
+	}
+	sb_add(sb, "\r\n");
+	return rc;
+}
+
+int output_write_csv(const char *final_path, const struct row *const *rows, size_t n,
+		     const struct conf_output *o, char **err)
+{
+	struct strbuf sb = { 0 };
+	const char *enc = o && o->csv_encoding ? o->csv_encoding : "utf-8";
+	char sep = o && o->csv_separator && o->csv_separator[0] ? o->csv_separator[0] : ';';
+	char *tmp = NULL, *msg = NULL;
+	bool cp1252 = false;
+	size_t i;
+	int fd = -1, rc = -1;
+
+	*err = NULL;
+	if (!strcasecmp(enc, "windows-1252") || !strcasecmp(enc, "cp1252"))
+		cp1252 = true;
+	else if (strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8")) {
+		*err = xasprintf("%s: unknown CSV encoding \"%s\"", final_path, enc);
+		goto out;
+	}
+	if (strchr("\"'\r\n", sep) || (unsigned char)sep >= 0x80) {
+		*err = xasprintf("%s: unusable CSV separator", final_path);
+		goto out;
+	}
+	if (check_rows(final_path, rows, n, false, err) < 0)
+		goto out;
+	fd = tmpfile_open(final_path, &tmp);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
+				 strerror(errno));
+		goto out;
+	}
+	/* a UTF-8 BOM makes Excel read UTF-8; it means nothing in windows-1252 */
+	if (o && o->csv_bom && !cp1252)
+		sb_add(&sb, "\xef\xbb\xbf");
+	if (add_line(&sb, NULL, 0, sep, cp1252, &msg) < 0)
+		goto fail;
+	for (i = 0; i <= n; i++) {
+		if (i == n || sb.len >= CSV_FLUSH_AT) {
+			if (sb.len && write_all(fd, sb.buf, sb.len) < 0) {
+				msg = xasprintf("write: %s", strerror(errno));
+				goto fail;
+			}
+			sb.len = 0;
+		}
+		if (i < n && add_line(&sb, rows[i], i, sep, cp1252, &msg) < 0)
+			goto fail;
+	}
+	rc = commit(fd, tmp, final_path, err);
+	fd = -1;
+	goto out;
+fail:
+	*err = xasprintf("%s: %s", final_path, msg);
+	close(fd);
+	unlink(tmp);
+out:
+	free(msg);
+	sb_free(&sb);
+	free(tmp);
+	return rc;
+}
