@@ -1,0 +1,2 @@
+/* report_xlsx.c - the XLSX report (being written) */
+#include "config.h"
