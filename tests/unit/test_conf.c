@@ -1,19 +1,513 @@
-/* test_conf.c - cmocka unit tests (to be written) */
+/* test_conf.c - cmocka unit tests for conf.c: values, flavor defaults, validators, errors. */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include "conf.h"
+
+/* Source tree root, from this file's path: .../tests/unit/test_conf.c */
+static char *src_path(const char *rel)
+{
+	const char *file = __FILE__;
+	const char *end = strstr(file, "tests/unit/test_conf.c");
+
+	return xasprintf("%.*s%s", end ? (int)(end - file) : 0, file, rel);
+}
+
+/* conf_load() with stderr captured into *errors (caller frees). */
+static struct config *load_capture(const char *path, char **errors)
+{
+	char tmpl[] = "/tmp/test_conf_err.XXXXXX";
+	int fd = mkstemp(tmpl), saved;
+	struct config *c;
+	struct strbuf sb = { 0 };
+	char buf[4096];
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	c = conf_load(path);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_addn(&sb, buf, (size_t)n);
+	close(fd);
+	unlink(tmpl);
+	*errors = sb_steal(&sb);
+	return c;
+}
+
+/* Write text to a temporary config file; returns its path (caller unlinks and frees). */
+static char *write_conf(const char *text)
+{
+	char *path = xstrdup("/tmp/test_conf.XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Load text, expect failure, and expect each of the expected lines (with the file name
+ * prepended) in stderr. */
+static void expect_errors(const char *text, const char *const *expected)
+{
+	char *path = write_conf(text), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+
+	if (c)
+		fail_msg("loaded, should not have: %s", text);
+	for (; *expected; expected++) {
+		char *want = xasprintf("%s:%s", path, *expected);
+
+		if (!strstr(errors, want))
+			fail_msg("missing \"%s\" in:\n%s", want, errors);
+		free(want);
+	}
+	free(errors);
+	unlink(path);
+	free(path);
+}
+
+static void test_good_openldap(void **state)
+{
+	char *path = src_path("tests/fixtures/conf/good-openldap.conf"), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+	const struct conf_directory *d;
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(errors, "");
+	assert_string_equal(c->state_file, "/tmp/ms-test/state.db");
+	assert_string_equal(c->output.directory, "/tmp/ms-test/out");
+	assert_int_equal(c->output.format, OUT_CSV);
+	assert_string_equal(c->output.csv_separator, ",");
+	assert_string_equal(c->output.csv_encoding, "windows-1252");
+	assert_true(c->output.csv_bom);
+	assert_int_equal(c->output.value_form, FORM_CODE_LABEL);
+	assert_int_equal(c->output.keep, 12);
+	assert_string_equal(c->output.post_command, "/usr/local/bin/after-apply");
+	assert_int_equal(c->limits.max_expire_count, 20);
+	assert_true(c->limits.max_expire_percent == 5.5);
+	assert_true(c->limits.max_org_loss_percent == -1);
+	assert_int_equal(c->limits.grace_days, 7);
+
+	assert_int_equal(c->nstructures, 1);
+	assert_string_equal(c->structures[0].name, "chu");
+	assert_string_equal(c->structures[0].adresse1, "1 avenue de l'Hôpital");
+	assert_string_equal(c->structures[0].id_type, "SIRET");
+	assert_null(c->structures[0].adresse2);
+	assert_null(c->structures[0].structure);
+
+	assert_int_equal(c->ndirectories, 1);
+	d = &c->directories[0];
+	assert_string_equal(d->name, "annuaire");
+	assert_int_equal(d->flavor, FLAVOR_OPENLDAP);
+	assert_string_equal(d->uri, "ldaps://ldap1.chu.example ldaps://ldap2.chu.example");
+	assert_null(d->ldif);
+	assert_int_equal(d->tls_reqcert, TLS_ALLOW);
+	/* the password file is only named here: it does not exist */
+	assert_string_equal(d->bind_password_file, "/nonexistent/bind.pw");
+	assert_int_equal(d->nbases, 2);
+	assert_string_equal(d->bases[1], "ou=externes,dc=chu,dc=example");
+	/* group-base defaults to base */
+	assert_int_equal(d->ngroup_bases, 2);
+	assert_string_equal(d->group_bases[0], "ou=people,dc=chu,dc=example");
+	assert_string_equal(d->group_filter, "(objectClass=medimailOrgMailbox)");
+	/* flavor defaults where unset, explicit values elsewhere */
+	assert_string_equal(d->id_attribute, "entryUUID");
+	assert_string_equal(d->people_filter, "(objectClass=inetOrgPerson)");
+	assert_null(d->disabled_filter);
+	assert_string_equal(d->disabled_attribute, "pwdAccountLockedTime");
+	assert_string_equal(d->end_date_attribute, "medimailAccountEndDate");
+	assert_string_equal(d->owner_attribute, "owner");
+	assert_int_equal(d->nmember_attributes, 1);
+	assert_string_equal(d->member_attributes[0], "member");
+	assert_string_equal(d->uid_attribute, "uid");
+	assert_int_equal(d->page_size, 200);
+	assert_int_equal(d->network_timeout, 10);
+	assert_int_equal(d->timeout, 30);
+	/* the only structure is the default one */
+	assert_string_equal(d->structure, "chu");
+	assert_ptr_equal(d->st, &c->structures[0]);
+
+	/* map: explicit entries, "" = empty, defaults for the rest */
+	assert_string_equal(c->map[COL_RPPS], "{medimailRPPS|digits|strip:8:12}");
+	assert_string_equal(c->map[COL_NOM], "{sn|upper}");
+	assert_null(c->map[COL_ADRESSE2]);
+	assert_string_equal(c->map[COL_MAIL], "{mail|trim|lower}");
+	assert_string_equal(c->map[COL_ADRESSE1], "{street/$adresse-1}");
+	assert_string_equal(c->map[COL_LIBERAL], "NON");
+	assert_null(c->map[COL_TYPE_BAL]);
+	assert_null(c->map[COL_SERVICE]);
+
+	assert_int_equal(c->nrules, 3);
+	assert_string_equal(c->rules[0].name, "per-rpps");
+	assert_int_equal(c->rules[0].type, BAL_PER);
+	assert_string_equal(c->rules[0].if_column, "rpps");
+	assert_int_equal(c->rules[1].type, BAL_INT);
+	assert_string_equal(c->rules[1].if_value, "interne");
+	assert_int_equal(c->rules[2].type, BAL_MED);
+	assert_null(c->rules[2].if_column);
+
+	assert_string_equal(c->org.mail, "{mail|trim|lower}");
+	assert_string_equal(c->org.default_owner, "uid=dsi,ou=people,dc=chu,dc=example");
+	/* responsible defaults to the people mapping */
+	assert_string_equal(c->org.responsible_nom, "{sn|upper}");
+	assert_string_equal(c->org.responsible_rpps, "{medimailRPPS|digits|strip:8:12}");
+
+	assert_int_equal(c->nsev, 2);
+	assert_string_equal(c->sev_rule[0], "finess-key");
+	assert_int_equal(c->sev_value[0], SEV_WARNING);
+	assert_string_equal(c->sev_rule[1], "rpps-key");
+	assert_int_equal(c->sev_value[1], SEV_OFF);
+	assert_int_equal(c->nlist, 3);
+	assert_string_equal(c->list_name[1], "profession");
+	assert_string_equal(c->list_value[1], "Art-thérapeute");
+	assert_string_equal(c->list_name[2], "specialite");
+	assert_int_equal(c->nlist_replace, 1);
+	assert_string_equal(c->list_replace[0], "specialite");
+	conf_free(c);
+	free(errors);
+	free(path);
+}
+
+static void test_good_ad(void **state)
+{
+	char *path = src_path("tests/fixtures/conf/good-ad.conf"), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+	const struct conf_directory *d;
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(errors, "");
+	d = &c->directories[0];
+	assert_int_equal(d->flavor, FLAVOR_AD);
+	assert_true(d->starttls);
+	assert_string_equal(d->sasl_mech, "GSSAPI");
+	assert_string_equal(d->id_attribute, "objectGUID");
+	assert_string_equal(d->people_filter, "(&(objectCategory=person)(objectClass=user))");
+	assert_string_equal(d->disabled_filter, "(userAccountControl:1.2.840.113556.1.4.803:=2)");
+	assert_null(d->disabled_attribute);
+	assert_string_equal(d->end_date_attribute, "accountExpires");
+	assert_string_equal(d->owner_attribute, "managedBy");
+	assert_int_equal(d->nmember_attributes, 1);
+	assert_string_equal(d->member_attributes[0], "member");
+	assert_string_equal(d->uid_attribute, "sAMAccountName");
+	assert_int_equal(d->page_size, 500);
+	assert_int_equal(d->tls_reqcert, TLS_DEMAND);
+	assert_null(d->structure);
+	assert_null(d->st);
+	assert_string_equal(c->map[COL_ADRESSE1], "{streetAddress/$adresse-1}");
+	/* built-in defaults */
+	assert_string_equal(c->state_file, LOCALSTATEDIR "/lib/medimail-sync/state.db");
+	assert_string_equal(c->output.directory, LOCALSTATEDIR "/lib/medimail-sync/out");
+	assert_int_equal(c->output.format, OUT_XLSX);
+	assert_string_equal(c->output.csv_separator, ";");
+	assert_int_equal(c->limits.max_expire_count, 50);
+	assert_true(c->limits.max_expire_percent == 10);
+	assert_true(c->limits.max_org_loss_percent == 50);
+	assert_int_equal(c->limits.grace_days, 0);
+	/* default rules: PER if rpps, PER if adeli, MED */
+	assert_int_equal(c->nrules, 3);
+	assert_string_equal(c->rules[0].if_column, "rpps");
+	assert_string_equal(c->rules[1].if_column, "adeli");
+	assert_int_equal(c->rules[1].type, BAL_PER);
+	assert_int_equal(c->rules[2].type, BAL_MED);
+	assert_null(c->rules[2].if_column);
+	conf_free(c);
+	free(errors);
+	free(path);
+}
+
+static void test_unknown_option(void **state)
+{
+	char *path = src_path("tests/fixtures/conf/bad-unknown-option.conf"), *errors = NULL;
+	char *want = xasprintf("%s:5: peopel-filter: no such option", path);
+
+	(void)state;
+	assert_null(load_capture(path, &errors));
+	assert_non_null(strstr(errors, want));
+	free(want);
+	free(errors);
+	free(path);
+}
+
+static void test_duplicate_title(void **state)
+{
+	char *path = src_path("tests/fixtures/conf/bad-duplicate-title.conf"), *errors = NULL;
+	char *want = xasprintf("%s:4: title 'chu'", path);
+
+	(void)state;
+	assert_null(load_capture(path, &errors));
+	assert_non_null(strstr(errors, want));
+	free(want);
+	free(errors);
+	free(path);
+}
+
+/* Every error of the file is reported, each at its line. */
+static void test_bad_values_file(void **state)
+{
+	char *path = src_path("tests/fixtures/conf/bad-values.conf"), *errors = NULL;
+	static const char *const expected[] = {
+		":2: id-type: \"FINES\" is not one of: FINESS, SIRET, SIREN",
+		":4: flavor: \"samba\" is not one of: openldap, ad",
+		":5: uri: \"http://ldap.example\": scheme must be ldap://, ldaps:// or ldapi://",
+		":6: tls-reqcert: \"hard\" is not one of: demand, allow, never",
+		":7: page-size: 20000 is out of range (1 to 10000)",
+		":8: network-timeout: 0 is out of range (at least 1)",
+		":9: structure: no structure section \"nope\"",
+		":12: format: \"ods\" is not one of: xlsx, csv",
+	};
+
+	(void)state;
+	assert_null(load_capture(path, &errors));
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		char *want = xasprintf("%s%s\n", path, expected[i]);
+
+		if (!strstr(errors, want))
+			fail_msg("missing \"%s\" in:\n%s", want, errors);
+		free(want);
+	}
+	free(errors);
+	free(path);
+}
+
+#define DIR_OK "directory \"d\" { ldif = \"x.ldif\" }\n"
+
+static void test_validators(void **state)
 {
 	(void)state;
-	assert_true(1);
+	expect_errors(DIR_OK "output {\n csv-separator = \";;\"\n}\n", (const char *const[]){
+		"3: csv-separator: must be exactly one ASCII character", NULL });
+	expect_errors(DIR_OK "output { csv-encoding = \"latin1\" }\n", (const char *const[]){
+		"2: csv-encoding: \"latin1\" is not one of: utf-8, windows-1252", NULL });
+	expect_errors(DIR_OK "output { value-form = \"both\" }\n", (const char *const[]){
+		"2: value-form: \"both\" is not one of", NULL });
+	expect_errors(DIR_OK "limits {\n max-expire-percent = 100.5\n}\n", (const char *const[]){
+		"3: max-expire-percent: 100.5 is not a percentage", NULL });
+	expect_errors(DIR_OK "limits { max-org-loss-percent = -2 }\n", (const char *const[]){
+		"2: max-org-loss-percent: -2 is not a percentage", NULL });
+	expect_errors(DIR_OK "limits { max-expire-count = -5 }\n", (const char *const[]){
+		"2: max-expire-count: -5 is out of range (at least -1)", NULL });
+	expect_errors(DIR_OK "limits { grace-days = x }\n", (const char *const[]){
+		"2: grace-days: invalid integer value for option", NULL });
+	expect_errors(DIR_OK "severity = { \"rpps-key:warning\",\n \"finess-key\" }\n",
+		      (const char *const[]){
+		"3: severity: \"finess-key\": expected \"rule:level\"", NULL });
+	expect_errors(DIR_OK "severity = { \"rpps-key:fatal\" }\n", (const char *const[]){
+		"2: severity: \"rpps-key:fatal\": level must be error, warning or off", NULL });
+	expect_errors(DIR_OK "bal-rule \"x\" { type = ORG }\n", (const char *const[]){
+		"2: type: ORG mailboxes come from groups", NULL });
+	expect_errors(DIR_OK "bal-rule \"x\" { type = PER if-column = \"RPPS\" }\n",
+		      (const char *const[]){
+		"2: if-column: \"RPPS\" is not a column key", NULL });
+	expect_errors(DIR_OK "bal-rule \"x\" {\n if-value = \"a\"\n}\n", (const char *const[]){
+		"4: bal-rule \"x\": type is required", "4: bal-rule \"x\": if-value needs", NULL });
+	expect_errors(DIR_OK "list \"professions\" { add = { \"x\" } }\n", (const char *const[]){
+		"2: list: \"professions\" is not a code list", NULL });
+	expect_errors(DIR_OK "map {\n type-bal = \"PER\"\n}\n", (const char *const[]){
+		"3: type-bal: set by the bal-rule sections", NULL });
+	expect_errors(DIR_OK "map {\n adresse_mail = \"{mail}\"\n}\n", (const char *const[]){
+		"3: adresse_mail: no such option", NULL });
+	expect_errors("directory \"d\" {\n uri = \"ldap://a\"\n ldif = \"x.ldif\"\n"
+		      " base = { \"dc=x\" }\n}\n", (const char *const[]){
+		"3: directory \"d\": set uri or ldif, not both", NULL });
+	expect_errors("directory \"d\" {\n flavor = ad\n}\n", (const char *const[]){
+		"3: directory \"d\": set uri (a server) or ldif (an export)", NULL });
+	expect_errors("directory \"d\" {\n uri = \"ldap://a\"\n}\n", (const char *const[]){
+		"3: directory \"d\": base: at least one base DN is needed", NULL });
+	expect_errors("directory \"d\" {\n uri = \"ldaps://a\"\n starttls = true\n"
+		      " base = { \"dc=x\" }\n}\n", (const char *const[]){
+		"2: starttls: not with an ldaps:// URI", NULL });
+	expect_errors("directory \"d\" {\n ldif = \"x\"\n sasl-mech = \"PLAIN\"\n}\n",
+		      (const char *const[]){
+		"3: sasl-mech: \"PLAIN\" is not one of: EXTERNAL, GSSAPI", NULL });
+	expect_errors("structure \"a\" { }\nstructure \"b\" { }\n" DIR_OK, (const char *const[]){
+		"3: directory \"d\": structure: required when there are several", NULL });
+	expect_errors("directory \"d\" { ldif = \"x\" timeout = 0 range-size = -1 }\n",
+		      (const char *const[]){
+		"1: timeout: 0 is out of range", "1: range-size: -1 is out of range", NULL });
+}
+
+/* Comments anywhere (libconfuse 3.3 miscounts lines after them and refuses them in lists);
+ * '#' inside a quoted string is not a comment. */
+static void test_comments(void **state)
+{
+	char *path = write_conf("# one\n# two\n/* three\n four */\ndirectory \"d\" {\n"
+				" ldif = \"exp#1.ldif\" // five\n"
+				" base = { \"dc=a\", # six\n \"dc=b\" }\n}\n");
+	char *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_string_equal(c->directories[0].ldif, "exp#1.ldif");
+	assert_int_equal(c->directories[0].nbases, 2);
+	assert_string_equal(c->directories[0].bases[1], "dc=b");
+	conf_free(c);
+	free(errors);
+	unlink(path);
+	free(path);
+	expect_errors("# one\n# two\n/* three\n four */\ndirectory \"d\" {\n ldif = \"x\"\n"
+		      " timeout = 0\n}\n", (const char *const[]){ "7: timeout: 0 is out", NULL });
+}
+
+static void test_no_directory(void **state)
+{
+	char *path = write_conf("state-file = \"/tmp/x.db\"\n"), *errors = NULL;
+	char *want = xasprintf("%s: directory: at least one directory section", path);
+
+	(void)state;
+	assert_null(load_capture(path, &errors));
+	assert_non_null(strstr(errors, want));
+	free(want);
+	free(errors);
+	unlink(path);
+	free(path);
+}
+
+static void test_missing_file(void **state)
+{
+	char *errors = NULL;
+
+	(void)state;
+	assert_null(load_capture("/nonexistent/medimail-sync.conf", &errors));
+	assert_non_null(strstr(errors, "/nonexistent/medimail-sync.conf: cannot read"));
+	free(errors);
+}
+
+/* AD page size over 1000: a warning, not an error. */
+static void test_ad_page_size_warning(void **state)
+{
+	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\"\n"
+				" page-size = 2000\n}\n"), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+	char *want = xasprintf("%s:4: page-size: warning: 2000", path);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->directories[0].page_size, 2000);
+	assert_non_null(strstr(errors, want));
+	conf_free(c);
+	free(want);
+	free(errors);
+	unlink(path);
+	free(path);
+}
+
+/* Explicit values win over flavor defaults, even empty ones. */
+static void test_flavor_override(void **state)
+{
+	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\"\n"
+				" disabled-filter = \"\"\n id-attribute = \"employeeID\"\n"
+				" member-attribute = { \"member\", \"memberUid\" }\n}\n");
+	char *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_null(c->directories[0].disabled_filter);
+	assert_string_equal(c->directories[0].id_attribute, "employeeID");
+	assert_int_equal(c->directories[0].nmember_attributes, 2);
+	assert_string_equal(c->directories[0].member_attributes[1], "memberUid");
+	assert_string_equal(c->directories[0].owner_attribute, "managedBy");
+	conf_free(c);
+	free(errors);
+	unlink(path);
+	free(path);
+}
+
+/* The shipped examples parse. */
+static void test_examples(void **state)
+{
+	static const char *const files[] = {
+		"conf/medimail-sync.conf", "conf/openldap-schema.conf",
+		"conf/several-structures.conf",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = src_path(files[i]), *errors = NULL;
+		struct config *c = load_capture(path, &errors);
+
+		if (!c)
+			fail_msg("%s:\n%s", path, errors);
+		conf_free(c);
+		free(errors);
+		free(path);
+	}
+}
+
+static void test_several_structures(void **state)
+{
+	char *path = src_path("conf/several-structures.conf"), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->nstructures, 2);
+	assert_int_equal(c->ndirectories, 2);
+	assert_ptr_equal(c->directories[0].st, &c->structures[0]);
+	assert_ptr_equal(c->directories[1].st, &c->structures[1]);
+	conf_free(c);
+	free(errors);
+	free(path);
+}
+
+static void test_option_names(void **state)
+{
+	const char *const *names = conf_option_names();
+	bool seen_state = false, seen_dir_uri = false, seen_map_nom = false, seen_type_bal = false;
+	size_t n = 0;
+
+	(void)state;
+	for (; names[n]; n++) {
+		seen_state |= strcmp(names[n], "state-file") == 0;
+		seen_dir_uri |= strcmp(names[n], "directory.uri") == 0;
+		seen_map_nom |= strcmp(names[n], "map.nom") == 0;
+		seen_type_bal |= strcmp(names[n], "map.type-bal") == 0;
+	}
+	assert_true(seen_state && seen_dir_uri && seen_map_nom);
+	assert_false(seen_type_bal);
+	/* 2 top-level + 8 output + 4 limits + 10 structure + 30 directory + 35 map + 6 bal-rule
+	 * + 9 org + 2 list */
+	assert_int_equal(n, 106);
+	assert_ptr_equal(names, conf_option_names());
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_openldap),
+		cmocka_unit_test(test_good_ad),
+		cmocka_unit_test(test_unknown_option),
+		cmocka_unit_test(test_duplicate_title),
+		cmocka_unit_test(test_bad_values_file),
+		cmocka_unit_test(test_validators),
+		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_no_directory),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_ad_page_size_warning),
+		cmocka_unit_test(test_flavor_override),
+		cmocka_unit_test(test_examples),
+		cmocka_unit_test(test_several_structures),
+		cmocka_unit_test(test_option_names),
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
