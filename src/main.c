@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "conf.h"
 #include "dir.h"
 #include "log.h"
+#include "map.h"
 #include "run.h"
 #include "state.h"
 #include "validate.h"
@@ -62,7 +64,22 @@ static int count_entry(struct entry *e, void *arg)
 
 static int cmd_check_config(const struct config *c, bool connect)
 {
+	struct checker *ck;
+	struct mapper *m = NULL;
+	char *err = NULL;
 	int rc = EXIT_OK;
+
+	/* Templates, rule ids and list names are checked by the modules that use them. */
+	ck = check_new(c, &err);
+	if (ck)
+		m = map_new(c, &err);
+	map_free(m);
+	check_free(ck);
+	if (!m) {
+		fprintf(stderr, "%s: %s\n", c->path, err ? err : "invalid configuration");
+		free(err);
+		return EXIT_USAGE;
+	}
 
 	printf("%s: configuration ok (%zu director%s, %zu structure%s)\n", c->path,
 	       c->ndirectories, c->ndirectories == 1 ? "y" : "ies", c->nstructures,
@@ -113,7 +130,7 @@ static int cmd_state(const struct config *c, int argc, char **argv)
 	rc = state_cmd(s, argc, argv, stdout, &err);
 	if (rc != 0) {
 		log_err("state %s: %s", argv[0], err ? err : "failed");
-		rc = rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAIL;
+		rc = rc == -2 ? EXIT_USAGE : EXIT_FAIL;
 	}
 	free(err);
 	state_close(s);

@@ -73,30 +73,6 @@ static void free_attrs(char **v, size_t n)
 	free(v);
 }
 
-/* Attribute names a template set reads, for the group search. */
-static void add_template_attrs(char ***v, size_t *n, const char *text)
-{
-	struct map_template *t;
-	char **names = NULL;
-	size_t nn = 0;
-	char *err = NULL;
-
-	if (!text)
-		return;
-	t = map_compile(text, &err);
-	if (!t) {
-		free(err);
-		return;
-	}
-	map_template_attrs(t, &names, &nn);
-	for (size_t i = 0; i < nn; i++) {
-		add_attr(v, n, names[i]);
-		free(names[i]);
-	}
-	free(names);
-	map_template_free(t);
-}
-
 static const char *const group_classes =
 	"(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)"
 	"(objectClass=group)(objectClass=groupOfURLs))";
@@ -131,10 +107,8 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 	add_attr(&gattrs, &ng, d->owner_attribute);
 	for (size_t i = 0; i < d->nmember_attributes; i++)
 		add_attr(&gattrs, &ng, d->member_attributes[i]);
-	add_template_attrs(&gattrs, &ng, c->org.mail);
-	add_template_attrs(&gattrs, &ng, c->org.nom);
-	add_template_attrs(&gattrs, &ng, c->org.prenom);
-	add_template_attrs(&gattrs, &ng, c->org.description);
+	for (const char *const *a = map_group_attrs(m); *a; a++)
+		add_attr(&gattrs, &ng, *a);
 
 	s = dir_open(d);
 	if (!s)
@@ -331,14 +305,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct org_templates {
-	struct map_template *mail, *nom, *prenom, *description;
-};
-
 /* Build the ORG mailbox of group g. Returns false when the ORG is rejected. */
+static char *expand_org(const struct mapper *m, enum map_org_field fld, const struct entry *e,
+			const struct conf_structure *st, struct findings *f, int col)
+{
+	const struct map_template *t = map_org_template(m, fld);
+
+	return t ? map_expand(t, e, st, f, e->dn, col) : xstrdup("");
+}
+
 static bool build_org(struct run *r, const struct conf_directory *d, const struct entry *g,
-		      struct org_index *idx, const struct org_templates *ot,
-		      const struct checker *ck, struct account *a)
+		      struct org_index *idx, const struct mapper *m,
+		      const struct entry *const *people, const struct checker *ck,
+		      struct account *a)
 {
 	const struct conf_structure *st = d->st;
 	const char *owner;
@@ -348,11 +327,11 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 	struct strbuf sb = { 0 };
 	bool ok = true;
 
-	row_take(&a->row, COL_MAIL, map_expand(ot->mail, g, st, &r->f, g->dn, COL_MAIL));
-	row_take(&a->row, COL_NOM, map_expand(ot->nom, g, st, &r->f, g->dn, COL_NOM));
-	row_take(&a->row, COL_PRENOM, map_expand(ot->prenom, g, st, &r->f, g->dn, COL_PRENOM));
+	row_take(&a->row, COL_MAIL, expand_org(m, MAP_ORG_MAIL, g, st, &r->f, COL_MAIL));
+	row_take(&a->row, COL_NOM, expand_org(m, MAP_ORG_NOM, g, st, &r->f, COL_NOM));
+	row_take(&a->row, COL_PRENOM, expand_org(m, MAP_ORG_PRENOM, g, st, &r->f, COL_PRENOM));
 	row_take(&a->row, COL_DESCRIPTION,
-		 map_expand(ot->description, g, st, &r->f, g->dn, COL_DESCRIPTION));
+		 expand_org(m, MAP_ORG_DESCRIPTION, g, st, &r->f, COL_DESCRIPTION));
 	if (st) {
 		row_set(&a->row, COL_RAISON_SOCIALE, st->raison_sociale);
 		row_set(&a->row, COL_ADRESSE1, st->adresse1);
@@ -382,40 +361,48 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 			     owner, "the responsible is not a person read from the directory");
 		ok = false;
 	} else {
+		/* The responsible's cells come from the owner's own entry. */
+		const struct entry *oe = people[resp_id];
+
 		resp = &r->acc[resp_id];
-		if (!check_rpps(row_get(&resp->row, COL_RPPS))) {
+		row_take(&a->row, COL_NOM_RESP,
+			 expand_org(m, MAP_ORG_RESP_NOM, oe, st, &r->f, COL_NOM_RESP));
+		row_take(&a->row, COL_PRENOM_RESP,
+			 expand_org(m, MAP_ORG_RESP_PRENOM, oe, st, &r->f, COL_PRENOM_RESP));
+		row_take(&a->row, COL_PROFESSION_RESP,
+			 expand_org(m, MAP_ORG_RESP_PROFESSION, oe, st, &r->f,
+				    COL_PROFESSION_RESP));
+		row_take(&a->row, COL_ID_RESP,
+			 expand_org(m, MAP_ORG_RESP_RPPS, oe, st, &r->f, COL_ID_RESP));
+		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
+		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
 			findings_add(&r->f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
-				     owner, "the responsible must be a health professional with a "
-				     "valid RPPS number");
+				     owner, "the responsible %s must be a health professional with "
+				     "a valid RPPS number", resp->dn);
 			ok = false;
 		}
-		row_set(&a->row, COL_NOM_RESP, row_get(&resp->row, COL_NOM));
-		row_set(&a->row, COL_PRENOM_RESP, row_get(&resp->row, COL_PRENOM));
-		row_set(&a->row, COL_PROFESSION_RESP, row_get(&resp->row, COL_PROFESSION));
-		row_set(&a->row, COL_ID_RESP, row_get(&resp->row, COL_RPPS));
-		row_set(&a->row, COL_PROFESSION, row_get(&resp->row, COL_PROFESSION));
 	}
 
 	/* Connexion accounts: transitive members that are valid nominative accounts. */
 	if (org_members(idx, g->dn, &ids, &n, &r->f) == 0) {
 		mails = xcalloc(n ? n : 1, sizeof(*mails));
 		for (size_t i = 0; i < n; i++) {
-			const struct account *m = &r->acc[ids[i]];
+			const struct account *mb = &r->acc[ids[i]];
 			const char *why = NULL;
 
-			if (m->rejected)
+			if (mb->rejected)
 				why = "is rejected in this run";
-			else if (m->disabled || (m->end_time > 0 && m->end_time <= r->o->now))
+			else if (mb->disabled || (mb->end_time > 0 && mb->end_time <= r->o->now))
 				why = "is disabled";
-			else if (m->type != BAL_PER && m->type != BAL_INT && m->type != BAL_MED)
+			else if (mb->type != BAL_PER && mb->type != BAL_INT && mb->type != BAL_MED)
 				why = "is not a PER, INT or MED account";
 			if (why) {
 				findings_add(&r->f, SEV_WARNING, g->dn, COL_CONNEXION,
-					     "org-member-excluded", m->dn,
-					     "member %s %s: not a connexion account", m->dn, why);
+					     "org-member-excluded", mb->dn,
+					     "member %s %s: not a connexion account", mb->dn, why);
 				continue;
 			}
-			mails[nmail++] = (char *)row_get(&m->row, COL_MAIL);
+			mails[nmail++] = (char *)row_get(&mb->row, COL_MAIL);
 		}
 		qsort(mails, nmail, sizeof(*mails), cmp_str);
 		for (size_t i = 0; i < nmail; i++) {
@@ -445,26 +432,10 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 	return ok;
 }
 
-static int build_orgs(struct run *r, struct run_source *rs, struct source_data *sd,
-		      struct org_index *idx, const struct checker *ck)
+static void build_orgs(struct run *r, struct run_source *rs, struct source_data *sd,
+		       struct org_index *idx, const struct mapper *m,
+		       const struct entry *const *people, const struct checker *ck)
 {
-	const struct conf_org *co = &r->c->org;
-	struct org_templates ot = { 0 };
-	char *err = NULL;
-	int rc = -1;
-
-	ot.mail = map_compile(co->mail ? co->mail : "{mail|trim|lower}", &err);
-	if (ot.mail)
-		ot.nom = map_compile(co->nom ? co->nom : "{cn}", &err);
-	if (ot.nom)
-		ot.prenom = map_compile(co->prenom ? co->prenom : "{$raison-sociale}", &err);
-	if (ot.prenom)
-		ot.description = map_compile(co->description ? co->description :
-					     "{description/cn}", &err);
-	if (!ot.description) {
-		log_err("%s: org: %s", r->c->path, err);
-		goto out;
-	}
 	for (size_t i = 0; i < sd->ngroups; i++) {
 		const struct entry *g = &sd->groups[i];
 		struct account *a;
@@ -484,17 +455,9 @@ static int build_orgs(struct run *r, struct run_source *rs, struct source_data *
 			a->key = xasprintf("dn:%s", g->dn);
 			a->rejected = true;
 		}
-		if (!build_org(r, rs->d, g, idx, &ot, ck, a))
+		if (!build_org(r, rs->d, g, idx, m, people, ck, a))
 			a->rejected = true;
 	}
-	rc = 0;
-out:
-	free(err);
-	map_template_free(ot.mail);
-	map_template_free(ot.nom);
-	map_template_free(ot.prenom);
-	map_template_free(ot.description);
-	return rc;
 }
 
 /* An address must be unique among the accounts written: every holder is rejected. */
@@ -579,6 +542,7 @@ static int do_run(struct run *r)
 	struct org_index *idx = org_index_new();
 	struct plan_opts po;
 	const struct row **rows = NULL;
+	const struct entry **people = NULL;
 	size_t nrows, *first = xcalloc(c->ndirectories, sizeof(*first));
 	char *err = NULL;
 	int rc = EXIT_FAIL;
@@ -615,11 +579,13 @@ static int do_run(struct run *r)
 	for (size_t i = 0; i < r->nsrc; i++) {
 		map_people(r, &r->src[i], &sd[i], m, ck, idx, &first[i]);
 	}
+	/* Account index -> its entry, for the ORG responsibles. */
+	people = xcalloc(r->nacc ? r->nacc : 1, sizeof(*people));
 	for (size_t i = 0; i < r->nsrc; i++)
-		if (build_orgs(r, &r->src[i], &sd[i], idx, ck) != 0) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
+		for (size_t k = 0; k < sd[i].npeople; k++)
+			people[first[i] + k] = &sd[i].people[k];
+	for (size_t i = 0; i < r->nsrc; i++)
+		build_orgs(r, &r->src[i], &sd[i], idx, m, people, ck);
 	check_duplicates(r);
 	for (size_t i = 0; i < r->nsrc; i++)
 		source_data_free(&sd[i]);
@@ -675,7 +641,6 @@ static int do_run(struct run *r)
 		ri.finished = time(NULL);
 		ri.files = files.buf;
 		ri.command = "apply";
-		memcpy(ri.count, r->plan.count, sizeof(ri.count));
 		if (state_commit(st, &r->plan, &ri, &err) < 0) {
 			log_err("%s: %s (the file %s was written; the next apply writes its "
 				"changes again)", c->state_file, err ? err : "commit failed",
@@ -687,6 +652,7 @@ static int do_run(struct run *r)
 	}
 	rc = findings_count(&r->f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
 out:
+	free(people);
 	free(rows);
 	free(err);
 	for (size_t i = 0; i < c->ndirectories; i++)
