@@ -1,2 +1,1457 @@
-/* dir.c - to be written */
+/*
+ * dir.c - directory access: an LDAP session (libldap with TLS, simple or SASL bind, paged
+ * searches and AD range retrieval) or an LDIF file read with libldap's LDIF parser and
+ * searched client-side. Also filter escaping, client-side filter evaluation and GUID text.
+ */
 #include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <ldap.h>
+#include <ldif.h>
+#include <sasl/sasl.h>
+
+#include "dir.h"
+#include "log.h"
+
+struct dir_session {
+	const struct conf_directory *d;   /* borrowed: the config outlives the session */
+	const char *where;                /* URI or LDIF path, the prefix of every message */
+	LDAP *ld;
+	struct entry *ents;               /* LDIF source: every entry, in file order */
+	char **ndns;                      /* ... and their normalised DNs */
+	size_t nents, cap;
+	unsigned long nsearch;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Messages */
+
+static bool uses_tls(const struct conf_directory *d)
+{
+	return d->starttls || (d->uri && strncasecmp(d->uri, "ldaps://", 8) == 0);
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+/* A plain-words hint for the causes admins meet most, or NULL. */
+static const char *ldap_hint(const struct conf_directory *d, int rc, const char *diag)
+{
+	if (uses_tls(d) && contains_ci(diag, "certificate"))
+		return "TLS certificate not trusted: check ca-file";
+	if (rc == LDAP_SERVER_DOWN && !(diag && *diag))
+		return "check the URI and that the server is running and reachable";
+	if ((rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_CONFIDENTIALITY_REQUIRED) &&
+	    !uses_tls(d) && !d->sasl_mech)
+		return "the server requires TLS for simple binds: use ldaps:// or starttls = true";
+	if (rc == LDAP_INVALID_CREDENTIALS && !d->sasl_mech)
+		return "check bind-dn and the password in bind-password-file";
+	if (rc == LDAP_SIZELIMIT_EXCEEDED || rc == LDAP_ADMINLIMIT_EXCEEDED)
+		return "a server limit cut the result: raise the paged-results limit of the bind "
+		       "DN (slapd: size.prtotal=unlimited) or lower page-size";
+	if (rc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION)
+		return "the server does not support paged results (RFC 2696)";
+	if (rc == LDAP_NO_SUCH_OBJECT)
+		return "the base DN does not exist";
+	if (rc == LDAP_TIMELIMIT_EXCEEDED || rc == LDAP_TIMEOUT)
+		return "raise timeout";
+	if (d->sasl_mech && strcasecmp(d->sasl_mech, "GSSAPI") == 0 &&
+	    contains_ci(diag, "credentials"))
+		return "no Kerberos credentials: check krb5-keytab or krb5-ccache";
+	return NULL;
+}
+
+/* errno values libldap leaves behind that say nothing about the cause */
+static bool errno_useful(int err)
+{
+	return err && err != EAGAIN && err != EINPROGRESS && err != ENOTCONN && err != EINTR;
+}
+
+/* Log one line "WHERE: what: ldap error (diagnostic; errno text); hint". With hint NULL, a
+ * hint is chosen from the result code and diagnostic. */
+static void log_ldap_hint(const struct dir_session *s, const char *what, int rc, int err,
+			  const char *hint)
+{
+	struct strbuf sb = { 0 };
+	char *diag = NULL;
+	bool net = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT;
+
+	if (s->ld)
+		(void)ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	sb_addf(&sb, "%s: %s: %s", s->where, what, ldap_err2string(rc));
+	net = net && errno_useful(err);
+	if ((diag && *diag) || net) {
+		sb_add(&sb, " (");
+		if (diag && *diag)
+			sb_add(&sb, diag);
+		if (net)
+			sb_addf(&sb, "%s%s", diag && *diag ? "; " : "", strerror(err));
+		sb_add(&sb, ")");
+	}
+	if (!hint)
+		hint = ldap_hint(s->d, rc, diag);
+	if (hint)
+		sb_addf(&sb, "; %s", hint);
+	log_err("%s", sb.buf);
+	sb_free(&sb);
+	ldap_memfree(diag);
+}
+
+static void log_ldap(const struct dir_session *s, const char *what, int rc, int err)
+{
+	log_ldap_hint(s, what, rc, err, NULL);
+}
+
+/* Append s to sb quoted for a POSIX shell. */
+static void sb_add_shell(struct strbuf *sb, const char *s)
+{
+	sb_addc(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			sb_add(sb, "'\\''");
+		else
+			sb_addc(sb, *s);
+	}
+	sb_addc(sb, '\'');
+}
+
+static const char *const scope_names[] = { "base", "one", "sub" };
+
+/* At debug level: the equivalent ldapsearch command line, never the password itself. */
+static void log_search(const struct dir_session *s, const char *base, enum dir_scope scope,
+		       const char *filter, char **attrs)
+{
+	const struct conf_directory *d = s->d;
+	struct strbuf sb = { 0 };
+
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	sb_add(&sb, "ldapsearch -LLL -o ldif-wrap=no -H ");
+	sb_add_shell(&sb, d->uri);
+	if (d->starttls)
+		sb_add(&sb, " -ZZ");
+	if (d->sasl_mech) {
+		sb_addf(&sb, " -Q -Y %s", d->sasl_mech);
+		if (d->sasl_authzid && *d->sasl_authzid) {
+			sb_add(&sb, " -X ");
+			sb_add_shell(&sb, d->sasl_authzid);
+		}
+		if (d->sasl_secprops && *d->sasl_secprops) {
+			sb_add(&sb, " -O ");
+			sb_add_shell(&sb, d->sasl_secprops);
+		}
+	} else if (d->bind_dn && *d->bind_dn) {
+		sb_add(&sb, " -x -D ");
+		sb_add_shell(&sb, d->bind_dn);
+		sb_add(&sb, " -y ");
+		sb_add_shell(&sb, d->bind_password_file ? d->bind_password_file : "");
+	} else {
+		sb_add(&sb, " -x");
+	}
+	sb_add(&sb, " -b ");
+	sb_add_shell(&sb, base);
+	sb_addf(&sb, " -s %s -E pr=%d/noprompt", scope_names[scope], d->page_size);
+	if (d->timeout > 0)
+		sb_addf(&sb, " -l %d", d->timeout);
+	sb_addc(&sb, ' ');
+	sb_add_shell(&sb, filter);
+	for (size_t i = 0; attrs && attrs[i]; i++) {
+		sb_addc(&sb, ' ');
+		sb_add_shell(&sb, attrs[i]);
+	}
+	log_debug("%s", sb.buf);
+	sb_free(&sb);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Password file */
+
+/* Read the bind password: a regular file no one but the owner can read or write. One trailing
+ * newline is stripped. *pw is the caller's, to wipe with explicit_bzero(*pw, *cap) and free. */
+WUR static int read_password(const char *path, char **pw, size_t *len, size_t *cap)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0, size = 64;
+	int fd = -1, ret = -1;
+
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_err("%s: cannot read the bind password: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_err("%s: the bind password file is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		log_err("%s: mode %04o is readable by group or others; chmod 600 it", path,
+			(unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	buf = xmalloc(size);
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= size) {
+			/* grow by hand so that no copy of the secret is left in freed memory */
+			char *bigger = xmalloc(size * 2);
+
+			memcpy(bigger, buf, n);
+			explicit_bzero(buf, size);
+			free(buf);
+			buf = bigger;
+			size *= 2;
+		}
+		r = read(fd, buf + n, size - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			log_err("%s: cannot read the bind password: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (n == 0) {
+		log_err("%s: the bind password file is empty", path);
+		goto out;
+	}
+	*pw = buf;
+	*len = n;
+	*cap = size;
+	buf = NULL;
+	ret = 0;
+out:
+	if (buf) {
+		explicit_bzero(buf, size);
+		free(buf);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Connection and bind */
+
+WUR static int set_opt(const struct dir_session *s, LDAP *ld, int opt, const void *val,
+		       const char *name)
+{
+	int rc = ldap_set_option(ld, opt, val);
+
+	if (rc != LDAP_OPT_SUCCESS) {
+		log_ldap(s, name, rc, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int reqcert_opt(const struct conf_directory *d)
+{
+	return d->tls_reqcert == TLS_NEVER ? LDAP_OPT_X_TLS_NEVER :
+	       d->tls_reqcert == TLS_ALLOW ? LDAP_OPT_X_TLS_ALLOW : LDAP_OPT_X_TLS_DEMAND;
+}
+
+/* Every option explicitly, on ld (the session's handle, or a probe with another reqcert). */
+WUR static int set_options(const struct dir_session *s, LDAP *ld, int reqcert)
+{
+	const struct conf_directory *d = s->d;
+	struct timeval net = { d->network_timeout, 0 }, op = { d->timeout, 0 };
+	int version = LDAP_VERSION3, deref = LDAP_DEREF_NEVER, zero = 0;
+	int timelimit = d->timeout > 0 ? d->timeout : 0;
+	int tlsmin = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+
+	if (set_opt(s, ld, LDAP_OPT_PROTOCOL_VERSION, &version, "setting protocol version 3") ||
+	    set_opt(s, ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF, "turning referrals off") ||
+	    set_opt(s, ld, LDAP_OPT_RESTART, LDAP_OPT_ON, "setting restart on EINTR") ||
+	    set_opt(s, ld, LDAP_OPT_DEREF, &deref, "setting alias dereferencing") ||
+	    set_opt(s, ld, LDAP_OPT_SIZELIMIT, &zero, "setting the size limit") ||
+	    set_opt(s, ld, LDAP_OPT_TIMELIMIT, &timelimit, "setting the time limit") ||
+	    set_opt(s, ld, LDAP_OPT_NETWORK_TIMEOUT, d->network_timeout > 0 ? &net : NULL,
+		    "setting network-timeout") ||
+	    set_opt(s, ld, LDAP_OPT_TIMEOUT, d->timeout > 0 ? &op : NULL, "setting timeout") ||
+	    set_opt(s, ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &reqcert, "setting tls-reqcert") ||
+	    set_opt(s, ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tlsmin, "setting the minimum TLS version"))
+		return -1;
+	if (d->ca_file && *d->ca_file) {
+		if (access(d->ca_file, R_OK) < 0) {
+			log_err("%s: ca-file %s: %s", s->where, d->ca_file, strerror(errno));
+			return -1;
+		}
+		if (set_opt(s, ld, LDAP_OPT_X_TLS_CACERTFILE, d->ca_file, "setting ca-file"))
+			return -1;
+	}
+	if (d->sasl_secprops && *d->sasl_secprops &&
+	    set_opt(s, ld, LDAP_OPT_X_SASL_SECPROPS, d->sasl_secprops, "setting sasl-secprops"))
+		return -1;
+	/* TLS options on a handle take effect only with a new context, made last */
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+		log_err("%s: cannot set up TLS%s%s: not a PEM CA certificate file?", s->where,
+			d->ca_file && *d->ca_file ? " with ca-file " : "",
+			d->ca_file && *d->ca_file ? d->ca_file : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* After a TLS connection failed: try the handshake again without certificate checks (libldap's
+ * "allow" skips the host name check too), to tell a certificate problem from a broken TLS
+ * setup. Returns the hint to log, or NULL if TLS is not the cause. */
+static const char *tls_failure_hint(const struct dir_session *s, int rc)
+{
+	char *diag = NULL;
+	bool tcp_ok;
+
+	(void)ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	tcp_ok = diag && *diag;   /* a diagnostic: TCP worked and the handshake failed */
+	ldap_memfree(diag);
+	if (!uses_tls(s->d) || !tcp_ok || (rc != LDAP_SERVER_DOWN && rc != LDAP_CONNECT_ERROR))
+		return NULL;
+	if (s->d->tls_reqcert == TLS_DEMAND) {
+		LDAP *ld = NULL;
+		int r = ldap_initialize(&ld, s->d->uri);
+
+		if (r == LDAP_SUCCESS && set_options(s, ld, LDAP_OPT_X_TLS_ALLOW) == 0)
+			r = s->d->starttls ? ldap_start_tls_s(ld, NULL, NULL) : ldap_connect(ld);
+		if (ld)
+			(void)ldap_unbind_ext_s(ld, NULL, NULL);
+		if (r == LDAP_SUCCESS)
+			return "TLS certificate not trusted: check ca-file (and that the "
+			       "certificate names the host of the URI)";
+	}
+	return "TLS handshake failed: check ca-file, tls-reqcert and the server's TLS setup";
+}
+
+/* SASL callback: never asks anyone; answers the authorization id from the config. */
+static int sasl_interact(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	const struct conf_directory *d = defaults;
+	sasl_interact_t *it;
+
+	(void)ld;
+	(void)flags;
+	for (it = in; it->id != SASL_CB_LIST_END; it++) {
+		const char *v = "";
+
+		if (it->id == SASL_CB_USER && d->sasl_authzid)
+			v = d->sasl_authzid;
+		else if (it->defresult)
+			v = it->defresult;
+		it->result = v;
+		it->len = (unsigned)strlen(v);
+	}
+	return LDAP_SUCCESS;
+}
+
+/* GSSAPI: the client keytab and ticket cache go through the environment of MIT krb5. Without a
+ * ccache, a private MEMORY: cache makes GSSAPI get initial tickets from the client keytab. */
+WUR static int krb5_env(const struct conf_directory *d)
+{
+	static unsigned int serial;
+	char *cc = NULL;
+	int ret = -1;
+
+	if (d->krb5_keytab && *d->krb5_keytab &&
+	    setenv("KRB5_CLIENT_KTNAME", d->krb5_keytab, 1) < 0)
+		goto out;
+	if (d->krb5_ccache && *d->krb5_ccache)
+		cc = xstrdup(d->krb5_ccache);
+	else if (d->krb5_keytab && *d->krb5_keytab)
+		cc = xasprintf("MEMORY:medimail-sync-%ld-%u", (long)getpid(), ++serial);
+	if (cc && setenv("KRB5CCNAME", cc, 1) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret)
+		log_err("setting the Kerberos environment: %s", strerror(errno));
+	free(cc);
+	return ret;
+}
+
+WUR static int do_bind(struct dir_session *s, const char *pw, size_t pwlen)
+{
+	const struct conf_directory *d = s->d;
+	struct berval cred = { 0, NULL };
+	char *what = NULL;
+	int rc, ret = -1;
+
+	if (d->sasl_mech) {
+		if (strcasecmp(d->sasl_mech, "GSSAPI") == 0 && krb5_env(d))
+			goto out;
+		what = xasprintf("SASL %s bind", d->sasl_mech);
+		errno = 0;
+		rc = ldap_sasl_interactive_bind_s(s->ld, NULL, d->sasl_mech, NULL, NULL,
+						  LDAP_SASL_QUIET, sasl_interact, (void *)d);
+	} else {
+		if (d->bind_dn && *d->bind_dn) {
+			cred.bv_val = (char *)pw;
+			cred.bv_len = pwlen;
+			what = xasprintf("simple bind as %s", d->bind_dn);
+		} else {
+			what = xstrdup("anonymous bind");
+		}
+		errno = 0;
+		rc = ldap_sasl_bind_s(s->ld, cred.bv_len ? d->bind_dn : NULL, LDAP_SASL_SIMPLE,
+				      &cred, NULL, NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS) {
+		int err = errno;
+
+		log_ldap_hint(s, what, rc, err, tls_failure_hint(s, rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(what);
+	return ret;
+}
+
+WUR static int connect_and_bind(struct dir_session *s)
+{
+	const struct conf_directory *d = s->d;
+	char *pw = NULL;
+	size_t pwlen = 0, pwcap = 0;
+	int rc, ret = -1;
+
+	if (d->sasl_mech && strcasecmp(d->sasl_mech, "EXTERNAL") != 0 &&
+	    strcasecmp(d->sasl_mech, "GSSAPI") != 0) {
+		log_err("%s: sasl-mech %s is not supported: use EXTERNAL or GSSAPI", s->where,
+			d->sasl_mech);
+		goto out;
+	}
+	/* the password first: a bad file is refused before any connection */
+	if (!d->sasl_mech && d->bind_dn && *d->bind_dn) {
+		if (!d->bind_password_file || !*d->bind_password_file) {
+			log_err("%s: bind-dn is set but bind-password-file is not", s->where);
+			goto out;
+		}
+		if (read_password(d->bind_password_file, &pw, &pwlen, &pwcap))
+			goto out;
+	}
+	rc = ldap_initialize(&s->ld, d->uri);
+	if (rc != LDAP_SUCCESS) {
+		log_ldap(s, "invalid URI", rc, 0);
+		goto out;
+	}
+	if (set_options(s, s->ld, reqcert_opt(d)))
+		goto out;
+	if (d->starttls) {
+		errno = 0;
+		rc = ldap_start_tls_s(s->ld, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			int err = errno;
+
+			log_ldap_hint(s, "StartTLS failed", rc, err, tls_failure_hint(s, rc));
+			goto out;
+		}
+	}
+	if (do_bind(s, pw, pwlen))
+		goto out;
+	ret = 0;
+out:
+	if (pw) {
+		explicit_bzero(pw, pwcap);
+		free(pw);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* LDIF source */
+
+/* Best guess of the line at fault in a record that libldap refused (counting from first). */
+static unsigned long ldif_bad_line(char *rec, unsigned long first)
+{
+	char *p = rec, *line;
+	unsigned long n = first;
+
+	while ((line = ldif_getline(&p)) != NULL) {
+		struct berval type, val;
+		int freeval = 0;
+
+		if (!(line[0] == '-' && !line[1])) {
+			if (ldif_parse_line2(line, &type, &val, &freeval) < 0)
+				break;
+			if (freeval)
+				ber_memfree(val.bv_val);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Convert one record; 1 = entry added, 0 = nothing to add (version line), -1 = error. */
+WUR static int ldif_record(struct dir_session *s, char *buf, unsigned long line)
+{
+	struct berval rbuf = { strlen(buf), buf };
+	bool version = strncasecmp(buf, "version:", 8) == 0;
+	char *copy = xstrdup(buf);
+	LDIFRecord lr;
+	struct entry *e;
+	int rc, ret = -1;
+
+	/* the parser writes into buf: look at it first */
+	rc = ldap_parse_ldif_record(&rbuf, line, &lr, s->where, LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS);
+	if (rc != LDAP_SUCCESS) {
+		log_err("%s:%lu: malformed LDIF line (expected \"attribute: value\")", s->where,
+			ldif_bad_line(copy, line));
+		goto out;
+	}
+	if (!lr.lr_dn.bv_val) {
+		if (version)
+			ret = 0;
+		else
+			log_err("%s:%lu: LDIF record without a dn: line", s->where, line);
+		goto out;
+	}
+	if (lr.lr_op != LDAP_REQ_ADD) {
+		log_err("%s:%lu: %s: only entries are supported, not change records", s->where,
+			line, lr.lr_dn.bv_val);
+		goto out;
+	}
+	if (s->nents == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->ents = xrealloc(s->ents, s->cap * sizeof(*s->ents));
+		s->ndns = xrealloc(s->ndns, s->cap * sizeof(*s->ndns));
+	}
+	e = &s->ents[s->nents];
+	memset(e, 0, sizeof(*e));
+	e->dn = xstrndup(lr.lr_dn.bv_val, lr.lr_dn.bv_len);
+	s->ndns[s->nents] = dn_normalise(e->dn);
+	s->nents++;
+	for (size_t i = 0; lr.lrop_mods && lr.lrop_mods[i]; i++) {
+		LDAPMod *m = lr.lrop_mods[i];
+
+		for (size_t j = 0; m->mod_bvalues && m->mod_bvalues[j]; j++)
+			entry_add_value(e, m->mod_type, m->mod_bvalues[j]->bv_val,
+					m->mod_bvalues[j]->bv_len);
+	}
+	ret = 1;
+out:
+	free(copy);
+	ldap_ldif_record_done(&lr);
+	return ret;
+}
+
+WUR static int ldif_load(struct dir_session *s)
+{
+	LDIFFP *fp;
+	unsigned long line = 1, last = 0;
+	char *buf = NULL;
+	int buflen = 0, rc, ret = -1;
+
+	fp = ldif_open(s->where, "r");
+	if (!fp) {
+		log_err("%s: cannot open the LDIF file: %s", s->where, strerror(errno));
+		goto out;
+	}
+	while ((rc = ldif_read_record(fp, &last, &buf, &buflen)) > 0) {
+		if (ldif_record(s, buf, line) < 0)
+			goto out;
+		line = last + 1;
+	}
+	if (rc < 0) {
+		log_err("%s:%lu: cannot read the LDIF record", s->where, line);
+		goto out;
+	}
+	log_debug("%s: %zu entries", s->where, s->nents);
+	ret = 0;
+out:
+	ber_memfree(buf);
+	if (fp)
+		ldif_close(fp);
+	return ret;
+}
+
+/* The parent of a normalised DN: after the first unescaped comma, "" at the top. */
+static const char *dn_parent(const char *ndn)
+{
+	for (const char *p = ndn; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == ',')
+			return p + 1;
+	}
+	return "";
+}
+
+static bool in_scope(const char *ndn, const char *nbase, enum dir_scope scope)
+{
+	size_t m = strlen(nbase);
+
+	switch (scope) {
+	case DIR_SCOPE_BASE:
+		return strcmp(ndn, nbase) == 0;
+	case DIR_SCOPE_ONE:
+		return strcmp(dn_parent(ndn), nbase) == 0;
+	case DIR_SCOPE_SUB:
+		if (m == 0 || strcmp(ndn, nbase) == 0)
+			return true;
+		/* a suffix after an unescaped comma: walk the parents */
+		for (const char *p = dn_parent(ndn); *p; p = dn_parent(p))
+			if (strlen(p) == m && strcmp(p, nbase) == 0)
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/* Is the requested attribute list asking for name? NULL, "*" mean every attribute. */
+static bool attr_wanted(char **attrs, const char *name)
+{
+	size_t n = strcspn(name, ";");
+
+	if (!attrs)
+		return true;
+	for (size_t i = 0; attrs[i]; i++) {
+		size_t m = strcspn(attrs[i], ";");
+
+		if (strcmp(attrs[i], "*") == 0)
+			return true;
+		if (m == n && strncasecmp(attrs[i], name, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+WUR static int ldif_search(struct dir_session *s, const char *base, enum dir_scope scope,
+			   const char *filter, char **attrs, dir_entry_cb cb, void *arg)
+{
+	char *nbase = dn_normalise(base);
+	bool base_seen = false;
+	int ret = -1;
+
+	s->nsearch++;
+	for (size_t i = 0; i < s->nents; i++) {
+		struct entry out = { 0 };
+		const struct entry *e = &s->ents[i];
+		int r;
+
+		if (in_scope(s->ndns[i], nbase, DIR_SCOPE_SUB))
+			base_seen = true;
+		if (!in_scope(s->ndns[i], nbase, scope))
+			continue;
+		r = dir_filter_match(filter, e);
+		if (r < 0) {
+			log_err("%s: bad filter %s", s->where, filter);
+			goto out;
+		}
+		if (!r)
+			continue;
+		out.dn = xstrdup(e->dn);
+		for (size_t a = 0; a < e->nattrs; a++) {
+			if (!attr_wanted(attrs, e->attrs[a].name))
+				continue;
+			for (size_t v = 0; v < e->attrs[a].nvals; v++)
+				entry_add_value(&out, e->attrs[a].name, e->attrs[a].vals[v],
+						e->attrs[a].lens[v]);
+		}
+		r = cb(&out, arg);
+		entry_free(&out);
+		if (r) {
+			ret = r;
+			goto out;
+		}
+	}
+	if (!base_seen) {
+		log_err("%s: base %s: no such entry in the LDIF file", s->where, base);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(nbase);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sessions */
+
+/* libldap writes to sockets with write(): a server gone mid-search must be an error to report,
+ * not a SIGPIPE that kills the run. Only a default disposition is changed. */
+static void ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sa.sa_flags = 0;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+struct dir_session *dir_open(const struct conf_directory *d)
+{
+	struct dir_session *s = xcalloc(1, sizeof(*s));
+
+	s->d = d;
+	if (d->ldif && *d->ldif) {
+		s->where = d->ldif;
+		if (ldif_load(s))
+			goto fail;
+		return s;
+	}
+	s->where = d->uri ? d->uri : "(no uri)";
+	ignore_sigpipe();
+	if (!d->uri || !*d->uri) {
+		log_err("%s: neither uri nor ldif is set", d->name ? d->name : "directory");
+		goto fail;
+	}
+	if (connect_and_bind(s))
+		goto fail;
+	return s;
+fail:
+	dir_close(s);
+	return NULL;
+}
+
+void dir_close(struct dir_session *s)
+{
+	if (!s)
+		return;
+	if (s->ld)
+		(void)ldap_unbind_ext_s(s->ld, NULL, NULL);
+	for (size_t i = 0; i < s->nents; i++) {
+		entry_free(&s->ents[i]);
+		free(s->ndns[i]);
+	}
+	free(s->ents);
+	free(s->ndns);
+	free(s);
+}
+
+unsigned long dir_search_count(const struct dir_session *s)
+{
+	return s->nsearch;
+}
+
+void dir_entry_steal(struct entry *dst, struct entry *e)
+{
+	*dst = *e;
+	memset(e, 0, sizeof(*e));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* LDAP search: paging and range retrieval */
+
+/* "member;range=0-1499": 1 with *low and *high (-1 for '*'), 0 if no range option, -1 bad. */
+static int parse_range(const char *name, long *low, long *high)
+{
+	const char *p = name;
+	char *end;
+
+	while ((p = strchr(p, ';')) != NULL) {
+		p++;
+		if (strncasecmp(p, "range=", 6) == 0)
+			break;
+	}
+	if (!p)
+		return 0;
+	p += 6;
+	errno = 0;
+	*low = strtol(p, &end, 10);
+	if (errno || end == p || *end != '-' || *low < 0)
+		return -1;
+	p = end + 1;
+	if (*p == '*') {
+		*high = -1;
+		return p[1] == '\0' || p[1] == ';' ? 1 : -1;
+	}
+	*high = strtol(p, &end, 10);
+	if (errno || end == p || (*end && *end != ';') || *high < *low)
+		return -1;
+	return 1;
+}
+
+static struct timeval *op_timeout(const struct dir_session *s, struct timeval *tv)
+{
+	if (s->d->timeout <= 0)
+		return NULL;
+	tv->tv_sec = s->d->timeout;
+	tv->tv_usec = 0;
+	return tv;
+}
+
+/* Fetch the rest of a multi-valued attribute the server split: base searches asking for
+ * "NAME;range=NEXT-*" (or NEXT-(NEXT+range_size-1)) until a range ends with '*'. */
+WUR static int fetch_ranges(struct dir_session *s, struct entry *e, const char *name, long next)
+{
+	struct timeval tv;
+	int ret = -1;
+
+	for (;;) {
+		char *want = s->d->range_size > 0 ?
+			xasprintf("%s;range=%ld-%ld", name, next, next + s->d->range_size - 1) :
+			xasprintf("%s;range=%ld-*", name, next);
+		char *attrs[] = { want, NULL };
+		LDAPMessage *res = NULL, *msg;
+		bool found = false, done = false;
+		int rc;
+
+		log_search(s, e->dn, DIR_SCOPE_BASE, "(objectClass=*)", attrs);
+		s->nsearch++;
+		errno = 0;
+		rc = ldap_search_ext_s(s->ld, e->dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
+				       NULL, NULL, op_timeout(s, &tv), LDAP_NO_LIMIT, &res);
+		if (rc != LDAP_SUCCESS) {
+			char *what = xasprintf("%s: range retrieval of %s", e->dn, want);
+
+			log_ldap(s, what, rc, errno);
+			free(what);
+		}
+		for (msg = rc == LDAP_SUCCESS ? ldap_first_entry(s->ld, res) : NULL; msg && !found;
+		     msg = ldap_next_entry(s->ld, msg)) {
+			BerElement *ber = NULL;
+
+			for (char *a = ldap_first_attribute(s->ld, msg, &ber); a;
+			     a = ldap_next_attribute(s->ld, msg, ber)) {
+				long low, high;
+				struct berval **vals;
+
+				if (strncasecmp(a, name, strlen(name)) != 0 ||
+				    parse_range(a, &low, &high) != 1 || low != next) {
+					ldap_memfree(a);
+					continue;
+				}
+				vals = ldap_get_values_len(s->ld, msg, a);
+				for (size_t i = 0; vals && vals[i]; i++)
+					entry_add_value(e, a, vals[i]->bv_val, vals[i]->bv_len);
+				ldap_value_free_len(vals);
+				found = true;
+				done = high < 0;
+				next = high + 1;
+				ldap_memfree(a);
+			}
+			ber_free(ber, 0);
+		}
+		ldap_msgfree(res);
+		if (rc == LDAP_SUCCESS && !found)
+			log_err("%s: %s: range retrieval of %s: the server returned no such range",
+				s->where, e->dn, want);
+		free(want);
+		if (!found)
+			goto out;
+		if (done)
+			break;
+	}
+	ret = 0;
+out:
+	return ret;
+}
+
+/* Build the entry of a search result message, fetching split attributes whole. */
+WUR static int build_entry(struct dir_session *s, LDAPMessage *msg, struct entry *e)
+{
+	BerElement *ber = NULL;
+	char *dn = ldap_get_dn(s->ld, msg);
+	char **split = NULL;
+	long *next = NULL;
+	size_t nsplit = 0;
+	int ret = -1;
+
+	if (!dn) {
+		int rc = LDAP_OTHER;
+
+		(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &rc);
+		log_ldap(s, "reading the DN of an entry", rc, 0);
+		goto out;
+	}
+	e->dn = xstrdup(dn);
+	ldap_memfree(dn);
+	for (char *a = ldap_first_attribute(s->ld, msg, &ber); a;
+	     a = ldap_next_attribute(s->ld, msg, ber)) {
+		struct berval **vals = ldap_get_values_len(s->ld, msg, a);
+		long low, high;
+		int r;
+
+		for (size_t i = 0; vals && vals[i]; i++)
+			entry_add_value(e, a, vals[i]->bv_val, vals[i]->bv_len);
+		ldap_value_free_len(vals);
+		r = parse_range(a, &low, &high);
+		if (r < 0) {
+			log_err("%s: %s: attribute %s: malformed range", s->where, e->dn, a);
+			ldap_memfree(a);
+			goto out;
+		}
+		if (r > 0 && high >= 0) {
+			split = xrealloc(split, (nsplit + 1) * sizeof(*split));
+			next = xrealloc(next, (nsplit + 1) * sizeof(*next));
+			split[nsplit] = xstrndup(a, strcspn(a, ";"));
+			next[nsplit++] = high + 1;
+		}
+		ldap_memfree(a);
+	}
+	for (size_t i = 0; i < nsplit; i++)
+		if (fetch_ranges(s, e, split[i], next[i]))
+			goto out;
+	ret = 0;
+out:
+	if (ber)
+		ber_free(ber, 0);
+	for (size_t i = 0; i < nsplit; i++)
+		free(split[i]);
+	free(split);
+	free(next);
+	return ret;
+}
+
+struct page {
+	const char *base, *filter;
+	dir_entry_cb cb;
+	void *arg;
+	unsigned long nentries;
+	struct berval cookie;     /* from the last page's response control */
+};
+
+static void log_search_err(const struct dir_session *s, const struct page *pg, int rc, int err)
+{
+	char *what = xasprintf("search base=%s filter=%s failed after %lu entries", pg->base,
+			       pg->filter, pg->nentries);
+
+	log_ldap_hint(s, what, rc, err, rc == LDAP_SERVER_DOWN ?
+		      "the connection to the server was lost" : NULL);
+	free(what);
+}
+
+/* The result message of one page: success and a paged results response, else -1. */
+WUR static int page_result(struct dir_session *s, struct page *pg, LDAPMessage *res)
+{
+	LDAPControl **ctrls = NULL, *pr;
+	char *diag = NULL;
+	ber_int_t estimate;
+	int err = LDAP_OTHER, rc, ret = -1;
+
+	rc = ldap_parse_result(s->ld, res, &err, NULL, &diag, NULL, &ctrls, 0);
+	if (rc != LDAP_SUCCESS) {
+		log_search_err(s, pg, rc, 0);
+		goto out;
+	}
+	if (err != LDAP_SUCCESS) {
+		/* the diagnostic of the result message, not a stale one of the handle */
+		(void)ldap_set_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, diag);
+		log_search_err(s, pg, err, 0);
+		goto out;
+	}
+	pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+	if (!pr) {
+		log_err("%s: search base=%s filter=%s: the server returned no paged results "
+			"control: the result may be incomplete", s->where, pg->base, pg->filter);
+		goto out;
+	}
+	ber_memfree(pg->cookie.bv_val);
+	pg->cookie.bv_val = NULL;
+	pg->cookie.bv_len = 0;
+	rc = ldap_parse_pageresponse_control(s->ld, pr, &estimate, &pg->cookie);
+	if (rc != LDAP_SUCCESS) {
+		log_search_err(s, pg, rc, 0);
+		goto out;
+	}
+	ret = 0;
+out:
+	ldap_memfree(diag);
+	ldap_controls_free(ctrls);
+	return ret;
+}
+
+/* Read the messages of one page. Returns 0, -1 or the callback's value. */
+WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
+{
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	bool finished = false;
+	int rc, ret = -1;
+
+	while (!finished) {
+		errno = 0;
+		rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, op_timeout(s, &tv), &res);
+		if (rc < 0) {
+			int err = errno, code = LDAP_OTHER;
+
+			(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+			log_search_err(s, pg, code, err);
+			goto out;
+		}
+		if (rc == 0) {
+			(void)ldap_set_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, NULL);
+			log_search_err(s, pg, LDAP_TIMEOUT, 0);
+			goto abandon;
+		}
+		switch (ldap_msgtype(res)) {
+		case LDAP_RES_SEARCH_ENTRY: {
+			struct entry e = { 0 };
+			int r = build_entry(s, res, &e);
+
+			if (r == 0) {
+				pg->nentries++;
+				r = pg->cb(&e, pg->arg);
+			}
+			entry_free(&e);
+			if (r) {
+				ret = r;
+				goto abandon;
+			}
+			break;
+		}
+		case LDAP_RES_SEARCH_REFERENCE:
+			log_debug("%s: search base=%s: ignoring a search reference (referrals off)",
+				  s->where, pg->base);
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			if (page_result(s, pg, res))
+				goto out;
+			finished = true;
+			break;
+		default:
+			break;
+		}
+		ldap_msgfree(res);
+		res = NULL;
+	}
+	ret = 0;
+	goto out;
+abandon:
+	(void)ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+out:
+	ldap_msgfree(res);
+	return ret;
+}
+
+/* With range-size set, ask for "ATTR;range=0-(N-1)" for the member attributes. */
+static char **request_attrs(const struct dir_session *s, const char *const *attrs)
+{
+	const struct conf_directory *d = s->d;
+	size_t n = 0;
+	char **out;
+
+	if (!attrs)
+		return NULL;
+	while (attrs[n])
+		n++;
+	out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		bool member = false;
+
+		for (size_t j = 0; d->range_size > 0 && j < d->nmember_attributes; j++)
+			if (strcasecmp(attrs[i], d->member_attributes[j]) == 0)
+				member = true;
+		out[i] = member ? xasprintf("%s;range=0-%d", attrs[i], d->range_size - 1) :
+				  xstrdup(attrs[i]);
+	}
+	return out;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+WUR static int paged_search(struct dir_session *s, const char *base, enum dir_scope scope,
+				 const char *filter, char **attrs, dir_entry_cb cb, void *arg)
+{
+	static const int scopes[] = { LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE };
+	struct page pg = { .base = base, .filter = filter, .cb = cb, .arg = arg };
+	int page_size = s->d->page_size > 0 ? s->d->page_size : 500;
+	struct timeval tv;
+	int ret = -1;
+
+	log_search(s, base, scope, filter, attrs);
+	do {
+		LDAPControl *pctrl = NULL, *sctrls[2] = { NULL, NULL };
+		int rc, msgid = -1;
+
+		rc = ldap_create_page_control(s->ld, page_size, &pg.cookie, 1, &pctrl);
+		if (rc != LDAP_SUCCESS) {
+			log_search_err(s, &pg, rc, 0);
+			goto out;
+		}
+		sctrls[0] = pctrl;
+		errno = 0;
+		rc = ldap_search_ext(s->ld, base, scopes[scope], filter, attrs, 0, sctrls, NULL,
+				     op_timeout(s, &tv), LDAP_NO_LIMIT, &msgid);
+		ldap_control_free(pctrl);
+		s->nsearch++;
+		if (rc != LDAP_SUCCESS) {
+			log_search_err(s, &pg, rc, errno);
+			goto out;
+		}
+		ret = read_page(s, &pg, msgid);
+		if (ret)
+			goto out;
+		ret = -1;
+	} while (pg.cookie.bv_len > 0);
+	log_debug("%s: search base=%s filter=%s: %lu entries", s->where, base, filter,
+		  pg.nentries);
+	ret = 0;
+out:
+	ber_memfree(pg.cookie.bv_val);
+	return ret;
+}
+
+int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
+	       const char *const *attrs, dir_entry_cb cb, void *arg)
+{
+	char **req = request_attrs(s, attrs);
+	int ret;
+
+	if (!filter || !*filter)
+		filter = "(objectClass=*)";
+	if (s->ld)
+		ret = paged_search(s, base, scope, filter, req, cb, arg);
+	else
+		ret = ldif_search(s, base, scope, filter, req, cb, arg);
+	free_strv(req);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Filters and GUIDs */
+
+char *dir_filter_escape(const char *value)
+{
+	struct strbuf sb = { 0 };
+
+	sb_add(&sb, "");
+	for (const char *p = value; *p; p++) {
+		if (*p == '*' || *p == '(' || *p == ')' || *p == '\\')
+			sb_addf(&sb, "\\%02x", (unsigned char)*p);
+		else
+			sb_addc(&sb, *p);
+	}
+	return sb_steal(&sb);
+}
+
+char *dir_guid_text(const unsigned char *g, size_t len)
+{
+	if (!g || len != 16)
+		return NULL;
+	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+			 "%02x%02x%02x%02x%02x%02x",
+			 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9],
+			 g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+enum fop { F_EQ, F_APPROX, F_GE, F_LE, F_PRESENT, F_SUB, F_EXT };
+
+#define OID_BIT_AND "1.2.840.113556.1.4.803"
+#define OID_BIT_OR  "1.2.840.113556.1.4.804"
+
+static void skip_blanks(const char **p)
+{
+	while (**p == ' ')
+		(*p)++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Unescape the assertion value [v, end): "\\XX" hex pairs. NULL if malformed. */
+static char *unescape(const char *v, const char *end)
+{
+	struct strbuf sb = { 0 };
+	int hi, lo;
+
+	sb_add(&sb, "");
+	for (; v < end; v++) {
+		if (*v != '\\') {
+			sb_addc(&sb, *v);
+			continue;
+		}
+		if (end - v < 3 || (hi = hexval(v[1])) < 0 || (lo = hexval(v[2])) < 0) {
+			sb_free(&sb);
+			return NULL;
+		}
+		sb_addc(&sb, (char)(hi * 16 + lo));
+		v += 2;
+	}
+	return sb_steal(&sb);
+}
+
+/* Trimmed, lower-cased copy of a value for comparisons. */
+static char *fold_value(const char *v)
+{
+	char *t = str_trim(v), *l = utf8_lower(t);
+
+	free(t);
+	return l;
+}
+
+static bool parse_int(const char *s, long long *out)
+{
+	char *t = str_trim(s), *end;
+	bool ok;
+
+	errno = 0;
+	*out = strtoll(t, &end, 10);
+	ok = *t && !*end && errno == 0;
+	free(t);
+	return ok;
+}
+
+/* Substring match: pattern is the raw value with unescaped '*' separators. */
+static int match_sub(const char *raw, const char *rawend, const char *val)
+{
+	char *v = fold_value(val), *pos = v;
+	const char *p = raw;
+	bool first = true;
+	int ret = -1;
+
+	for (;;) {
+		const char *star = p;
+		char *piece, *fp;
+		bool last;
+
+		while (star < rawend && *star != '*')
+			star++;
+		last = star >= rawend;
+		piece = unescape(p, star);
+		if (!piece)
+			goto out;
+		fp = utf8_lower(piece);
+		free(piece);
+		if (first && *fp) {
+			if (strncmp(pos, fp, strlen(fp)) != 0)
+				ret = 0;
+			else
+				pos += strlen(fp);
+		} else if (last && *fp) {
+			size_t n = strlen(pos), m = strlen(fp);
+
+			if (n < m || strcmp(pos + n - m, fp) != 0)
+				ret = 0;
+		} else if (*fp) {
+			char *hit = strstr(pos, fp);
+
+			if (!hit)
+				ret = 0;
+			else
+				pos = hit + strlen(fp);
+		}
+		free(fp);
+		if (ret == 0 || last)
+			break;
+		first = false;
+		p = star + 1;
+	}
+	if (ret != 0)
+		ret = 1;
+out:
+	free(v);
+	return ret;
+}
+
+/* Compare one value against the assertion; 1, 0, or -1 for a malformed assertion. */
+static int match_value(enum fop op, const char *rule, const char *val, const char *assert,
+		       const char *raw, const char *rawend)
+{
+	long long a, b;
+	char *fv, *fa;
+	int r;
+
+	switch (op) {
+	case F_SUB:
+		return match_sub(raw, rawend, val);
+	case F_EXT:
+		if (!parse_int(assert, &b))
+			return -1;
+		if (!parse_int(val, &a))
+			return 0;
+		if (strcmp(rule, OID_BIT_AND) == 0)
+			return ((unsigned long long)a & (unsigned long long)b) ==
+			       (unsigned long long)b;
+		return ((unsigned long long)a & (unsigned long long)b) != 0;
+	case F_GE:
+	case F_LE:
+		if (parse_int(val, &a) && parse_int(assert, &b)) {
+			r = a < b ? -1 : a > b;
+		} else {
+			fv = fold_value(val);
+			fa = fold_value(assert);
+			r = strcmp(fv, fa);
+			free(fv);
+			free(fa);
+		}
+		return op == F_GE ? r >= 0 : r <= 0;
+	default:
+		fv = fold_value(val);
+		fa = fold_value(assert);
+		r = strcmp(fv, fa) == 0;
+		free(fv);
+		free(fa);
+		return r;
+	}
+}
+
+/* An item "attr OP value" up to (not including) the closing parenthesis. */
+static int filter_item(const char **pp, const struct entry *e)
+{
+	const char *p = *pp, *attr = p, *attrend, *raw, *rawend;
+	char *name = NULL, *rule = NULL, *assert = NULL;
+	const struct attr *a;
+	enum fop op;
+	bool star = false;
+	int ret = -1;
+
+	while (isalnum((unsigned char)*p) || *p == '-' || *p == ';' || *p == '.' || *p == '_')
+		p++;
+	attrend = p;
+	if (attrend == attr)
+		goto out;
+	if (*p == ':') {
+		const char *r = ++p;
+
+		while (isalnum((unsigned char)*p) || *p == '.' || *p == '-')
+			p++;
+		if (p == r || p[0] != ':' || p[1] != '=')
+			goto out;
+		rule = xstrndup(r, (size_t)(p - r));
+		if (strcmp(rule, OID_BIT_AND) != 0 && strcmp(rule, OID_BIT_OR) != 0)
+			goto out;   /* only the AD bitwise rules are evaluated */
+		op = F_EXT;
+		p += 2;
+	} else if (p[0] == '=') {
+		op = F_EQ;
+		p++;
+	} else if ((p[0] == '~' || p[0] == '>' || p[0] == '<') && p[1] == '=') {
+		op = p[0] == '~' ? F_APPROX : p[0] == '>' ? F_GE : F_LE;
+		p += 2;
+	} else {
+		goto out;
+	}
+	raw = p;
+	for (; *p && *p != ')'; p++) {
+		if (*p == '(')
+			goto out;
+		if (*p == '*')
+			star = true;
+		if (*p == '\\') {
+			if (hexval(p[1]) < 0 || hexval(p[2]) < 0)
+				goto out;
+			p += 2;
+		}
+	}
+	if (*p != ')')
+		goto out;
+	rawend = p;
+	if (star && op != F_EQ)
+		goto out;
+	if (star)
+		op = rawend - raw == 1 ? F_PRESENT : F_SUB;
+	assert = unescape(raw, rawend);
+	if (!assert)
+		goto out;
+	name = xstrndup(attr, (size_t)(attrend - attr));
+	*pp = p;
+	ret = 0;
+	if (op == F_PRESENT && strcasecmp(name, "objectClass") == 0) {
+		ret = 1;
+		goto out;
+	}
+	a = entry_attr(e, name);
+	for (size_t i = 0; a && i < a->nvals && ret == 0; i++) {
+		if (op == F_PRESENT) {
+			ret = 1;
+			break;
+		}
+		ret = match_value(op, rule, a->vals[i], assert, raw, rawend);
+	}
+out:
+	free(name);
+	free(rule);
+	free(assert);
+	return ret;
+}
+
+/* "(...)" at *pp: 1, 0 or -1; advances *pp past the closing parenthesis. */
+static int filter_eval(const char **pp, const struct entry *e, int depth)
+{
+	const char *p = *pp;
+	int r = -1;
+
+	skip_blanks(&p);
+	if (*p != '(' || depth > 100)
+		return -1;
+	p++;
+	skip_blanks(&p);
+	if (*p == '&' || *p == '|') {
+		bool and = *p == '&';
+
+		r = and ? 1 : 0;
+		p++;
+		skip_blanks(&p);
+		while (*p == '(') {
+			int c = filter_eval(&p, e, depth + 1);
+
+			if (c < 0)
+				return -1;
+			r = and ? (r && c) : (r || c);
+			skip_blanks(&p);
+		}
+	} else if (*p == '!') {
+		p++;
+		r = filter_eval(&p, e, depth + 1);
+		if (r < 0)
+			return -1;
+		r = !r;
+		skip_blanks(&p);
+	} else {
+		r = filter_item(&p, e);
+		if (r < 0)
+			return -1;
+	}
+	if (*p != ')')
+		return -1;
+	*pp = p + 1;
+	return r;
+}
+
+int dir_filter_match(const char *filter, const struct entry *e)
+{
+	char *wrapped = NULL;
+	const char *p;
+	int r;
+
+	if (!filter)
+		return -1;
+	p = filter;
+	skip_blanks(&p);
+	if (*p != '(') {
+		/* like libldap, accept a bare item "uid=x" */
+		wrapped = xasprintf("(%s)", p);
+		p = wrapped;
+	}
+	r = filter_eval(&p, e, 0);
+	if (r >= 0) {
+		skip_blanks(&p);
+		if (*p)
+			r = -1;
+	}
+	free(wrapped);
+	return r;
+}

@@ -21,6 +21,9 @@ void dir_close(struct dir_session *s);
 /* Called for each entry; the entry is only valid during the call (copy what you keep, or take
  * it with dir_entry_steal). Return non-zero to stop the search with that value. */
 typedef int (*dir_entry_cb)(struct entry *e, void *arg);
+/* Inside a callback: move e's contents to *dst (caller's, freed with entry_free); e is left
+ * empty. */
+void dir_entry_steal(struct entry *dst, struct entry *e);
 
 enum dir_scope { DIR_SCOPE_BASE, DIR_SCOPE_ONE, DIR_SCOPE_SUB };
 

@@ -1,19 +1,486 @@
-/* test_dir.c - cmocka unit tests (to be written) */
+/*
+ * test_dir.c - unit tests of dir.c: filter escaping, GUID text, client-side filters, the
+ * password file check and LDIF sources (no server needed).
+ */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dir.h"
+#include "log.h"
+
+/* Run-time scratch directory, removed at the end. */
+static char tmpdir[] = "/tmp/test_dir.XXXXXX";
+
+static char *write_tmp(const char *name, const char *text, mode_t mode)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+/* Capture what is logged to stderr while f runs. */
+static int saved_fd = -1;
+static char *cap_path;
+
+static void capture_start(void)
+{
+	int fd;
+
+	fflush(stderr);
+	cap_path = xasprintf("%s/stderr", tmpdir);
+	fd = open(cap_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved_fd = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static char *capture_end(void)
+{
+	struct strbuf sb = { 0 };
+	char buf[256];
+	FILE *f;
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_fd, 2);
+	close(saved_fd);
+	f = fopen(cap_path, "r");
+	assert_non_null(f);
+	sb_add(&sb, "");
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(f);
+	unlink(cap_path);
+	free(cap_path);
+	return sb_steal(&sb);
+}
+
+static void test_filter_escape(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = dir_filter_escape("a*b(c)\\d");
+	assert_string_equal(s, "a\\2ab\\28c\\29\\5cd");
+	free(s);
+	s = dir_filter_escape("Hélène O'Neil");
+	assert_string_equal(s, "Hélène O'Neil");
+	free(s);
+	s = dir_filter_escape("");
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_guid_text(void **state)
+{
+	/* worked by hand: the first three fields are little-endian, the rest in order */
+	static const unsigned char g[16] = {
+		0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	static const unsigned char z[16] = { 0x01 };
+	char *s;
+
+	(void)state;
+	s = dir_guid_text(g, sizeof(g));
+	assert_string_equal(s, "00112233-4455-6677-8899-aabbccddeeff");
+	free(s);
+	s = dir_guid_text(z, sizeof(z));
+	assert_string_equal(s, "00000001-0000-0000-0000-000000000000");
+	free(s);
+	assert_null(dir_guid_text(g, 15));
+}
+
+static void person(struct entry *e)
+{
+	static const char *const av[][2] = {
+		{ "objectClass", "top" }, { "objectClass", "inetOrgPerson" },
+		{ "uid", "hdupont" }, { "cn", "Hélène Dupont" }, { "cn", "a*b" },
+		{ "sn", "Dupont" }, { "mail", " h.dupont@chu.example " },
+		{ "userAccountControl", "514" }, { "uidNumber", "1500" },
+		{ "modifyTimestamp", "20240315120000Z" },
+	};
+
+	memset(e, 0, sizeof(*e));
+	e->dn = xstrdup("uid=hdupont,ou=people,dc=chu,dc=example");
+	for (size_t i = 0; i < ARRAY_SIZE(av); i++)
+		entry_add_value(e, av[i][0], av[i][1], strlen(av[i][1]));
+}
+
+static void test_filter_match(void **state)
+{
+	static const struct {
+		const char *filter;
+		int want;
+	} cases[] = {
+		{ "(uid=hdupont)", 1 },
+		{ "(UID= HDUPONT )", 1 },
+		{ "(uid=hdupon)", 0 },
+		{ "uid=hdupont", 1 },
+		{ "(objectClass=INETORGPERSON)", 1 },
+		{ "(objectclass=*)", 1 },
+		{ "(mail=h.dupont@chu.example)", 1 },
+		{ "(&(uid=hdupont)(objectClass=inetOrgPerson))", 1 },
+		{ "(&(uid=hdupont)(objectClass=groupOfNames))", 0 },
+		{ "(| (uid=x) (uid=hdupont) )", 1 },
+		{ "(|(uid=x)(uid=y))", 0 },
+		{ "(!(uid=hdupont))", 0 },
+		{ "(!(telephoneNumber=1))", 1 },
+		{ "(&)", 1 },
+		{ "(|)", 0 },
+		{ "(mail=*)", 1 },
+		{ "(telephoneNumber=*)", 0 },
+		{ "(cn=HÉL*)", 1 },
+		{ "(cn=*dup*)", 1 },
+		{ "(cn=*ONT)", 1 },
+		{ "(cn=h*n*o*t)", 1 },
+		{ "(cn=h*e*e*t)", 0 },
+		{ "(cn=*xyz*)", 0 },
+		{ "(cn=dupont*)", 0 },
+		{ "(cn=a\\2ab)", 1 },
+		{ "(cn=a\\2a)", 0 },
+		{ "(cn=a*\\62)", 1 },
+		{ "(userAccountControl:1.2.840.113556.1.4.803:=2)", 1 },
+		{ "(userAccountControl:1.2.840.113556.1.4.803:=18)", 0 },
+		{ "(userAccountControl:1.2.840.113556.1.4.804:=18)", 1 },
+		{ "(!(userAccountControl:1.2.840.113556.1.4.803:=2))", 0 },
+		{ "(uidNumber>=1000)", 1 },
+		{ "(uidNumber<=999)", 0 },
+		{ "(uidNumber<=10000)", 1 },      /* numeric, not "1500" > "10000" */
+		{ "(sn>=M)", 0 },
+		{ "(sn<=e)", 1 },
+		{ "(modifyTimestamp>=20240101000000Z)", 1 },
+		{ "(modifyTimestamp<=20240101000000Z)", 0 },
+		/* malformed */
+		{ "(uid=x", -1 },
+		{ "uid=x)", -1 },
+		{ "(&(uid=x)", -1 },
+		{ "(uid=a(b)", -1 },
+		{ "(uid=\\zz)", -1 },
+		{ "(uid=\\2)", -1 },
+		{ "(=x)", -1 },
+		{ "(uid~x)", -1 },
+		{ "((uid=x))", -1 },
+		{ "(uid=x)(uid=y)", -1 },
+		{ "(!(uid=x)(uid=y))", -1 },
+		{ "(uidNumber>=1*)", -1 },
+		{ "(memberOf:1.2.840.113556.1.4.1941:=cn=g)", -1 },
+		{ "(userAccountControl:1.2.840.113556.1.4.803:=two)", -1 },
+		{ "", -1 },
+	};
+	struct entry e;
+
+	(void)state;
+	person(&e);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int got = dir_filter_match(cases[i].filter, &e);
+
+		if (got != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].filter, got, cases[i].want);
+	}
+	assert_int_equal(dir_filter_match(NULL, &e), -1);
+	entry_free(&e);
+}
+
+static void conf_init(struct conf_directory *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = "test";
+	d->page_size = 500;
+	d->network_timeout = 2;
+	d->timeout = 5;
+}
+
+static void test_password_mode(void **state)
+{
+	struct conf_directory d;
+	struct dir_session *s;
+	char *pw = write_tmp("bind.pw", "s3cr3t-pw\n", 0644), *log;
+
+	(void)state;
+	conf_init(&d);
+	d.uri = "ldap://127.0.0.1:1";
+	d.bind_dn = "cn=reader,dc=example";
+	d.bind_password_file = pw;
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	assert_non_null(strstr(log, ": mode 0644 is readable by group or others; chmod 600 it"));
+	assert_non_null(strstr(log, pw));
+	assert_null(strstr(log, "contact"));   /* refused before connecting */
+	free(log);
+
+	/* 0600: accepted, then the connection fails; the password never shows */
+	assert_int_equal(chmod(pw, 0600), 0);
+	log_init("test_dir", false, LOG_DEBUG);
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	log_init("test_dir", false, LOG_ERR);
+	assert_null(s);
+	assert_non_null(strstr(log, "ldap://127.0.0.1:1: simple bind as cn=reader,dc=example: "
+				    "Can't contact LDAP server"));
+	assert_null(strstr(log, "s3cr3t"));
+	free(log);
+
+	/* empty, and missing */
+	free(write_tmp("bind.pw", "\n", 0600));
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	assert_non_null(strstr(log, "is empty"));
+	free(log);
+	unlink(pw);
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	assert_non_null(strstr(log, "No such file"));
+	free(log);
+	free(pw);
+}
+
+static const char ldif_text[] =
+	"version: 1\n"
+	"\n"
+	"# the suffix\n"
+	"dn: dc=ex,dc=org\n"
+	"objectClass: domain\n"
+	"dc: ex\n"
+	"\n"
+	"dn: ou=people,dc=ex,dc=org\n"
+	"objectClass: organizationalUnit\n"
+	"ou: people\n"
+	"\n"
+	"dn: uid=a,ou=people,dc=ex,dc=org\n"
+	"objectClass: inetOrgPerson\n"
+	"uid: a\n"
+	"cn: Alice\n"
+	"sn: A\n"
+	"mail: a@ex.org\n"
+	"objectGUID:: MyIRAFVEd2aImaq7zN3u/w==\n"
+	"\n"
+	"dn: uid=b,ou=people,dc=ex,dc=org\n"
+	"objectClass: inetOrgPerson\n"
+	"uid: b\n"
+	"cn: Bob\n"
+	"sn: B\n"
+	"description: a long line that is\n"
+	"  folded\n"
+	"\n"
+	"dn: uid=c,ou=sub,ou=people,dc=ex,dc=org\n"
+	"objectClass: inetOrgPerson\n"
+	"uid: c\n"
+	"cn: Carol\n"
+	"sn: C\n"
+	"\n"
+	"dn: cn=g,dc=ex,dc=org\n"
+	"objectClass: groupOfNames\n"
+	"cn: g\n"
+	"member: uid=a,ou=people,dc=ex,dc=org\n"
+	"member: uid=b,ou=people,dc=ex,dc=org\n";
+
+struct got {
+	struct strbuf dns;
+	struct entry kept;
+	int stop_with;
+};
+
+static int collect(struct entry *e, void *arg)
+{
+	struct got *g = arg;
+
+	sb_addf(&g->dns, "%s|", e->dn);
+	if (strcmp(e->dn, "uid=a,ou=people,dc=ex,dc=org") == 0)
+		dir_entry_steal(&g->kept, e);
+	return g->stop_with;
+}
+
+static char *search(struct dir_session *s, const char *base, enum dir_scope scope,
+		    const char *filter, const char *const *attrs, int *rc, struct entry *kept)
+{
+	struct got g = { { 0 }, { 0 }, 0 };
+
+	sb_add(&g.dns, "");
+	*rc = dir_search(s, base, scope, filter, attrs, collect, &g);
+	if (kept)
+		*kept = g.kept;
+	else
+		entry_free(&g.kept);
+	return sb_steal(&g.dns);
+}
+
+static void test_ldif_search(void **state)
+{
+	static const char *const mail_only[] = { "mail", "objectGUID", NULL };
+	struct conf_directory d;
+	struct dir_session *s;
+	struct entry kept;
+	const struct attr *a;
+	char *path = write_tmp("dir.ldif", ldif_text, 0600), *r;
+	int rc;
+
+	(void)state;
+	conf_init(&d);
+	d.ldif = path;
+	s = dir_open(&d);
+	assert_non_null(s);
+
+	r = search(s, "ou=people,dc=ex,dc=org", DIR_SCOPE_SUB, "(objectClass=inetOrgPerson)", NULL,
+		   &rc, NULL);
+	assert_int_equal(rc, 0);
+	assert_string_equal(r, "uid=a,ou=people,dc=ex,dc=org|uid=b,ou=people,dc=ex,dc=org|"
+			       "uid=c,ou=sub,ou=people,dc=ex,dc=org|");
+	free(r);
+	r = search(s, "OU=People, DC=ex,dc=ORG", DIR_SCOPE_ONE, NULL, NULL, &rc, NULL);
+	assert_int_equal(rc, 0);
+	assert_string_equal(r, "uid=a,ou=people,dc=ex,dc=org|uid=b,ou=people,dc=ex,dc=org|");
+	free(r);
+	r = search(s, "dc=ex,dc=org", DIR_SCOPE_SUB, "(|(uid=b)(member=*))", NULL, &rc, NULL);
+	assert_int_equal(rc, 0);
+	assert_string_equal(r, "uid=b,ou=people,dc=ex,dc=org|cn=g,dc=ex,dc=org|");
+	free(r);
+
+	/* base scope, requested attributes only, binary value whole, entry kept */
+	r = search(s, "uid=a,ou=people,dc=ex,dc=org", DIR_SCOPE_BASE, "(objectClass=*)",
+		   mail_only, &rc, &kept);
+	assert_int_equal(rc, 0);
+	assert_string_equal(r, "uid=a,ou=people,dc=ex,dc=org|");
+	free(r);
+	assert_string_equal(kept.dn, "uid=a,ou=people,dc=ex,dc=org");
+	assert_int_equal(kept.nattrs, 2);
+	assert_string_equal(entry_get(&kept, "mail"), "a@ex.org");
+	assert_null(entry_get(&kept, "cn"));
+	a = entry_attr(&kept, "objectguid");
+	assert_non_null(a);
+	assert_int_equal(a->lens[0], 16);
+	r = dir_guid_text((const unsigned char *)a->vals[0], a->lens[0]);
+	assert_string_equal(r, "00112233-4455-6677-8899-aabbccddeeff");
+	free(r);
+	entry_free(&kept);
+
+	/* a folded line is joined */
+	r = search(s, "dc=ex,dc=org", DIR_SCOPE_SUB, "(description=a long line that is folded)",
+		   NULL, &rc, NULL);
+	assert_string_equal(r, "uid=b,ou=people,dc=ex,dc=org|");
+	free(r);
+
+	/* errors: a missing base, a bad filter; a callback's value stops the search */
+	capture_start();
+	r = search(s, "ou=nowhere,dc=ex,dc=org", DIR_SCOPE_SUB, NULL, NULL, &rc, NULL);
+	free(capture_end());
+	assert_int_equal(rc, -1);
+	free(r);
+	capture_start();
+	r = search(s, "dc=ex,dc=org", DIR_SCOPE_SUB, "(uid=a", NULL, &rc, NULL);
+	free(capture_end());
+	assert_int_equal(rc, -1);
+	free(r);
+	{
+		struct got g = { { 0 }, { 0 }, 7 };
+
+		rc = dir_search(s, "dc=ex,dc=org", DIR_SCOPE_SUB, NULL, NULL, collect, &g);
+		assert_int_equal(rc, 7);
+		sb_free(&g.dns);
+		entry_free(&g.kept);
+	}
+	assert_int_equal(dir_search_count(s), 8);
+	dir_close(s);
+	free(path);
+}
+
+static void test_ldif_errors(void **state)
+{
+	struct conf_directory d;
+	struct dir_session *s;
+	char *path, *log;
+
+	(void)state;
+	conf_init(&d);
+	path = write_tmp("bad.ldif", "dn: dc=ex,dc=org\nobjectClass: domain\n\n"
+			 "dn: ou=x,dc=ex,dc=org\nobjectClass: organizationalUnit\n"
+			 "this line has no colon\n", 0600);
+	d.ldif = path;
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	{
+		char *want = xasprintf("%s:6: malformed LDIF line", path);
+
+		assert_non_null(strstr(log, want));
+		free(want);
+	}
+	free(log);
+	free(path);
+
+	path = write_tmp("change.ldif", "dn: dc=ex,dc=org\nchangetype: delete\n", 0600);
+	d.ldif = path;
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	assert_non_null(strstr(log, ":1: dc=ex,dc=org: only entries are supported"));
+	free(log);
+	free(path);
+
+	d.ldif = "/nonexistent/x.ldif";
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_null(s);
+	assert_non_null(strstr(log, "/nonexistent/x.ldif: cannot open the LDIF file"));
+	free(log);
+}
+
+static int setup(void **state)
 {
 	(void)state;
-	assert_true(1);
+	log_init("test_dir", false, LOG_ERR);
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int rc;
+
+	(void)state;
+	rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_escape),
+		cmocka_unit_test(test_guid_text),
+		cmocka_unit_test(test_filter_match),
+		cmocka_unit_test(test_password_mode),
+		cmocka_unit_test(test_ldif_search),
+		cmocka_unit_test(test_ldif_errors),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
