@@ -1,2 +1,410 @@
-/* plan.c - to be written */
+/*
+ * plan.c - the incremental plan: compares this run's accounts with the state of earlier runs,
+ * computes the rows to write (expiry rows included) and checks the safety limits. Pure: no I/O.
+ * Accounts are matched by key through a hash map, so the plan takes linear time.
+ */
 #include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+
+static const char *const action_names[ACT_NACTIONS] = {
+	[ACT_CREATE] = "create",         [ACT_UPDATE] = "update",
+	[ACT_UNCHANGED] = "unchanged",   [ACT_EXPIRE] = "expire",
+	[ACT_REACTIVATE] = "reactivate", [ACT_RENAME] = "rename",
+	[ACT_REJECTED] = "rejected",
+};
+
+const char *action_name(enum action a)
+{
+	return (unsigned)a < ACT_NACTIONS ? action_names[a] : "?";
+}
+
+const char *expire_reason_name(enum expire_reason r)
+{
+	switch (r) {
+	case EXP_GONE:
+		return "gone";
+	case EXP_DISABLED:
+		return "disabled";
+	case EXP_END_DATE:
+		return "end-date";
+	default:
+		return "";
+	}
+}
+
+void account_free(struct account *a)
+{
+	if (!a)
+		return;
+	free(a->key);
+	free(a->dn);
+	free(a->source);
+	a->key = a->dn = a->source = NULL;
+	row_free(&a->row);
+}
+
+void state_account_free(struct state_account *a)
+{
+	if (!a)
+		return;
+	free(a->key);
+	free(a->dn);
+	a->key = a->dn = NULL;
+	row_free(&a->row);
+}
+
+/* Local date of t as YYYYMMDD, for comparing dates. */
+static long date_num(time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return (tm.tm_year + 1900L) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* "AA-MM-JJ" (years 20AA) to YYYYMMDD, or 0 when s is not such a date. */
+static long parse_date_num(const char *s)
+{
+	static const char shape[] = "99-99-99";
+
+	if (strlen(s) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++) {
+		if (shape[i] == '9' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return 0;
+	}
+	return 20000000L + ((s[0] - '0') * 10 + s[1] - '0') * 10000L +
+	       ((s[3] - '0') * 10 + s[4] - '0') * 100L + (s[6] - '0') * 10 + s[7] - '0';
+}
+
+static char *date_num_text(long d)
+{
+	return xasprintf("%02ld-%02ld-%02ld", d / 10000 % 100, d / 100 % 100, d % 100);
+}
+
+char *plan_date(long long t)
+{
+	return date_num_text(date_num((time_t)t));
+}
+
+/* The expiry date: today + grace, or an earlier end date (epoch end_time, or the date already
+ * written in the previous row). */
+static char *expiry_date(const struct plan_opts *o, long long end_time, const struct row *prev)
+{
+	time_t now = (time_t)o->now;
+	struct tm tm;
+	long best, d;
+
+	if (!localtime_r(&now, &tm))
+		return xstrdup("");
+	tm.tm_mday += o->grace_days;
+	tm.tm_hour = 12;
+	tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	best = date_num(mktime(&tm));
+	if (end_time) {
+		d = date_num((time_t)end_time);
+		if (d && d < best)
+			best = d;
+	}
+	if (prev) {
+		d = parse_date_num(row_get(prev, COL_PEREMPTION));
+		if (d && d < best)
+			best = d;
+	}
+	return date_num_text(best);
+}
+
+static unsigned long long row_diff(const struct row *a, const struct row *b)
+{
+	unsigned long long m = 0;
+
+	for (int i = 0; i < NCOLS; i++)
+		if (strcmp(row_get(a, (enum col)i), row_get(b, (enum col)i)) != 0)
+			m |= 1ULL << i;
+	return m;
+}
+
+static const char *item_key(const struct plan_item *it)
+{
+	return it->cur ? it->cur->key : it->prev->key;
+}
+
+static const char *item_mail(const struct plan_item *it)
+{
+	return row_get(it->cur ? &it->cur->row : &it->prev->row, COL_MAIL);
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct plan_item *a = pa, *b = pb;
+	int c = strcmp(item_mail(a), item_mail(b));
+
+	if (!c)
+		c = strcmp(item_key(a), item_key(b));
+	/* same key twice in the input: keep the input order */
+	if (!c && a->cur && b->cur) {
+		uintptr_t x = (uintptr_t)a->cur, y = (uintptr_t)b->cur;
+
+		c = x < y ? -1 : x > y;
+	}
+	return c;
+}
+
+static void set_expiry(struct plan_item *it, struct row *dst, const struct plan_opts *o)
+{
+	long long end = it->cur ? it->cur->end_time : 0;
+
+	it->expire_date = expiry_date(o, end, &it->prev->row);
+	row_copy(dst, &it->prev->row);
+	row_set(dst, COL_PEREMPTION, it->expire_date);
+}
+
+/* Sort one present account: prev is its state entry or NULL. */
+static void plan_present(struct plan_item *it, const struct account *a,
+			 const struct state_account *prev, const struct plan_opts *o)
+{
+	bool gone = a->disabled || (a->end_time && a->end_time <= o->now);
+
+	it->cur = a;
+	it->prev = prev;
+	it->new_status = prev ? prev->status : ST_ACTIVE;
+	if (a->rejected) {
+		it->act = ACT_REJECTED;
+	} else if (gone) {
+		it->reason = a->disabled ? EXP_DISABLED : EXP_END_DATE;
+		if (prev && prev->status == ST_ACTIVE) {
+			it->act = ACT_EXPIRE;
+			it->new_status = ST_EXPIRED;
+			set_expiry(it, &it->out, o);
+		} else {
+			/* never written, or already expired: nothing to tell Medimail */
+			it->act = ACT_UNCHANGED;
+			it->new_status = ST_EXPIRED;
+		}
+	} else if (!prev) {
+		it->act = ACT_CREATE;
+		row_copy(&it->out, &a->row);
+	} else if (prev->status == ST_EXPIRED) {
+		it->act = ACT_REACTIVATE;
+		it->new_status = ST_ACTIVE;
+		it->changed = row_diff(&prev->row, &a->row);
+		row_copy(&it->out, &a->row);
+	} else if (strcmp(row_get(&prev->row, COL_MAIL), row_get(&a->row, COL_MAIL)) != 0) {
+		it->act = ACT_RENAME;
+		it->changed = row_diff(&prev->row, &a->row);
+		row_copy(&it->out, &a->row);
+		set_expiry(it, &it->out_old, o);
+	} else {
+		it->changed = row_diff(&prev->row, &a->row);
+		it->act = it->changed ? ACT_UPDATE : ACT_UNCHANGED;
+		if (it->changed)
+			row_copy(&it->out, &a->row);
+	}
+}
+
+/* Share of the previous connexion accounts of an ORG that the new row drops. */
+static void org_loss(const struct plan_item *it, const struct plan_opts *o, struct plan_limit *l,
+		     struct strbuf *detail)
+{
+	char *old = xstrdup(row_get(&it->prev->row, COL_CONNEXION));
+	char *new = xstrdup(row_get(&it->out, COL_CONNEXION));
+	struct hmap *keep = hmap_new(true);
+	size_t total = 0, lost = 0;
+	char *save = NULL, *tok;
+	double pct;
+
+	for (tok = strtok_r(new, ";", &save); tok; tok = strtok_r(NULL, ";", &save))
+		hmap_put(keep, tok, tok);
+	for (tok = strtok_r(old, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		total++;
+		if (!hmap_get(keep, tok))
+			lost++;
+	}
+	if (!total)
+		goto out;
+	pct = 100.0 * (double)lost / (double)total;
+	if (pct > l->value)
+		l->value = pct;
+	if (o->max_org_loss_percent >= 0 && pct > o->max_org_loss_percent) {
+		l->tripped = true;
+		sb_addf(detail, "%s%s loses %zu of its %zu connexion accounts (%.1f %% > %.1f %%)",
+			detail->len ? "; " : "", item_mail(it), lost, total, pct,
+			o->max_org_loss_percent);
+	}
+out:
+	hmap_free(keep);
+	free(old);
+	free(new);
+}
+
+static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
+{
+	struct plan_limit *l;
+	struct strbuf detail = { 0 };
+	size_t nexp = p->count[ACT_EXPIRE];
+
+	l = &p->limit[LIMIT_EMPTY_SOURCE];
+	l->value = (double)nacc;
+	l->max = 1;
+	if (nacc == 0) {
+		l->tripped = true;
+		l->detail = xasprintf("the directories returned no account (%zu in the state)",
+				      p->managed);
+	}
+
+	l = &p->limit[LIMIT_EXPIRE_COUNT];
+	l->value = (double)nexp;
+	l->max = o->max_expire_count;
+	if (o->max_expire_count >= 0 && nexp > (size_t)o->max_expire_count) {
+		l->tripped = true;
+		l->detail = xasprintf("%zu accounts to expire, more than the limit of %d",
+				      nexp, o->max_expire_count);
+	}
+
+	l = &p->limit[LIMIT_EXPIRE_PERCENT];
+	l->value = p->managed ? 100.0 * (double)nexp / (double)p->managed : 0;
+	l->max = o->max_expire_percent;
+	if (o->max_expire_percent >= 0 && p->managed && l->value > o->max_expire_percent) {
+		l->tripped = true;
+		l->detail = xasprintf("%zu of %zu managed accounts to expire (%.1f %% > %.1f %%)",
+				      nexp, p->managed, l->value, o->max_expire_percent);
+	}
+
+	l = &p->limit[LIMIT_ORG_LOSS];
+	l->max = o->max_org_loss_percent;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+
+		if ((it->act == ACT_UPDATE || it->act == ACT_RENAME) && it->cur->type == BAL_ORG)
+			org_loss(it, o, l, &detail);
+	}
+	if (detail.len)
+		l->detail = sb_steal(&detail);
+	sb_free(&detail);
+
+	for (int i = 0; i < LIMIT_N; i++)
+		if (p->limit[i].tripped && !o->override_limits)
+			p->limits_tripped = true;
+}
+
+int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
+	       size_t nprev, const struct plan_opts *o, struct plan *out)
+{
+	struct hmap *by_key = NULL, *seen_cur = NULL;
+	bool *seen = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((nacc && !acc) || (nprev && !prev) || !o)
+		goto out;
+	by_key = hmap_new(false);
+	seen_cur = hmap_new(false);
+	seen = xcalloc(nprev, sizeof(*seen));
+	out->items = xcalloc(nacc + nprev, sizeof(*out->items));
+	for (size_t i = 0; i < nprev; i++) {
+		hmap_put(by_key, prev[i].key, (void *)&prev[i]);
+		if (prev[i].status == ST_ACTIVE)
+			out->managed++;
+	}
+
+	for (size_t i = 0; i < nacc; i++) {
+		const struct account *a = &acc[i];
+		const struct state_account *sa = hmap_get(by_key, a->key);
+		struct plan_item *it = &out->items[out->n++];
+
+		if (hmap_put(seen_cur, a->key, (void *)a)) {
+			/* the same key twice: only the first one counts */
+			it->cur = a;
+			it->act = ACT_REJECTED;
+			it->new_status = sa ? sa->status : ST_ACTIVE;
+			continue;
+		}
+		if (sa)
+			seen[sa - prev] = true;
+		plan_present(it, a, sa, o);
+	}
+
+	/* accounts of the state absent from this run */
+	for (size_t i = 0; i < nprev; i++) {
+		struct plan_item *it;
+
+		if (seen[i] || prev[i].status != ST_ACTIVE)
+			continue;
+		it = &out->items[out->n++];
+		it->prev = &prev[i];
+		it->act = ACT_EXPIRE;
+		it->reason = EXP_GONE;
+		it->new_status = ST_EXPIRED;
+		set_expiry(it, &it->out, o);
+	}
+
+	qsort(out->items, out->n, sizeof(*out->items), item_cmp);
+	for (size_t i = 0; i < out->n; i++) {
+		const struct plan_item *it = &out->items[i];
+		enum bal_type t = it->cur ? it->cur->type : it->prev->type;
+
+		out->count[it->act]++;
+		if (t >= 0 && t < BAL_NTYPES)
+			out->count_type[it->act][t]++;
+	}
+	check_limits(out, nacc, o);
+	rc = 0;
+out:
+	free(seen);
+	hmap_free(seen_cur);
+	hmap_free(by_key);
+	return rc;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		row_free(&p->items[i].out);
+		row_free(&p->items[i].out_old);
+		free(p->items[i].expire_date);
+	}
+	free(p->items);
+	for (int i = 0; i < LIMIT_N; i++)
+		free(p->limit[i].detail);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool writes_row(enum action a)
+{
+	return a == ACT_CREATE || a == ACT_UPDATE || a == ACT_EXPIRE || a == ACT_REACTIVATE ||
+	       a == ACT_RENAME;
+}
+
+size_t plan_rows(const struct plan *p, const struct row ***rows)
+{
+	size_t n = 0;
+
+	*rows = NULL;
+	for (size_t i = 0; i < p->n; i++)
+		if (writes_row(p->items[i].act))
+			n += p->items[i].act == ACT_RENAME ? 2 : 1;
+	if (!n)
+		return 0;
+	*rows = xcalloc(n, sizeof(**rows));
+	n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
+
+		if (!writes_row(it->act))
+			continue;
+		if (it->act == ACT_RENAME)
+			(*rows)[n++] = &it->out_old;
+		(*rows)[n++] = &it->out;
+	}
+	return n;
+}

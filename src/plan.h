@@ -20,7 +20,7 @@ struct account {
 	long long end_time;   /* directory end date (epoch s), 0 = none */
 	bool rejected;        /* invalid this run: never written, never expired for that */
 };
-void account_free(struct account *a);
+void account_free(struct account *a);      /* frees the fields, not a itself */
 
 enum acct_status { ST_ACTIVE, ST_EXPIRED };
 
@@ -33,7 +33,7 @@ struct state_account {
 	struct row row;       /* the row last written */
 	long long run_id;
 };
-void state_account_free(struct state_account *a);
+void state_account_free(struct state_account *a);   /* frees the fields, not a itself */
 
 enum action {
 	ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE, ACT_REACTIVATE, ACT_RENAME,
@@ -54,7 +54,8 @@ struct plan_item {
 	unsigned long long changed;         /* ACT_UPDATE/REACTIVATE: bit i = column i changed */
 	enum expire_reason reason;
 	char *expire_date;                  /* "AA-MM-JJ" for expiries */
-	enum acct_status new_status;        /* what the state will hold after apply */
+	enum acct_status new_status;        /* what the state will hold after apply (for written
+					       items; state_commit ignores the others) */
 };
 
 struct plan_opts {
@@ -69,6 +70,9 @@ struct plan_opts {
 enum limit_id { LIMIT_EMPTY_SOURCE, LIMIT_EXPIRE_COUNT, LIMIT_EXPIRE_PERCENT, LIMIT_ORG_LOSS,
 		LIMIT_N };
 
+/* A limit trips when value > max (max < 0: no limit). LIMIT_EMPTY_SOURCE: value = accounts
+ * read, trips at 0. LIMIT_ORG_LOSS: value = the largest loss in % among updated or renamed ORGs;
+ * detail names each ORG over the limit. Tripped limits are reported even when overridden. */
 struct plan_limit {
 	bool tripped;
 	double value, max;           /* observed and allowed */
@@ -86,11 +90,15 @@ struct plan {
 };
 
 /* Build the plan. accounts and prev stay owned by the caller and must outlive the plan.
- * Items come out in a deterministic order (by address, then key). */
+ * Items come out in a deterministic order (by address, then key). Every account gets one item,
+ * unchanged and rejected ones included (disabled or ended accounts never written before count as
+ * unchanged); an expired account still absent gets none. On success free with plan_free(). */
 int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out) WUR;
 void plan_free(struct plan *p);
-/* Rows to write, in order (a rename gives two rows: the old expiry first). Pointers into p. */
+/* Rows to write, in order (a rename gives two rows: the old expiry first). *rows is a new array
+ * (NULL when there is none) that the caller frees with free(); the rows it points to belong to
+ * p. Returns the number of rows. */
 size_t plan_rows(const struct plan *p, const struct row ***rows);
 /* "AA-MM-JJ" for epoch seconds t (local date). Caller frees. */
 char *plan_date(long long t);

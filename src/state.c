@@ -1,2 +1,860 @@
-/* state.c - to be written */
+/*
+ * state.c - the SQLite state: accounts keyed by stable id with the row last written, their
+ * history, and the runs. The only file that talks to SQLite. Rows are stored as their 36 cells,
+ * each written as "LENGTH:BYTES", which keeps every value exactly.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "state.h"
+
+struct state {
+	char *path;
+	sqlite3 *db;          /* NULL: read-only and no state yet */
+	int lock_fd;          /* -1 when not locked */
+	bool readonly;
+};
+
+/* Schema steps, applied in order: user_version N means the first N steps are done. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started INTEGER NOT NULL,"
+	"  finished INTEGER NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  files TEXT,"
+	"  n_create INTEGER NOT NULL DEFAULT 0,"
+	"  n_update INTEGER NOT NULL DEFAULT 0,"
+	"  n_unchanged INTEGER NOT NULL DEFAULT 0,"
+	"  n_expire INTEGER NOT NULL DEFAULT 0,"
+	"  n_reactivate INTEGER NOT NULL DEFAULT 0,"
+	"  n_rename INTEGER NOT NULL DEFAULT 0,"
+	"  n_rejected INTEGER NOT NULL DEFAULT 0,"
+	"  rolled_back INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE accounts ("
+	"  key TEXT PRIMARY KEY,"
+	"  dn TEXT,"
+	"  type TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'expired')),"
+	"  mail TEXT NOT NULL,"
+	"  row TEXT NOT NULL,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  updated INTEGER NOT NULL);"
+	/* prev_*: the account before the run, for rollback (prev_status NULL: created) */
+	"CREATE TABLE account_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  key TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  status TEXT NOT NULL,"
+	"  mail TEXT NOT NULL,"
+	"  row TEXT NOT NULL,"
+	"  prev_dn TEXT, prev_type TEXT, prev_status TEXT, prev_mail TEXT, prev_row TEXT,"
+	"  prev_run_id INTEGER);"
+	"CREATE INDEX account_history_key ON account_history(key);",
+};
+#define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
+
+static const char sql_upsert[] =
+	"INSERT INTO accounts(key, dn, type, status, mail, row, run_id, updated)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT(key) DO UPDATE SET dn = excluded.dn, type = excluded.type,"
+	" status = excluded.status, mail = excluded.mail, row = excluded.row,"
+	" run_id = excluded.run_id, updated = excluded.updated";
+
+static void db_err(struct state *s, char **err, const char *what)
+{
+	*err = xasprintf("state %s: %s: %s", s->path, what,
+			 s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+static int exec(struct state *s, const char *sql, char **err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		*err = xasprintf("state %s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare(struct state *s, const char *sql, sqlite3_stmt **st, char **err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		db_err(s, err, "prepare");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *status_text(enum acct_status st)
+{
+	return st == ST_EXPIRED ? "expired" : "active";
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* Row encoding: for each cell "LEN:" and LEN bytes. */
+static void row_encode(struct strbuf *sb, const struct row *r)
+{
+	char num[24];
+
+	sb->len = 0;
+	sb_addn(sb, "", 0);
+	for (int i = 0; i < NCOLS; i++) {
+		const char *v = row_get(r, (enum col)i);
+		size_t n = strlen(v), k = sizeof(num) - 1;
+
+		/* printf is too slow here: 36 cells, twice per account, 100,000 accounts */
+		num[k] = ':';
+		do
+			num[--k] = (char)('0' + n % 10);
+		while ((n /= 10) && k);
+		sb_addn(sb, num + k, sizeof(num) - k);
+		sb_addn(sb, v, strlen(v));
+	}
+}
+
+static int row_decode(const char *p, struct row *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < NCOLS; i++) {
+		char *end;
+		unsigned long n;
+
+		if (*p < '0' || *p > '9')
+			goto fail;
+		errno = 0;
+		n = strtoul(p, &end, 10);
+		if (errno || *end != ':' || strnlen(end + 1, n) < n)
+			goto fail;
+		if (n)
+			r->cell[i] = xstrndup(end + 1, n);
+		p = end + 1 + n;
+	}
+	if (*p)
+		goto fail;
+	return 0;
+fail:
+	row_free(r);
+	return -1;
+}
+
+static int migrate(struct state *s, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = NULL;
+	int version, rc = -1;
+
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	if (prepare(s, "PRAGMA user_version", &st, err))
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_err(s, err, "reading the schema version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	if (version > SCHEMA_VERSION) {
+		*err = xasprintf("state %s: schema version %d is newer than this program's (%d)",
+				 s->path, version, SCHEMA_VERSION);
+		goto out;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		if (exec(s, migrations[version], err))
+			goto out;
+	}
+	/* the version is a literal in a PRAGMA: it cannot be bound */
+	sql = xasprintf("PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (exec(s, sql, err) || exec(s, "COMMIT", err))
+		goto out;
+	rc = 0;
+out:
+	free(sql);
+	sqlite3_finalize(st);
+	if (rc)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int schema_version(struct state *s, int *version, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (prepare(s, "PRAGMA user_version", &st, err))
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_err(s, err, "reading the schema version");
+		goto out;
+	}
+	*version = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Exclusive lock (shared when read-only) on PATH.lock. Sets errno = EWOULDBLOCK when held. */
+static int take_lock(struct state *s, char **err)
+{
+	char *lock_path = xasprintf("%s.lock", s->path);
+	int flags = s->readonly ? O_RDONLY : O_RDWR | O_CREAT;
+	int rc = -1, e;
+
+	s->lock_fd = open(lock_path, flags | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0) {
+		e = errno;
+		/* read-only and no lock file: no run ever wrote here */
+		if (s->readonly && e == ENOENT)
+			rc = 0;
+		else
+			*err = xasprintf("cannot open lock file %s: %s", lock_path, strerror(e));
+		errno = e;
+		goto out;
+	}
+	if (flock(s->lock_fd, (s->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			*err = xasprintf("another medimail-sync run holds the lock on %s",
+					 lock_path);
+		else
+			*err = xasprintf("cannot lock %s: %s", lock_path, strerror(e));
+		errno = e;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(lock_path);
+	return rc;
+}
+
+/* Create the file with mode 0600 before SQLite opens it, whatever the umask. */
+static int create_file(const char *path, char **err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = -1, e;
+
+	if (fd < 0 && errno == EEXIST) {
+		rc = 0;
+		goto out;
+	}
+	if (fd < 0 || fchmod(fd, 0600) < 0) {
+		e = errno;
+		*err = xasprintf("cannot create state file %s: %s", path, strerror(e));
+		errno = e;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int open_db(struct state *s, char **err)
+{
+	int flags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	int version, rc = -1;
+
+	if (sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		db_err(s, err, "open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (exec(s, "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", err))
+		goto out;
+	if (s->readonly) {
+		if (schema_version(s, &version, err))
+			goto out;
+		if (version == 0) {
+			/* an empty file: nothing to read */
+			sqlite3_close(s->db);
+			s->db = NULL;
+		} else if (version != SCHEMA_VERSION) {
+			*err = xasprintf("state %s: schema version %d, this program needs %d "
+					 "(apply migrates it)", s->path, version, SCHEMA_VERSION);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	/* a large page cache keeps a big commit from spilling to the WAL before COMMIT */
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+		 " PRAGMA cache_size = -65536", err))
+		goto out;
+	rc = migrate(s, err);
+out:
+	return rc;
+}
+
+struct state *state_open(const char *path, bool readonly, bool lock, char **err)
+{
+	struct state *s = xcalloc(1, sizeof(*s));
+	char *dir_copy = xstrdup(path);
+	const char *dir = dirname(dir_copy);
+	struct stat sb;
+	int e = EIO;
+
+	*err = NULL;
+	s->path = xstrdup(path);
+	s->lock_fd = -1;
+	s->readonly = readonly;
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		e = errno == ENOENT ? ENOENT : ENOTDIR;
+		if (readonly && e == ENOENT)
+			goto ok;
+		*err = xasprintf("state directory %s does not exist (state file %s)", dir, path);
+		goto fail;
+	}
+	if (lock && take_lock(s, err)) {
+		e = errno;
+		goto fail;
+	}
+	if (stat(path, &sb) < 0 && errno == ENOENT && readonly)
+		goto ok;
+	if (!readonly && create_file(path, err)) {
+		e = errno;
+		goto fail;
+	}
+	if (open_db(s, err)) {
+		e = EIO;
+		goto fail;
+	}
+ok:
+	free(dir_copy);
+	return s;
+fail:
+	free(dir_copy);
+	state_close(s);
+	/* EWOULDBLOCK only comes from flock(): the lock is held by another run */
+	errno = e ? e : EIO;
+	return NULL;
+}
+
+void state_close(struct state *s)
+{
+	if (!s)
+		return;
+	if (s->db)
+		sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->path);
+	free(s);
+}
+
+int state_load(struct state *s, struct state_account **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	struct state_account *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc = -1, step;
+
+	*out = NULL;
+	*n = 0;
+	if (!s->db)
+		return 0;
+	if (prepare(s, "SELECT key, dn, type, status, row, run_id FROM accounts ORDER BY key",
+		    &st, err))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct state_account *a;
+
+		xgrow(&v, &cap, len + 1, sizeof(*v));
+		a = &v[len];
+		memset(a, 0, sizeof(*a));
+		if (row_decode(col_text(st, 4), &a->row)) {
+			*err = xasprintf("state %s: account %s: damaged row", s->path,
+					 col_text(st, 0));
+			goto out;
+		}
+		len++;
+		a->key = xstrdup(col_text(st, 0));
+		a->dn = xstrdup(col_text(st, 1));
+		a->type = bal_type_parse(col_text(st, 2));
+		a->status = strcmp(col_text(st, 3), "expired") == 0 ? ST_EXPIRED : ST_ACTIVE;
+		a->run_id = sqlite3_column_int64(st, 5);
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "reading accounts");
+		goto out;
+	}
+	*out = v;
+	*n = len;
+	v = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; v && i < len; i++)
+		state_account_free(&v[i]);
+	free(v);
+	return rc;
+}
+
+static bool item_writes(enum action a)
+{
+	return a == ACT_CREATE || a == ACT_UPDATE || a == ACT_EXPIRE || a == ACT_REACTIVATE ||
+	       a == ACT_RENAME;
+}
+
+static long long insert_run(struct state *s, const struct plan *p, const struct state_run_info *ri,
+			    char **err)
+{
+	static const enum action order[] = { ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE,
+					     ACT_REACTIVATE, ACT_RENAME, ACT_REJECTED };
+	sqlite3_stmt *st = NULL;
+	long long now = time(NULL), id = -1;
+
+	if (prepare(s, "INSERT INTO runs(started, finished, command, files, n_create, n_update,"
+		    " n_unchanged, n_expire, n_reactivate, n_rename, n_rejected)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err))
+		goto out;
+	sqlite3_bind_int64(st, 1, ri && ri->started ? ri->started : now);
+	sqlite3_bind_int64(st, 2, ri && ri->finished ? ri->finished : now);
+	sqlite3_bind_text(st, 3, ri && ri->command ? ri->command : "apply", -1, SQLITE_STATIC);
+	if (ri && ri->files)
+		sqlite3_bind_text(st, 4, ri->files, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		sqlite3_bind_int64(st, 5 + (int)i, (long long)p->count[order[i]]);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_err(s, err, "recording the run");
+		goto out;
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+out:
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Statements and buffers reused for every account of a commit. */
+struct commit_ctx {
+	sqlite3_stmt *upsert, *hist;
+	struct strbuf row, prev_row;
+	long long run_id, now;
+};
+
+static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_item *it,
+		       char **err)
+{
+	const struct account *cur = it->cur;
+	const struct state_account *prev = it->prev;
+	const char *key = cur ? cur->key : prev->key;
+	const char *dn = cur ? cur->dn : prev->dn;
+	enum bal_type type = cur && it->act != ACT_EXPIRE ? cur->type : prev->type;
+	const char *status = status_text(it->new_status);
+	const char *mail = row_get(&it->out, COL_MAIL);
+	sqlite3_stmt *u = c->upsert, *h = c->hist;
+
+	row_encode(&c->row, &it->out);
+	sqlite3_bind_text(u, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 2, dn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 3, bal_type_name(type), -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 4, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 5, mail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(u, 6, c->row.buf, (int)c->row.len, SQLITE_STATIC);
+	sqlite3_bind_int64(u, 7, c->run_id);
+	sqlite3_bind_int64(u, 8, c->now);
+	if (sqlite3_step(u) != SQLITE_DONE) {
+		db_err(s, err, key);
+		return -1;
+	}
+	sqlite3_reset(u);
+
+	sqlite3_clear_bindings(h);
+	sqlite3_bind_int64(h, 1, c->run_id);
+	sqlite3_bind_text(h, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 3, action_name(it->act), -1, SQLITE_STATIC);
+	if (it->reason != EXP_NONE)
+		sqlite3_bind_text(h, 4, expire_reason_name(it->reason), -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 5, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 6, mail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 7, c->row.buf, (int)c->row.len, SQLITE_STATIC);
+	if (prev) {
+		row_encode(&c->prev_row, &prev->row);
+		sqlite3_bind_text(h, 8, prev->dn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 9, bal_type_name(prev->type), -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 10, status_text(prev->status), -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 11, row_get(&prev->row, COL_MAIL), -1, SQLITE_STATIC);
+		sqlite3_bind_text(h, 12, c->prev_row.buf, (int)c->prev_row.len, SQLITE_STATIC);
+		sqlite3_bind_int64(h, 13, prev->run_id);
+	}
+	if (sqlite3_step(h) != SQLITE_DONE) {
+		db_err(s, err, key);
+		return -1;
+	}
+	sqlite3_reset(h);
+	return 0;
+}
+
+long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
+		       char **err)
+{
+	struct commit_ctx c = { 0 };
+	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
+	size_t total = 0, done = 0;
+	long long id = -1;
+	bool in_tx = false;
+
+	*err = NULL;
+	if (s->readonly || !s->db) {
+		*err = xasprintf("state %s: opened read-only", s->path);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (item_writes(p->items[i].act))
+			total++;
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		goto out;
+	in_tx = true;
+	c.now = ri && ri->finished ? ri->finished : time(NULL);
+	c.run_id = insert_run(s, p, ri, err);
+	if (c.run_id < 0)
+		goto out;
+	if (prepare(s, sql_upsert, &c.upsert, err) ||
+	    prepare(s, "INSERT INTO account_history(run_id, key, action, reason, status,"
+		    " mail, row, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
+		    " prev_run_id)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &c.hist, err))
+		goto out;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!item_writes(p->items[i].act))
+			continue;
+		if (commit_item(s, &c, &p->items[i], err))
+			goto out;
+		/* test hook: die inside the transaction, half the rows written */
+		if (++done == (total + 1) / 2 && crash && strcmp(crash, "state-mid") == 0)
+			raise(SIGKILL);
+	}
+	if (exec(s, "COMMIT", err))
+		goto out;
+	in_tx = false;
+	id = c.run_id;
+out:
+	sqlite3_finalize(c.upsert);
+	sqlite3_finalize(c.hist);
+	sb_free(&c.row);
+	sb_free(&c.prev_row);
+	if (in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return id;
+}
+
+/* A table of text cells printed with aligned columns. */
+struct table {
+	size_t ncols, n, cap;
+	char **cells;
+};
+
+static void tbl_add(struct table *t, char **cells)
+{
+	xgrow(&t->cells, &t->cap, t->n + t->ncols, sizeof(*t->cells));
+	for (size_t i = 0; i < t->ncols; i++)
+		t->cells[t->n++] = cells[i] ? cells[i] : xstrdup("");
+}
+
+static void tbl_print(struct table *t, FILE *out)
+{
+	size_t *w = xcalloc(t->ncols, sizeof(*w));
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t l = utf8_len(t->cells[i]);
+
+		if (l > w[i % t->ncols])
+			w[i % t->ncols] = l;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		size_t c = i % t->ncols;
+
+		fputs(t->cells[i], out);
+		if (c + 1 == t->ncols) {
+			fputc('\n', out);
+			continue;
+		}
+		for (size_t k = utf8_len(t->cells[i]); k < w[c] + 2; k++)
+			fputc(' ', out);
+	}
+	free(w);
+}
+
+static void tbl_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->n = t->cap = 0;
+}
+
+static char *fmt_time(long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[64];
+
+	if (!t || !localtime_r(&tt, &tm))
+		return xstrdup("-");
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	return xstrdup(buf);
+}
+
+static int cmd_list(struct state *s, FILE *out, char **err)
+{
+	struct table t = { .ncols = 5 };
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	tbl_add(&t, (char *[]){ xstrdup("KEY"), xstrdup("TYPE"), xstrdup("STATUS"),
+				xstrdup("MAIL"), xstrdup("LAST RUN") });
+	if (prepare(s, "SELECT key, type, status, mail, run_id FROM accounts ORDER BY mail, key",
+		    &st, err))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)), xstrdup(col_text(st, 1)),
+					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
+					xstrdup(col_text(st, 4)) });
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "listing accounts");
+		goto out;
+	}
+	tbl_print(&t, out);
+	fprintf(out, "%zu account(s)\n", t.n / t.ncols - 1);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	tbl_free(&t);
+	return rc;
+}
+
+static int cmd_history(struct state *s, const char *key, FILE *out, char **err)
+{
+	struct table t = { .ncols = 7 };
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	tbl_add(&t, (char *[]){ xstrdup("RUN"), xstrdup("STARTED"), xstrdup("ACTION"),
+				xstrdup("REASON"), xstrdup("STATUS"), xstrdup("MAIL"),
+				xstrdup("NOTE") });
+	if (prepare(s, "SELECT h.run_id, r.started, h.action, h.reason, h.status, h.mail,"
+		    " r.rolled_back FROM account_history h LEFT JOIN runs r ON r.id = h.run_id"
+		    " WHERE h.key = ? ORDER BY h.id", &st, err))
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)),
+					fmt_time(sqlite3_column_int64(st, 1)),
+					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
+					xstrdup(col_text(st, 4)), xstrdup(col_text(st, 5)),
+					xstrdup(sqlite3_column_int(st, 6) ? "rolled back" : "") });
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "reading history");
+		goto out;
+	}
+	if (t.n == t.ncols) {
+		*err = xasprintf("no history for account %s", key);
+		goto out;
+	}
+	fprintf(out, "history of %s\n", key);
+	tbl_print(&t, out);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	tbl_free(&t);
+	return rc;
+}
+
+static int cmd_runs(struct state *s, FILE *out, char **err)
+{
+	static const char *const head[] = {
+		"ID", "STARTED", "COMMAND", "CREATE", "UPDATE", "UNCHANGED", "EXPIRE",
+		"REACTIVATE", "RENAME", "REJECTED", "ROLLED BACK", "FILES"
+	};
+	struct table t = { .ncols = ARRAY_SIZE(head) };
+	char *cells[ARRAY_SIZE(head)];
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	for (size_t i = 0; i < t.ncols; i++)
+		cells[i] = xstrdup(head[i]);
+	tbl_add(&t, cells);
+	if (prepare(s, "SELECT id, started, command, n_create, n_update, n_unchanged, n_expire,"
+		    " n_reactivate, n_rename, n_rejected, rolled_back, files"
+		    " FROM runs ORDER BY id DESC LIMIT 20", &st, err))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t i = 0; i < t.ncols; i++)
+			cells[i] = xstrdup(col_text(st, (int)i));
+		free(cells[1]);
+		cells[1] = fmt_time(sqlite3_column_int64(st, 1));
+		free(cells[10]);
+		cells[10] = xstrdup(sqlite3_column_int(st, 10) ? "yes" : "no");
+		tbl_add(&t, cells);
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "reading runs");
+		goto out;
+	}
+	tbl_print(&t, out);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	tbl_free(&t);
+	return rc;
+}
+
+static int cmd_forget(struct state *s, const char *key, FILE *out, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (prepare(s, "DELETE FROM accounts WHERE key = ?", &st, err))
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_err(s, err, "forgetting the account");
+		goto out;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		*err = xasprintf("no account with key %s in the state", key);
+		goto out;
+	}
+	fprintf(out, "forgot %s: the next apply creates it again\n", key);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Undo the last run not yet rolled back: every account it wrote gets its previous row and
+ * status back, or is removed when the run created it. */
+static int cmd_rollback(struct state *s, FILE *out, char **err)
+{
+	sqlite3_stmt *run = NULL, *hist = NULL, *del = NULL, *up = NULL, *mark = NULL;
+	size_t restored = 0, removed = 0;
+	long long id, now = time(NULL);
+	bool in_tx = false;
+	int rc = -1, step;
+
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		goto out;
+	in_tx = true;
+	if (prepare(s, "SELECT id FROM runs WHERE rolled_back = 0 ORDER BY id DESC LIMIT 1",
+		    &run, err) ||
+	    prepare(s, "SELECT key, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
+		    " prev_run_id FROM account_history WHERE run_id = ? ORDER BY id DESC",
+		    &hist, err) ||
+	    prepare(s, "DELETE FROM accounts WHERE key = ?", &del, err) ||
+	    prepare(s, sql_upsert, &up, err) ||
+	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &mark, err))
+		goto out;
+	step = sqlite3_step(run);
+	if (step == SQLITE_DONE) {
+		*err = xasprintf("state %s: no run to roll back", s->path);
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		db_err(s, err, "finding the last run");
+		goto out;
+	}
+	id = sqlite3_column_int64(run, 0);
+	sqlite3_bind_int64(hist, 1, id);
+	while ((step = sqlite3_step(hist)) == SQLITE_ROW) {
+		sqlite3_stmt *w = up;
+
+		if (sqlite3_column_type(hist, 3) == SQLITE_NULL) {
+			w = del;
+			sqlite3_bind_value(del, 1, sqlite3_column_value(hist, 0));
+			removed++;
+		} else {
+			for (int i = 0; i < 6; i++)
+				sqlite3_bind_value(up, i + 1, sqlite3_column_value(hist, i));
+			sqlite3_bind_value(up, 7, sqlite3_column_value(hist, 6));
+			sqlite3_bind_int64(up, 8, now);
+			restored++;
+		}
+		if (sqlite3_step(w) != SQLITE_DONE) {
+			db_err(s, err, "restoring an account");
+			goto out;
+		}
+		sqlite3_reset(w);
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "reading the run's history");
+		goto out;
+	}
+	sqlite3_bind_int64(mark, 1, id);
+	if (sqlite3_step(mark) != SQLITE_DONE) {
+		db_err(s, err, "marking the run");
+		goto out;
+	}
+	if (exec(s, "COMMIT", err))
+		goto out;
+	in_tx = false;
+	fprintf(out, "rolled back run %lld: %zu account(s) restored, %zu removed; "
+		"the next apply writes these changes again\n", id, restored, removed);
+	rc = 0;
+out:
+	sqlite3_finalize(run);
+	sqlite3_finalize(hist);
+	sqlite3_finalize(del);
+	sqlite3_finalize(up);
+	sqlite3_finalize(mark);
+	if (in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err)
+{
+	const char *cmd = argc > 0 ? argv[0] : "";
+	bool with_key = strcmp(cmd, "history") == 0 || strcmp(cmd, "forget") == 0;
+	bool writes = strcmp(cmd, "forget") == 0 || strcmp(cmd, "rollback") == 0;
+	bool known = with_key || writes || strcmp(cmd, "list") == 0 || strcmp(cmd, "runs") == 0;
+	int rc = -2;
+
+	*err = NULL;
+	if (!known || argc != (with_key ? 2 : 1)) {
+		*err = xstrdup("usage: state list | history KEY | runs | forget KEY | rollback");
+		goto out;
+	}
+	rc = -1;
+	if (writes && s->readonly) {
+		*err = xasprintf("state %s: opened read-only", s->path);
+	} else if (!s->db) {
+		fprintf(out, "no state yet (%s does not exist)\n", s->path);
+		rc = 0;
+	} else if (strcmp(cmd, "list") == 0) {
+		rc = cmd_list(s, out, err);
+	} else if (strcmp(cmd, "runs") == 0) {
+		rc = cmd_runs(s, out, err);
+	} else if (strcmp(cmd, "history") == 0) {
+		rc = cmd_history(s, argv[1], out, err);
+	} else if (strcmp(cmd, "forget") == 0) {
+		rc = cmd_forget(s, argv[1], out, err);
+	} else {
+		rc = cmd_rollback(s, out, err);
+	}
+out:
+	return rc;
+}

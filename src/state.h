@@ -10,28 +10,37 @@
 
 struct state;
 
-/* Open (creating and migrating the schema unless readonly). With lock set, take an exclusive
- * lock on PATH.lock first, failing at once if another run holds it. NULL + *err on failure. */
+/* Open (creating the file with mode 0600 and migrating the schema unless readonly). The parent
+ * directory must exist. With lock set, first lock PATH.lock (exclusive; shared when readonly),
+ * failing at once if another run holds it. Readonly never creates anything: a missing file (or
+ * directory) gives an empty state. NULL + *err (caller frees) on failure; then errno is
+ * EWOULDBLOCK if and only if another run holds the lock (exit code 5). Free with state_close(). */
 struct state *state_open(const char *path, bool readonly, bool lock, char **err) WUR;
 void state_close(struct state *s);
 
 /* All accounts (any status). Caller frees with state_account_free() each and free(). */
 int state_load(struct state *s, struct state_account **out, size_t *n, char **err) WUR;
 
+/* The run's counts are taken from the plan. */
 struct state_run_info {
-	long long started, finished;    /* epoch s */
+	long long started, finished;    /* epoch s; 0 = now */
 	const char *files;              /* files written, ";"-separated, may be NULL */
-	size_t count[ACT_NACTIONS];
-	const char *command;            /* "apply" */
+	const char *command;            /* "apply"; NULL = "apply" */
 };
 
-/* Record the plan's effects and the run in one transaction. Returns the run id, or -1. */
+/* Record the plan's effects and the run in one transaction: created, updated, reactivated and
+ * renamed accounts become active with their new row, expired ones expired with the expiry row;
+ * unchanged and rejected ones are not touched. p must come from state_load() on this same
+ * handle (the history keeps each account's previous values, for rollback). Returns the run id,
+ * or -1 with *err (caller frees). Nothing is changed on failure. */
 long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
 		       char **err) WUR;
 
 /* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit() raise SIGKILL mid-way. */
 
-/* The "state" command: list, history KEY, runs, forget KEY, rollback. Prints to out. */
+/* The "state" command; argv[0] is the sub-command: list, history KEY, runs, forget KEY,
+ * rollback (the last run not yet rolled back). forget and rollback need a read-write state.
+ * Prints to out. Returns 0, -1 on failure or -2 on a usage error, with *err (caller frees). */
 int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err) WUR;
 
 #endif

@@ -1,19 +1,547 @@
-/* test_state.c - cmocka unit tests (to be written) */
+/* test_state.c - cmocka unit tests of the SQLite state (src/state.c), in a temporary directory. */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include <sqlite3.h>
+
+#include "state.h"
+
+#define NOW 1741608000LL       /* 2025-03-10 12:00:00 UTC */
+
+static char tmpdir[4096];
+
+static char *tpath(const char *name)
 {
-	(void)state;
-	assert_true(1);
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static size_t dir_entries(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int setup(void **st)
+{
+	const char *base = getenv("TMPDIR");
+
+	(void)st;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/test_state.XXXXXX", base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	(void)st;
+	while (d && (de = readdir(d))) {
+		char *p;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = tpath(de->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return rmdir(tmpdir);
+}
+
+/* Run one SQL query on the file directly; returns its first column as text. */
+static char *sql1(const char *path, const char *q)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void mk_acc(struct account *a, const char *key, const char *mail, const char *nom)
+{
+	memset(a, 0, sizeof(*a));
+	a->key = xstrdup(key);
+	a->dn = xasprintf("uid=%s,ou=people,dc=chu,dc=fr", key);
+	a->type = BAL_PER;
+	row_set(&a->row, COL_MAIL, mail);
+	row_set(&a->row, COL_NOM, nom);
+	row_set(&a->row, COL_PRENOM, "Hélène");
+	row_set(&a->row, COL_SERVICE, "12:3:x;");     /* looks like the encoding itself */
+	row_set(&a->row, COL_TYPE_BAL, "PER");
+}
+
+static void free_accs(struct account *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		account_free(&a[i]);
+}
+
+static void free_prev(struct state_account *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		state_account_free(&v[i]);
+	free(v);
+}
+
+static struct plan_opts opts(void)
+{
+	struct plan_opts o = { .now = NOW, .grace_days = 7, .max_expire_count = -1,
+			       .max_expire_percent = -1, .max_org_loss_percent = -1 };
+	return o;
+}
+
+/* Plan acc against the state and commit it. Returns the run id. */
+static long long apply(struct state *s, const struct account *acc, size_t n)
+{
+	struct state_account *prev;
+	size_t nprev;
+	struct plan p;
+	struct plan_opts o = opts();
+	struct state_run_info ri = { .started = NOW, .finished = NOW + 5, .files = "f.xlsx",
+				     .command = "apply" };
+	char *err = NULL;
+	long long id;
+
+	assert_int_equal(state_load(s, &prev, &nprev, &err), 0);
+	assert_int_equal(plan_build(acc, n, prev, nprev, &o, &p), 0);
+	id = state_commit(s, &p, &ri, &err);
+	if (id < 0)
+		fail_msg("%s", err);
+	plan_free(&p);
+	free_prev(prev, nprev);
+	return id;
+}
+
+static const struct state_account *find(const struct state_account *v, size_t n, const char *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].key, k) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static char *cmd(struct state *s, int rc_want, int argc, const char *a0, const char *a1)
+{
+	char *argv[] = { (char *)a0, (char *)a1, NULL };
+	char *buf = NULL, *err = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = state_cmd(s, argc, argv, f, &err);
+
+	fclose(f);
+	if (rc != rc_want)
+		fail_msg("state %s: rc %d: %s", a0, rc, err ? err : "");
+	if (rc) {
+		free(buf);
+		return err;
+	}
+	free(err);
+	return buf;
+}
+
+static void test_create_mode_version(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *v;
+	struct state *s;
+	struct stat sb;
+
+	(void)st;
+	umask(022);
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	state_close(s);
+	v = sql1(path, "PRAGMA user_version");
+	assert_string_equal(v, "1");
+	free(v);
+	v = sql1(path, "PRAGMA journal_mode");
+	assert_string_equal(v, "wal");
+	free(v);
+	v = sql1(path, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	/* opening again does not migrate twice */
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	state_close(s);
+	free(path);
+}
+
+static void test_missing_dir(void **st)
+{
+	char *err = NULL;
+	struct state *s;
+	struct state_account *v;
+	size_t n;
+
+	(void)st;
+	s = state_open("/nonexistent-ms-dir/state.db", false, true, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "/nonexistent-ms-dir"));
+	assert_true(errno != EWOULDBLOCK);
+	free(err);
+	s = state_open("/nonexistent-ms-dir/state.db", true, true, &err);
+	assert_non_null(s);
+	assert_int_equal(state_load(s, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	state_close(s);
+}
+
+static void test_readonly_missing(void **st)
+{
+	char *path = tpath("none.db"), *err = NULL, *out;
+	struct state *s;
+	struct state_account *v;
+	struct plan p = { 0 };
+	size_t n;
+
+	(void)st;
+	s = state_open(path, true, true, &err);
+	assert_non_null(s);
+	assert_int_equal(state_load(s, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	assert_int_equal(state_commit(s, &p, NULL, &err), -1);
+	assert_non_null(strstr(err, "read-only"));
+	free(err);
+	out = cmd(s, 0, 1, "list", NULL);
+	assert_non_null(strstr(out, "no state yet"));
+	free(out);
+	out = cmd(s, -1, 1, "rollback", NULL);
+	free(out);
+	state_close(s);
+	assert_int_equal(dir_entries(), 0);
+	free(path);
+}
+
+static void test_lock(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL;
+	struct state *s1, *s2;
+
+	(void)st;
+	s1 = state_open(path, false, true, &err);
+	assert_non_null(s1);
+	s2 = state_open(path, false, true, &err);
+	assert_null(s2);
+	assert_int_equal(errno, EWOULDBLOCK);
+	assert_non_null(strstr(err, "another medimail-sync run holds the lock on"));
+	assert_non_null(strstr(err, "state.db.lock"));
+	free(err);
+	/* plan (read-only, shared lock) is kept out too */
+	s2 = state_open(path, true, true, &err);
+	assert_null(s2);
+	assert_int_equal(errno, EWOULDBLOCK);
+	free(err);
+	state_close(s1);
+	s2 = state_open(path, false, true, &err);
+	assert_non_null(s2);
+	state_close(s2);
+	free(path);
+}
+
+/* Run 1 creates 4 accounts; run 2 updates, expires, renames and creates. */
+static void two_runs(struct state *s, struct account *r1, struct account *r2)
+{
+	mk_acc(&r1[0], "k1", "a@chu.fr", "A");
+	mk_acc(&r1[1], "k2", "b@chu.fr", "B");
+	mk_acc(&r1[2], "k3", "c@chu.fr", "C");
+	mk_acc(&r1[3], "k4", "d@chu.fr", "D");
+	assert_int_equal(apply(s, r1, 4), 1);
+
+	mk_acc(&r2[0], "k1", "a@chu.fr", "A");           /* unchanged */
+	mk_acc(&r2[1], "k2", "b@chu.fr", "B-CHANGED");   /* update */
+	mk_acc(&r2[2], "k4", "d-new@chu.fr", "D");       /* rename; k3 gone */
+	mk_acc(&r2[3], "k5", "e@chu.fr", "E");           /* create */
+	assert_int_equal(apply(s, r2, 4), 2);
+}
+
+static void test_commit_reload(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *v;
+	struct account r1[4], r2[4];
+	struct state_account *a;
+	const struct state_account *x;
+	struct state *s;
+	size_t n;
+
+	(void)st;
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	two_runs(s, r1, r2);
+	state_close(s);
+
+	s = state_open(path, true, false, &err);
+	assert_non_null(s);
+	assert_int_equal(state_load(s, &a, &n, &err), 0);
+	assert_int_equal(n, 5);
+	x = find(a, n, "k1");
+	assert_true(row_equal(&x->row, &r1[0].row));
+	assert_string_equal(row_get(&x->row, COL_SERVICE), "12:3:x;");
+	assert_string_equal(row_get(&x->row, COL_PRENOM), "Hélène");
+	assert_null(x->row.cell[COL_RPPS]);
+	assert_int_equal(x->run_id, 1);
+	assert_int_equal(x->status, ST_ACTIVE);
+	assert_int_equal(x->type, BAL_PER);
+	assert_string_equal(x->dn, "uid=k1,ou=people,dc=chu,dc=fr");
+	x = find(a, n, "k2");
+	assert_string_equal(row_get(&x->row, COL_NOM), "B-CHANGED");
+	assert_int_equal(x->run_id, 2);
+	x = find(a, n, "k3");
+	assert_int_equal(x->status, ST_EXPIRED);
+	assert_string_equal(row_get(&x->row, COL_PEREMPTION), "25-03-17");
+	assert_string_equal(row_get(&x->row, COL_MAIL), "c@chu.fr");
+	x = find(a, n, "k4");
+	assert_int_equal(x->status, ST_ACTIVE);
+	assert_string_equal(row_get(&x->row, COL_MAIL), "d-new@chu.fr");
+	x = find(a, n, "k5");
+	assert_int_equal(x->run_id, 2);
+	free_prev(a, n);
+	state_close(s);
+
+	v = sql1(path, "SELECT n_create || ',' || n_update || ',' || n_unchanged || ',' ||"
+		 " n_expire || ',' || n_rename || ',' || files FROM runs WHERE id = 2");
+	assert_string_equal(v, "1,1,1,1,1,f.xlsx");
+	free(v);
+	v = sql1(path, "SELECT count(*) FROM account_history");
+	assert_string_equal(v, "8");      /* 4 creates, then update, expire, rename, create */
+	free(v);
+	v = sql1(path, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	free_accs(r1, 4);
+	free_accs(r2, 4);
+	free(path);
+}
+
+static void test_commands_rollback(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *out;
+	struct account r1[4], r2[4];
+	struct state_account *a, *prev;
+	const struct state_account *x;
+	struct plan_opts o = opts();
+	struct state *s;
+	struct plan p;
+	size_t n;
+
+	(void)st;
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	two_runs(s, r1, r2);
+
+	out = cmd(s, 0, 1, "list", NULL);
+	assert_non_null(strstr(out, "KEY  TYPE  STATUS   MAIL"));
+	assert_non_null(strstr(out, "k3   PER   expired  c@chu.fr"));
+	assert_non_null(strstr(out, "5 account(s)"));
+	/* sorted by address: d-new@ after c@ and before e@ */
+	assert_true(strstr(out, "c@chu.fr") < strstr(out, "d-new@chu.fr"));
+	assert_true(strstr(out, "d-new@chu.fr") < strstr(out, "e@chu.fr"));
+	free(out);
+	out = cmd(s, 0, 2, "history", "k4");
+	assert_non_null(strstr(out, "create"));
+	assert_non_null(strstr(out, "rename"));
+	free(out);
+	out = cmd(s, 0, 1, "runs", NULL);
+	assert_non_null(strstr(out, "f.xlsx"));
+	assert_non_null(strstr(out, "ROLLED BACK"));
+	free(out);
+	free(cmd(s, -1, 2, "history", "nobody"));
+	free(cmd(s, -2, 1, "bogus", NULL));
+	free(cmd(s, -2, 1, "forget", NULL));
+
+	/* roll back run 2: its changes are owed again */
+	out = cmd(s, 0, 1, "rollback", NULL);
+	assert_non_null(strstr(out, "rolled back run 2: 3 account(s) restored, 1 removed"));
+	free(out);
+	assert_int_equal(state_load(s, &a, &n, &err), 0);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		x = find(a, n, r1[i].key);
+		assert_non_null(x);
+		assert_true(row_equal(&x->row, &r1[i].row));
+		assert_int_equal(x->status, ST_ACTIVE);
+		assert_int_equal(x->run_id, 1);
+	}
+	assert_int_equal(plan_build(r2, 4, a, n, &o, &p), 0);
+	assert_int_equal(p.count[ACT_CREATE], 1);
+	assert_int_equal(p.count[ACT_UPDATE], 1);
+	assert_int_equal(p.count[ACT_EXPIRE], 1);
+	assert_int_equal(p.count[ACT_RENAME], 1);
+	plan_free(&p);
+	free_prev(a, n);
+	out = cmd(s, 0, 1, "runs", NULL);
+	assert_non_null(strstr(out, "yes"));
+	free(out);
+
+	/* forget one; then roll back run 1: all gone; then nothing left to roll back */
+	out = cmd(s, 0, 2, "forget", "k1");
+	assert_non_null(strstr(out, "forgot k1"));
+	free(out);
+	assert_int_equal(state_load(s, &prev, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_null(find(prev, n, "k1"));
+	free_prev(prev, n);
+	free(cmd(s, -1, 2, "forget", "k1"));
+	free(cmd(s, 0, 1, "rollback", NULL));
+	assert_int_equal(state_load(s, &prev, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free_prev(prev, n);
+	out = cmd(s, -1, 1, "rollback", NULL);
+	assert_non_null(strstr(out, "no run to roll back"));
+	free(out);
+	state_close(s);
+	out = sql1(path, "PRAGMA integrity_check");
+	assert_string_equal(out, "ok");
+	free(out);
+	free_accs(r1, 4);
+	free_accs(r2, 4);
+	free(path);
+}
+
+/* MEDIMAIL_SYNC_CRASH_AT=state-mid: killed inside the transaction, nothing committed. */
+static void test_crash_mid_commit(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *v;
+	struct account acc[10];
+	struct state_account *a;
+	struct state *s;
+	int status;
+	size_t n;
+	pid_t pid;
+
+	(void)st;
+	for (int i = 0; i < 10; i++) {
+		char key[8], mail[32];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		snprintf(mail, sizeof(mail), "u%d@chu.fr", i);
+		mk_acc(&acc[i], key, mail, "N");
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("MEDIMAIL_SYNC_CRASH_AT", "state-mid", 1);
+		s = state_open(path, false, true, &err);
+		if (s)
+			(void)apply(s, acc, 10);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	assert_int_equal(state_load(s, &a, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(apply(s, acc, 10), 1);
+	assert_int_equal(state_load(s, &a, &n, &err), 0);
+	assert_int_equal(n, 10);
+	free_prev(a, n);
+	state_close(s);
+	v = sql1(path, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
+	free(v);
+	free_accs(acc, 10);
+	free(path);
+}
+
+/* 100,000 rows in one commit (the duration is printed, not asserted). */
+static void test_big_commit(void **st)
+{
+	const size_t n = getenv("TEST_STATE_SMALL") ? 5000 : 100000;
+	char *path = tpath("state.db"), *err = NULL;
+	struct account *acc = xcalloc(n, sizeof(*acc));
+	struct state_account *a;
+	struct plan_opts o = opts();
+	struct timespec t0, t1, c0, c1;
+	struct state *s;
+	struct plan p;
+	size_t na;
+
+	(void)st;
+	for (size_t i = 0; i < n; i++) {
+		char key[32], mail[48];
+
+		snprintf(key, sizeof(key), "uuid-%07zu", i);
+		snprintf(mail, sizeof(mail), "user%07zu@chu.fr", i);
+		mk_acc(&acc[i], key, mail, "NOM");
+		for (int c = 0; c < NCOLS; c++)
+			if (!acc[i].row.cell[c])
+				row_set(&acc[i].row, (enum col)c, "some value");
+	}
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	assert_int_equal(plan_build(acc, n, NULL, 0, &o, &p), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	assert_int_equal(state_commit(s, &p, NULL, &err), 1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("commit of %zu accounts: %.3f s (cpu %.3f s)\n", n,
+		      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9);
+	plan_free(&p);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(state_load(s, &a, &na, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("load of %zu accounts: %.3f s\n", na,
+		      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	assert_int_equal(na, n);
+	assert_true(row_equal(&a[n - 1].row, &acc[n - 1].row));
+	free_prev(a, na);
+	state_close(s);
+	free_accs(acc, n);
+	free(acc);
+	free(path);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_mode_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commands_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_mid_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_commit, setup, teardown),
+	};
 
+	setenv("TZ", "UTC", 1);
+	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
