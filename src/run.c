@@ -306,6 +306,11 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Build the ORG mailbox of group g. Returns false when the ORG is rejected. */
+static const int org_shared_cols[] = {
+	COL_RAISON_SOCIALE, COL_ADRESSE1, COL_ADRESSE2, COL_CP, COL_VILLE, COL_DEPARTEMENT,
+	COL_REGION, COL_TEL1, COL_TEL2, COL_TYPE_ID_STRUCT, COL_ID_STRUCT, COL_STRUCTURE,
+};
+
 static char *expand_org(const struct mapper *m, enum map_org_field fld, const struct entry *e,
 			const struct conf_structure *st, struct findings *f, int col)
 {
@@ -332,17 +337,14 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 	row_take(&a->row, COL_PRENOM, expand_org(m, MAP_ORG_PRENOM, g, st, &r->f, COL_PRENOM));
 	row_take(&a->row, COL_DESCRIPTION,
 		 expand_org(m, MAP_ORG_DESCRIPTION, g, st, &r->f, COL_DESCRIPTION));
-	if (st) {
-		row_set(&a->row, COL_RAISON_SOCIALE, st->raison_sociale);
-		row_set(&a->row, COL_ADRESSE1, st->adresse1);
-		row_set(&a->row, COL_ADRESSE2, st->adresse2);
-		row_set(&a->row, COL_CP, st->cp);
-		row_set(&a->row, COL_VILLE, st->ville);
-		row_set(&a->row, COL_DEPARTEMENT, st->departement);
-		row_set(&a->row, COL_REGION, st->region);
-		row_set(&a->row, COL_TYPE_ID_STRUCT, st->id_type);
-		row_set(&a->row, COL_ID_STRUCT, st->id);
-		row_set(&a->row, COL_STRUCTURE, st->structure);
+	/* Structure and contact cells: the people's templates, read on the group's entry, so
+	 * that the group may override them and the structure fills in the rest. */
+	for (size_t i = 0; i < ARRAY_SIZE(org_shared_cols); i++) {
+		int col = org_shared_cols[i];
+		const struct map_template *t = map_column(m, col);
+
+		if (t)
+			row_take(&a->row, col, map_expand(t, g, st, &r->f, g->dn, col));
 	}
 	row_set(&a->row, COL_LIBERAL, "NON");
 	row_set(&a->row, COL_TYPE_BAL, "ORG");
