@@ -1,2 +1,778 @@
-/* report_xlsx.c - the XLSX report (being written) */
+/*
+ * report_xlsx.c - the XLSX report an admin reads before importing: a summary sheet, then one
+ * sheet per kind of change (creations, updated cells, expiries, renames, ORG connexion
+ * accounts) and the findings, the offending value highlighted. Sheet and header texts are in
+ * French. libxlsxwriter runs in constant-memory mode: every sheet is written row by row in
+ * order, so 100,000 creations cost a few kilobytes of memory; widths and the autofilter are set
+ * when a sheet is complete. The file is written to a temporary name (0600) and renamed.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "report.h"
+
+#define CELL_BYTES_MAX 32000     /* below the 32,767 characters of a cell, whatever the text */
+#define WIDTH_MIN 6
+#define WIDTH_MAX 60
+#define FILL_ERROR 0xFFC7CE
+#define FONT_ERROR 0x9C0006
+#define FILL_WARNING 0xFFEB9C
+#define FONT_WARNING 0x9C5700
+#define FILL_HEADER 0xD9E1F2
+
+/* One sheet being written: rows go strictly downwards (constant-memory mode). */
+struct sheet {
+	lxw_worksheet *ws;
+	lxw_row_t row;           /* current row; 0 is the header */
+	int ncols;
+	size_t *width;           /* widest text per column, in characters */
+	bool skip;               /* the sheet is full: cells of this row are dropped */
+	size_t dropped;
+	lxw_error err;           /* first error */
+};
+
+struct formats {
+	lxw_format *header, *error, *warning, *left;
+};
+
+static const char *const action_fr[ACT_NACTIONS] = {
+	[ACT_CREATE] = "Créations",         [ACT_UPDATE] = "Mises à jour",
+	[ACT_UNCHANGED] = "Inchangés",      [ACT_EXPIRE] = "Expirations",
+	[ACT_REACTIVATE] = "Réactivations", [ACT_RENAME] = "Renommages",
+	[ACT_REJECTED] = "Rejets",
+};
+
+/* One item's action, for a cell */
+static const char *const action_one_fr[ACT_NACTIONS] = {
+	[ACT_CREATE] = "création",         [ACT_UPDATE] = "mise à jour",
+	[ACT_UNCHANGED] = "inchangé",      [ACT_EXPIRE] = "expiration",
+	[ACT_REACTIVATE] = "réactivation", [ACT_RENAME] = "renommage",
+	[ACT_REJECTED] = "rejet",
+};
+
+static const char *reason_fr(enum expire_reason r)
+{
+	switch (r) {
+	case EXP_GONE:
+		return "sorti du périmètre ou supprimé";
+	case EXP_DISABLED:
+		return "désactivé dans l'annuaire";
+	case EXP_END_DATE:
+		return "date de fin atteinte";
+	default:
+		return expire_reason_name(r);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p, 0 when p starts an invalid one. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return utf8_valid((const char *)p, n) ? n : 0;
+}
+
+static bool bad_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
+}
+
+/* Text fit for a cell: v itself when it is, else a copy in *tofree with invalid bytes and
+ * control characters replaced by U+FFFD and overlong text cut with a mark. */
+static const char *cell_text(const char *v, char **tofree)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	struct strbuf sb = { 0 };
+	size_t len = strlen(v), n;
+	bool clean = len <= CELL_BYTES_MAX && utf8_valid(v, len);
+
+	*tofree = NULL;
+	for (size_t i = 0; clean && i < len; i++)
+		clean = !bad_control(p[i]);
+	if (clean)
+		return v;
+	while (*p && sb.len < CELL_BYTES_MAX) {
+		n = utf8_seq(p);
+		if (n == 0 || (n == 1 && bad_control(*p))) {
+			sb_add(&sb, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		sb_addn(&sb, (const char *)p, n);
+		p += n;
+	}
+	if (*p)
+		sb_add(&sb, " [\xe2\x80\xa6]");
+	*tofree = sb_steal(&sb);
+	return *tofree;
+}
+
+static void sheet_fail(struct sheet *s, lxw_error e)
+{
+	if (e && !s->err)
+		s->err = e;
+}
+
+static void sheet_str(struct sheet *s, int col, const char *v, lxw_format *f)
+{
+	char *tofree;
+	const char *t;
+	size_t w;
+
+	if (s->skip || s->err || col >= s->ncols)
+		return;
+	if (!v || !*v) {
+		/* an empty offending value still shows its colour */
+		if (f)
+			sheet_fail(s, worksheet_write_blank(s->ws, s->row, (lxw_col_t)col, f));
+		return;
+	}
+	t = cell_text(v, &tofree);
+	w = utf8_len(t);
+	if (w > s->width[col])
+		s->width[col] = w;
+	sheet_fail(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, t, f));
+	free(tofree);
+}
+
+static void sheet_num(struct sheet *s, int col, double v, lxw_format *f)
+{
+	char *txt;
+
+	if (s->skip || s->err || col >= s->ncols)
+		return;
+	txt = xasprintf("%g", v);
+	if (strlen(txt) > s->width[col])
+		s->width[col] = strlen(txt);
+	free(txt);
+	sheet_fail(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col, v, f));
+}
+
+/* Start a data row; false (and the row's cells are dropped) once the sheet is full, keeping
+ * the last row for a note. */
+static bool sheet_row(struct sheet *s)
+{
+	if (s->row + 2 >= LXW_ROW_MAX) {
+		s->skip = true;
+		s->dropped++;
+		return false;
+	}
+	s->row++;
+	return true;
+}
+
+static int sheet_start(lxw_workbook *wb, struct sheet *s, const char *name,
+		       const char *const *headers, int ncols, const struct formats *fmt)
+{
+	memset(s, 0, sizeof(*s));
+	s->ws = workbook_add_worksheet(wb, name);
+	if (!s->ws) {
+		s->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+		return -1;
+	}
+	s->ncols = ncols;
+	s->width = xcalloc((size_t)ncols, sizeof(*s->width));
+	for (int c = 0; c < ncols; c++)
+		sheet_str(s, c, headers[c], fmt->header);
+	worksheet_freeze_panes(s->ws, 1, 0);
+	/* printed or converted to PDF: A4 landscape, the header row on every page; narrow sheets
+	 * one page wide, wide ones (Créations) over several pages with the address repeated */
+	worksheet_set_landscape(s->ws);
+	worksheet_set_paper(s->ws, 9);
+	if (ncols <= 8)
+		worksheet_fit_to_pages(s->ws, 1, 0);
+	else
+		sheet_fail(s, worksheet_repeat_columns(s->ws, 0, 0));
+	sheet_fail(s, worksheet_repeat_rows(s->ws, 0, 0));
+	sheet_fail(s, worksheet_set_footer(s->ws, "&L&A&RPage &P / &N"));
+	return s->err ? -1 : 0;
+}
+
+/* Note the dropped rows, set the widths and the autofilter, release s. */
+static lxw_error sheet_end(struct sheet *s)
+{
+	lxw_error e;
+	char *note;
+
+	if (s->dropped) {
+		s->skip = false;
+		s->row++;
+		note = xasprintf("%zu lignes de plus ne tiennent pas dans une feuille XLSX",
+				 s->dropped);
+		sheet_str(s, 0, note, NULL);
+		free(note);
+	}
+	for (int c = 0; c < s->ncols && !s->err; c++) {
+		size_t w = s->width[c] + 2;
+
+		w = w < WIDTH_MIN ? WIDTH_MIN : w > WIDTH_MAX ? WIDTH_MAX : w;
+		sheet_fail(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, (double)w,
+						   NULL));
+	}
+	if (!s->err && s->ws)
+		sheet_fail(s, worksheet_autofilter(s->ws, 0, 0, s->row,
+						   (lxw_col_t)(s->ncols - 1)));
+	free(s->width);
+	s->width = NULL;
+	e = s->err;
+	return e;
+}
+
+static char *fmt_time(long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (!t || !localtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		return xstrdup("-");
+	return xstrdup(buf);
+}
+
+static enum bal_type item_type(const struct plan_item *it)
+{
+	return it->cur ? it->cur->type : it->prev->type;
+}
+
+static const char *item_dn(const struct plan_item *it)
+{
+	if (it->cur && it->cur->dn)
+		return it->cur->dn;
+	return it->prev && it->prev->dn ? it->prev->dn : "";
+}
+
+/* The summary sheet: Rubrique | Élément | Valeur | Détail. */
+static void sum_line(struct sheet *s, const char *part, const char *what, const char *val,
+		     const char *detail, lxw_format *f)
+{
+	if (!sheet_row(s))
+		return;
+	sheet_str(s, 0, part, NULL);
+	sheet_str(s, 1, what, NULL);
+	sheet_str(s, 2, val, f);
+	sheet_str(s, 3, detail, NULL);
+}
+
+static void sum_count(struct sheet *s, const char *part, const char *what, double n,
+		      const char *detail, const struct formats *fmt)
+{
+	if (!sheet_row(s))
+		return;
+	sheet_str(s, 0, part, NULL);
+	sheet_str(s, 1, what, NULL);
+	/* left-aligned, or the number runs into the detail beside it */
+	sheet_num(s, 2, n, fmt->left);
+	sheet_str(s, 3, detail, NULL);
+}
+
+static void sum_run(struct sheet *s, const struct run *r, const struct formats *fmt)
+{
+	char *a = fmt_time(r->started), *b = fmt_time(r->finished), *d;
+	long long secs = r->finished >= r->started ? r->finished - r->started : 0;
+
+	sum_line(s, "Exécution", "Commande", r->o && r->o->apply ? "apply" : "plan",
+		 r->o && r->o->apply ? "application : fichiers écrits, état mis à jour" :
+		 "simulation : rien n'est écrit ni modifié", NULL);
+	sum_line(s, "Exécution", "Début", a, NULL, NULL);
+	sum_line(s, "Exécution", "Fin", b, NULL, NULL);
+	d = secs < 60 ? xasprintf("%lld s", secs) :
+		xasprintf("%lld min %02lld s", secs / 60, secs % 60);
+	sum_line(s, "Exécution", "Durée", d, NULL, NULL);
+	sum_line(s, "Exécution", "Fichier de configuration", r->c && r->c->path ? r->c->path : "-",
+		 NULL, NULL);
+	sum_count(s, "Exécution", "Code de sortie", r->exit_code, NULL, fmt);
+	free(a);
+	free(b);
+	free(d);
+	for (size_t i = 0; i < r->nsrc; i++) {
+		const struct run_source *src = &r->src[i];
+		const struct conf_directory *dir = src->d;
+		char *part = xasprintf("Annuaire « %s »", dir && dir->name ? dir->name : "?");
+
+		if (dir && dir->ldif)
+			sum_line(s, part, "Fichier LDIF", dir->ldif, NULL, NULL);
+		else
+			sum_line(s, part, "Serveur", dir && dir->uri ? dir->uri : "-", NULL, NULL);
+		sum_count(s, part, "Personnes lues", (double)src->people, NULL, fmt);
+		sum_count(s, part, "Groupes lus", (double)src->groups, NULL, fmt);
+		sum_count(s, part, "Boîtes ORG", (double)src->orgs, NULL, fmt);
+		sum_count(s, part, "Recherches", (double)src->searches, NULL, fmt);
+		free(part);
+	}
+}
+
+static void sum_counts(struct sheet *s, const struct run *r, const struct formats *fmt)
+{
+	struct strbuf sb = { 0 };
+
+	for (int a = 0; a < ACT_NACTIONS; a++) {
+		sb.len = 0;
+		for (int t = 0; t < BAL_NTYPES; t++)
+			sb_addf(&sb, "%s%s %zu", t ? ", " : "", bal_type_name((enum bal_type)t),
+				r->plan.count_type[a][t]);
+		sum_count(s, "Actions", action_fr[a], (double)r->plan.count[a], sb.buf, fmt);
+	}
+	sb_free(&sb);
+}
+
+static const char *const limit_fr[LIMIT_N] = {
+	[LIMIT_EMPTY_SOURCE] = "Source vide",
+	[LIMIT_EXPIRE_COUNT] = "Nombre d'expirations",
+	[LIMIT_EXPIRE_PERCENT] = "Part des comptes gérés à expirer",
+	[LIMIT_ORG_LOSS] = "Comptes de connexion retirés d'une BAL ORG",
+};
+
+static void sum_limits(struct sheet *s, const struct run *r, const struct formats *fmt)
+{
+	const struct plan *p = &r->plan;
+	bool force = r->o && r->o->override_limits;
+
+	for (int i = 0; i < LIMIT_N; i++) {
+		const struct plan_limit *l = &p->limit[i];
+		const char *state = !l->tripped ? "respectée" : force ? "dépassée, forcée" :
+			"DÉPASSÉE";
+		char *d;
+
+		if (i == LIMIT_EMPTY_SOURCE)
+			d = xasprintf("%.0f comptes lus, %zu comptes actifs dans l'état", l->value,
+				      p->managed);
+		else if (i == LIMIT_EXPIRE_COUNT)
+			d = l->max < 0 ? xasprintf("%.0f (sans limite)", l->value) :
+				xasprintf("%.0f (maximum %.0f)", l->value, l->max);
+		else
+			d = l->max < 0 ? xasprintf("%.1f %% (sans limite)", l->value) :
+				xasprintf("%.1f %% (maximum %.1f %%)", l->value, l->max);
+		/* the other details repeat the figures in English */
+		if (i == LIMIT_ORG_LOSS && l->detail) {
+			char *t = xasprintf("%s : %s", d, l->detail);
+
+			free(d);
+			d = t;
+		}
+		sum_line(s, "Limites de sécurité", limit_fr[i], state, d,
+			 l->tripped ? (force ? fmt->warning : fmt->error) : NULL);
+		free(d);
+	}
+	sum_line(s, "Limites de sécurité", "Bilan",
+		 p->limits_tripped ? "limite dépassée : aucun fichier écrit" :
+		 "aucune limite bloquante", NULL, p->limits_tripped ? fmt->error : NULL);
+}
+
+/* Rule ids of the errors, most frequent first. */
+struct rule_count {
+	const char *rule;
+	size_t n;
+};
+
+static int rule_cmp(const void *pa, const void *pb)
+{
+	const struct rule_count *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->rule, b->rule);
+}
+
+static void sum_findings(struct sheet *s, const struct run *r, const struct formats *fmt)
+{
+	struct rule_count *rc = NULL;
+	size_t nrc = 0, cap = 0, j;
+
+	sum_count(s, "Contrôles", "Erreurs (entrées rejetées)",
+		  (double)findings_count(&r->f, SEV_ERROR), "feuille « Rejets »", fmt);
+	sum_count(s, "Contrôles", "Avertissements", (double)findings_count(&r->f, SEV_WARNING),
+		  "feuille « Avertissements »", fmt);
+	for (size_t i = 0; i < r->f.n; i++) {
+		const char *rule = r->f.v[i].rule ? r->f.v[i].rule : "-";
+
+		if (r->f.v[i].sev != SEV_ERROR)
+			continue;
+		for (j = 0; j < nrc && strcmp(rc[j].rule, rule); j++)
+			;
+		if (j == nrc) {
+			xgrow(&rc, &cap, nrc + 1, sizeof(*rc));
+			rc[nrc].rule = rule;
+			rc[nrc++].n = 0;
+		}
+		rc[j].n++;
+	}
+	if (nrc)
+		qsort(rc, nrc, sizeof(*rc), rule_cmp);
+	for (j = 0; j < nrc; j++)
+		sum_count(s, "Motifs de rejet", rc[j].rule, (double)rc[j].n, NULL, fmt);
+	free(rc);
+}
+
+static void sum_files(struct sheet *s, const struct run *r)
+{
+	const char *what = r->o && r->o->apply ? "Écrit" : "Serait écrit";
+
+	if (r->planned && r->plan.limits_tripped)
+		sum_line(s, "Fichiers", "Aucun", "rien n'est écrit : limite de sécurité dépassée",
+			 NULL, NULL);
+	else if (r->nothing_to_do)
+		sum_line(s, "Fichiers", "Aucun", "rien à faire", NULL, NULL);
+	for (size_t i = 0; i < r->nfiles; i++)
+		sum_line(s, "Fichiers", what, r->files[i], NULL, NULL);
+}
+
+static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	static const char *const hdr[] = { "Rubrique", "Élément", "Valeur", "Détail" };
+	struct sheet s;
+
+	if (sheet_start(wb, &s, "Résumé", hdr, ARRAY_SIZE(hdr), fmt) == 0) {
+		sum_run(&s, r, fmt);
+		if (r->planned) {
+			sum_counts(&s, r, fmt);
+			sum_limits(&s, r, fmt);
+		} else {
+			sum_line(&s, "Plan", "Non établi",
+				 "l'exécution a échoué avant la comparaison avec l'état", NULL,
+				 fmt->error);
+		}
+		sum_findings(&s, r, fmt);
+		sum_files(&s, r);
+	}
+	return sheet_end(&s);
+}
+
+/* Créations: the address and DN first, then the other 35 columns. */
+static lxw_error write_creations(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	const char *hdr[NCOLS + 2];
+	struct sheet s;
+
+	hdr[0] = columns[COL_MAIL].header;
+	hdr[1] = "DN";
+	hdr[2] = "Annuaire";
+	for (int c = 1; c < NCOLS; c++)
+		hdr[c + 2] = columns[c].header;
+	if (sheet_start(wb, &s, "Créations", hdr, NCOLS + 2, fmt) < 0)
+		goto out;
+	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+
+		if (it->act != ACT_CREATE || !sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 1, item_dn(it), NULL);
+		sheet_str(&s, 2, it->cur ? it->cur->source : NULL, NULL);
+		for (int c = 1; c < NCOLS; c++)
+			sheet_str(&s, c + 2, row_get(&it->out, (enum col)c), NULL);
+	}
+out:
+	return sheet_end(&s);
+}
+
+/* Mises à jour: one line per changed cell. */
+static lxw_error write_updates(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	static const char *const hdr[] = {
+		"Adresse mail", "DN", "Action", "Colonne", "Ancienne valeur", "Nouvelle valeur",
+	};
+	struct sheet s;
+
+	if (sheet_start(wb, &s, "Mises à jour", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+		const char *act = action_one_fr[it->act];
+		bool any = false;
+
+		if (it->act != ACT_UPDATE && it->act != ACT_REACTIVATE)
+			continue;
+		for (int c = 0; c < NCOLS || !any; c++) {
+			/* a reactivation that changes no cell still gets its line */
+			if (c < NCOLS && !(it->changed & (1ULL << c)))
+				continue;
+			any = true;
+			if (!sheet_row(&s))
+				break;
+			sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+			sheet_str(&s, 1, item_dn(it), NULL);
+			sheet_str(&s, 2, act, NULL);
+			if (c >= NCOLS)
+				break;
+			sheet_str(&s, 3, columns[c].header, NULL);
+			sheet_str(&s, 4, it->prev ? row_get(&it->prev->row, (enum col)c) : NULL,
+				  NULL);
+			sheet_str(&s, 5, row_get(&it->out, (enum col)c), NULL);
+		}
+	}
+out:
+	return sheet_end(&s);
+}
+
+static lxw_error write_expiries(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	static const char *const hdr[] = {
+		"Adresse mail", "Type BAL", "DN", "Motif", "Date de péremption",
+	};
+	struct sheet s;
+
+	if (sheet_start(wb, &s, "Expirations", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+
+		if (it->act != ACT_EXPIRE || !sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 1, bal_type_name(item_type(it)), NULL);
+		sheet_str(&s, 2, item_dn(it), NULL);
+		sheet_str(&s, 3, reason_fr(it->reason), NULL);
+		sheet_str(&s, 4, it->expire_date, NULL);
+	}
+out:
+	return sheet_end(&s);
+}
+
+static lxw_error write_renames(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	static const char *const hdr[] = {
+		"Ancienne adresse", "Nouvelle adresse", "DN", "Type BAL",
+		"Péremption de l'ancienne adresse",
+	};
+	struct sheet s;
+
+	if (sheet_start(wb, &s, "Renommages", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+
+		if (it->act != ACT_RENAME || !sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, it->prev ? row_get(&it->prev->row, COL_MAIL) : NULL, NULL);
+		sheet_str(&s, 1, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 2, item_dn(it), NULL);
+		sheet_str(&s, 3, bal_type_name(item_type(it)), NULL);
+		sheet_str(&s, 4, it->expire_date, NULL);
+	}
+out:
+	return sheet_end(&s);
+}
+
+/* Rejets or Avertissements: one line per finding, the value cell coloured. */
+static lxw_error write_findings(lxw_workbook *wb, const struct run *r, const struct formats *fmt,
+				enum severity sev, struct hmap *by_dn)
+{
+	static const char *const hdr[] = {
+		"Entrée (DN)", "Adresse mail", "Colonne", "Règle", "Valeur", "Explication",
+	};
+	const char *name = sev == SEV_ERROR ? "Rejets" : "Avertissements";
+	lxw_format *hl = sev == SEV_ERROR ? fmt->error : fmt->warning;
+	struct sheet s;
+
+	if (sheet_start(wb, &s, name, hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; i < r->f.n; i++) {
+		const struct finding *x = &r->f.v[i];
+		const struct account *a = x->where ? hmap_get(by_dn, x->where) : NULL;
+
+		if (x->sev != sev || !sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, x->where, NULL);
+		sheet_str(&s, 1, a ? row_get(&a->row, COL_MAIL) : NULL, NULL);
+		sheet_str(&s, 2, x->col >= 0 && x->col < NCOLS ? columns[x->col].header : "-",
+			  NULL);
+		sheet_str(&s, 3, x->rule, NULL);
+		sheet_str(&s, 4, x->value, hl);
+		sheet_str(&s, 5, x->message, NULL);
+	}
+out:
+	return sheet_end(&s);
+}
+
+/* Items of list a (";"-separated) absent from list b, joined with "; ". *n counts a. */
+static char *list_minus(const char *a, const char *b, size_t *n)
+{
+	char *ca = xstrdup(a), *cb = xstrdup(b), *save = NULL, *tok;
+	struct hmap *in_b = hmap_new(true);
+	struct strbuf sb = { 0 };
+
+	*n = 0;
+	for (tok = strtok_r(cb, ";", &save); tok; tok = strtok_r(NULL, ";", &save))
+		hmap_put(in_b, tok, tok);
+	for (tok = strtok_r(ca, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+		(*n)++;
+		if (!hmap_get(in_b, tok))
+			sb_addf(&sb, "%s%s", sb.len ? "; " : "", tok);
+	}
+	hmap_free(in_b);
+	free(ca);
+	free(cb);
+	return sb_steal(&sb);
+}
+
+static lxw_error write_orgs(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	static const char *const hdr[] = {
+		"Adresse mail", "Action", "Comptes ajoutés", "Comptes retirés",
+		"Nombre avant", "Nombre après",
+	};
+	struct sheet s;
+
+	if (sheet_start(wb, &s, "ORG", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+		const char *old, *new;
+		char *added, *removed;
+		size_t nold, nnew;
+
+		if (item_type(it) != BAL_ORG || (it->act != ACT_CREATE && it->act != ACT_UPDATE &&
+		    it->act != ACT_REACTIVATE && it->act != ACT_RENAME))
+			continue;
+		old = it->prev ? row_get(&it->prev->row, COL_CONNEXION) : "";
+		new = row_get(&it->out, COL_CONNEXION);
+		added = list_minus(new, old, &nnew);
+		removed = list_minus(old, new, &nold);
+		if ((it->act == ACT_CREATE || *added || *removed) && sheet_row(&s)) {
+			sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+			sheet_str(&s, 1, action_one_fr[it->act], NULL);
+			sheet_str(&s, 2, added, NULL);
+			sheet_str(&s, 3, removed, NULL);
+			sheet_num(&s, 4, (double)nold, NULL);
+			sheet_num(&s, 5, (double)nnew, NULL);
+		}
+		free(added);
+		free(removed);
+	}
+out:
+	return sheet_end(&s);
+}
+
+static lxw_error add_formats(lxw_workbook *wb, struct formats *fmt)
+{
+	fmt->header = workbook_add_format(wb);
+	fmt->error = workbook_add_format(wb);
+	fmt->warning = workbook_add_format(wb);
+	fmt->left = workbook_add_format(wb);
+	if (!fmt->header || !fmt->error || !fmt->warning || !fmt->left)
+		return LXW_ERROR_MEMORY_MALLOC_FAILED;
+	format_set_bold(fmt->header);
+	format_set_bg_color(fmt->header, FILL_HEADER);
+	format_set_bottom(fmt->header, LXW_BORDER_THIN);
+	format_set_bg_color(fmt->error, FILL_ERROR);
+	format_set_font_color(fmt->error, FONT_ERROR);
+	format_set_bg_color(fmt->warning, FILL_WARNING);
+	format_set_font_color(fmt->warning, FONT_WARNING);
+	format_set_align(fmt->left, LXW_ALIGN_LEFT);
+	return LXW_NO_ERROR;
+}
+
+static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
+{
+	struct formats fmt;
+	struct hmap *by_dn = hmap_new(true);
+	lxw_error e;
+
+	for (size_t i = 0; i < r->nacc; i++)
+		if (r->acc[i].dn)
+			hmap_put(by_dn, r->acc[i].dn, (void *)&r->acc[i]);
+	e = add_formats(wb, &fmt);
+	if (!e)
+		e = write_summary(wb, r, &fmt);
+	if (!e)
+		e = write_creations(wb, r, &fmt);
+	if (!e)
+		e = write_updates(wb, r, &fmt);
+	if (!e)
+		e = write_expiries(wb, r, &fmt);
+	if (!e)
+		e = write_renames(wb, r, &fmt);
+	if (!e)
+		e = write_findings(wb, r, &fmt, SEV_ERROR, by_dn);
+	if (!e)
+		e = write_findings(wb, r, &fmt, SEV_WARNING, by_dn);
+	if (!e)
+		e = write_orgs(wb, r, &fmt);
+	hmap_free(by_dn);
+	return e;
+}
+
+int report_xlsx_write(const struct run *r, const char *path, char **err)
+{
+	lxw_doc_properties props = {
+		.title = "Rapport medimail-sync",
+		.author = "medimail-sync",
+	};
+	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
+	lxw_workbook *wb = NULL;
+	lxw_error lerr = LXW_NO_ERROR;
+	char *tmp = NULL, *dir = NULL;
+	const char *epoch;
+	int fd = -1, rc = -1;
+
+	*err = NULL;
+	fd = tmpfile_open(path, &tmp);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot create a temporary file: %s", path, strerror(errno));
+		goto out;
+	}
+	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600 */
+	close(fd);
+	fd = -1;
+	dir = xstrdup(path);
+	opt.tmpdir = dirname(dir);
+	wb = workbook_new_opt(tmp, &opt);
+	if (!wb) {
+		*err = xasprintf("%s: cannot start a workbook in %s", path, tmp);
+		goto fail;
+	}
+	epoch = getenv("SOURCE_DATE_EPOCH");
+	if (epoch && *epoch)
+		props.created = (time_t)strtoll(epoch, NULL, 10);
+	lerr = workbook_set_properties(wb, &props);
+	if (!lerr)
+		lerr = write_sheets(wb, r);
+	if (lerr)
+		goto lxw_fail;
+	lerr = workbook_close(wb);
+	wb = NULL;
+	if (lerr)
+		goto lxw_fail;
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("%s: cannot reopen: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	if (tmpfile_commit(fd, tmp, path) < 0) {
+		*err = xasprintf("%s: cannot commit %s: %s", path, tmp, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+	goto out;
+lxw_fail:
+	*err = xasprintf("%s: writing %s: %s", path, tmp, lxw_strerror(lerr));
+fail:
+	if (wb)
+		lxw_workbook_free(wb);
+	unlink(tmp);
+out:
+	free(dir);
+	free(tmp);
+	return rc;
+}
