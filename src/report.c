@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +70,8 @@ static void print_summary(const struct run *r, FILE *out)
 		fprintf(out, "nothing to do\n");
 	for (size_t i = 0; i < r->nfiles; i++)
 		fprintf(out, "wrote %s\n", r->files[i]);
+	if (r->report)
+		fprintf(out, "report %s\n", r->report);
 }
 
 static int write_json(const struct run *r, const char *path)
@@ -101,6 +104,7 @@ static int write_json(const struct run *r, const char *path)
 	for (size_t i = 0; i < r->nfiles; i++)
 		json_array_append_new(files, json_string(r->files[i]));
 	json_object_set_new(root, "files", files);
+	json_object_set_new(root, "report", r->report ? json_string(r->report) : json_null());
 	json_object_set_new(root, "nothing_to_do", json_boolean(r->nothing_to_do));
 	if (strcmp(path, "-") == 0)
 		rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -112,9 +116,28 @@ static int write_json(const struct run *r, const char *path)
 	return rc;
 }
 
+/* The XLSX report goes next to the loadusers files, for plan and apply alike. */
+static void write_report(struct run *r)
+{
+	char *stamp = time_stamp(r->started), *path, *err = NULL;
+
+	path = xasprintf("%s/report-%s.xlsx", r->c->output.directory, stamp);
+	if (report_xlsx_write(r, path, &err) != 0) {
+		log_err("%s", err ? err : path);
+		free(path);
+	} else {
+		r->report = path;
+	}
+	free(err);
+	free(stamp);
+}
+
 void report_run(struct run *r)
 {
 	struct strbuf files = { 0 };
+
+	if (r->planned)
+		write_report(r);
 
 	if (!r->o->quiet)
 		print_summary(r, stdout);

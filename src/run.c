@@ -695,6 +695,7 @@ int run_main(const struct config *c, const struct run_opts *o)
 	for (size_t i = 0; i < r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);
+	free(r.report);
 	free(r.src);
 	findings_free(&r.f);
 	return r.exit_code;

@@ -49,6 +49,7 @@ struct run {
 	bool planned;
 	char **files;                     /* written (apply) or to be written (plan) */
 	size_t nfiles;
+	char *report;                     /* the XLSX report written, or NULL */
 	bool nothing_to_do;
 	int exit_code;
 };
