@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ldap.h>
@@ -1067,6 +1068,20 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/* Test hook: MEDIMAIL_SYNC_PAGE_DELAY_MS slows paging down so that a test can stop the server
+ * in the middle of a search, or start a second run while the first holds the lock. */
+static void test_page_delay(void)
+{
+	const char *v = getenv("MEDIMAIL_SYNC_PAGE_DELAY_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	if (ms > 0 && ms < 60000) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 WUR static int paged_search(struct dir_session *s, const char *base, enum dir_scope scope,
 				 const char *filter, char **attrs, dir_entry_cb cb, void *arg)
 {
@@ -1100,6 +1115,7 @@ WUR static int paged_search(struct dir_session *s, const char *base, enum dir_sc
 		if (ret)
 			goto out;
 		ret = -1;
+		test_page_delay();
 	} while (pg.cookie.bv_len > 0);
 	log_debug("%s: search base=%s filter=%s: %lu entries", s->where, base, filter,
 		  pg.nentries);

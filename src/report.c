@@ -119,9 +119,8 @@ static int write_json(const struct run *r, const char *path)
 /* The XLSX report goes next to the loadusers files, for plan and apply alike. */
 static void write_report(struct run *r)
 {
-	char *stamp = time_stamp(r->started), *path, *err = NULL;
+	char *path = unique_path(r->c->output.directory, "report", "xlsx"), *err = NULL;
 
-	path = xasprintf("%s/report-%s.xlsx", r->c->output.directory, stamp);
 	if (report_xlsx_write(r, path, &err) != 0) {
 		log_err("%s", err ? err : path);
 		free(path);
@@ -129,7 +128,6 @@ static void write_report(struct run *r)
 		r->report = path;
 	}
 	free(err);
-	free(stamp);
 }
 
 void report_run(struct run *r)

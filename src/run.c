@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -513,11 +514,10 @@ static void crash_point(const char *where)
 static int write_output(struct run *r, const struct row *const *rows, size_t n)
 {
 	const struct conf_output *o = &r->c->output;
-	char *stamp = time_stamp(r->started), *path, *err = NULL;
+	char *path, *err = NULL;
 	int rc;
 
-	path = xasprintf("%s/loadusers-%s.%s", o->directory, stamp,
-			 o->format == OUT_CSV ? "csv" : "xlsx");
+	path = unique_path(o->directory, "loadusers", o->format == OUT_CSV ? "csv" : "xlsx");
 	if (o->format == OUT_CSV)
 		rc = output_write_csv(path, rows, n, o, &err);
 	else
@@ -530,8 +530,27 @@ static int write_output(struct run *r, const struct row *const *rows, size_t n)
 		r->files[r->nfiles++] = path;
 	}
 	free(err);
-	free(stamp);
 	return rc;
+}
+
+/* Temporary files of a run that was killed before its rename: with the lock held, no other
+ * run can be writing them. */
+static void remove_stale_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ".loadusers-", 11) != 0 &&
+		    strncmp(de->d_name, ".report-", 8) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_info("%s/%s: removed the temporary file of an interrupted run", dir,
+				 de->d_name);
+	}
+	closedir(d);
 }
 
 static int do_run(struct run *r)
@@ -564,6 +583,8 @@ static int do_run(struct run *r)
 		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;
 		goto out;
 	}
+	if (r->o->apply)
+		remove_stale_tmp(c->output.directory);
 	if (state_load(st, &r->prev, &r->nprev, &err) != 0) {
 		log_err("%s: %s", c->state_file, err ? err : "cannot read the state");
 		goto out;

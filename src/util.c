@@ -491,6 +491,19 @@ char *time_stamp(long long t)
 	return xstrdup(buf);
 }
 
+char *unique_path(const char *dir, const char *prefix, const char *ext)
+{
+	char *stamp = time_stamp(0);
+	char *path = xasprintf("%s/%s-%s.%s", dir, prefix, stamp, ext);
+
+	for (int n = 2; access(path, F_OK) == 0; n++) {
+		free(path);
+		path = xasprintf("%s/%s-%s-%d.%s", dir, prefix, stamp, n, ext);
+	}
+	free(stamp);
+	return path;
+}
+
 /* Hash map: open addressing, linear probing, power-of-two capacity. */
 struct hslot {
 	char *key;

@@ -66,6 +66,9 @@ int tmpfile_commit(int fd, const char *tmp_path, const char *final_path) WUR;
 
 /* Current time as "YYYYMMDD-HHMMSS" in local time, for file names; t = 0 means now. */
 char *time_stamp(long long t);
+/* DIR/PREFIX-<local time now>.EXT, with "-2", "-3"... added when such a file exists, so that
+ * a run never replaces a file an earlier run wrote. Caller frees. */
+char *unique_path(const char *dir, const char *prefix, const char *ext);
 
 
 
