@@ -1,2 +1,921 @@
-/* check.c - to be written */
+/*
+ * check.c - the Medimail rules: identifier keys, code lists, geography and the per-type
+ * requirements of the 36 columns. Pure functions: rows in, findings out.
+ *
+ * The rules are the table check_rules[] (one line per rule, in column order, to compare with
+ * reference/loadusers-columns.tsv); code lists come from check_data.c plus the config.
+ */
 #include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "check_data.h"
+
+#define MAX_CELL 32767   /* characters in an XLSX cell */
+
+enum rule_id {
+	R_REQUIRED, R_NOT_CONCERNED, R_RECOMMENDED, R_TOO_LONG,
+	R_MAIL_SYNTAX, R_MAIL_LOWER, R_MAIL_DUP, R_NOM_UPPER, R_RPPS_OR_ADELI, R_RPPS_FORMAT,
+	R_RPPS_KEY, R_ADELI_FORMAT, R_ADELI_KEY, R_CP_FORMAT, R_VILLE_UPPER, R_DEP_LIST,
+	R_CP_DEP, R_CP_UNKNOWN, R_REGION_LIST, R_DEP_REGION, R_PHONE, R_PROFESSION_LIST,
+	R_SPECIALITE_LIST, R_DIPLOME_REQUIRED, R_DIPLOME_LIST, R_LIBERAL_LIST, R_TYPE_BAL,
+	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
+	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
+	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
+	R_CSV_BINARY, R_NRULES
+};
+
+#define E SEV_ERROR
+#define W SEV_WARNING
+#define OFF SEV_OFF
+const struct check_rule_info check_rules[] = {
+	/* every column, by its requirement code for the row's type (columns.c); where the
+	 * guide's table differs from its comments, col_req() below says so */
+	[R_REQUIRED]        = { "required",         E,   "an O cell is empty" },
+	[R_NOT_CONCERNED]   = { "not-concerned",    E,   "an NC cell is filled (not Structure)" },
+	[R_RECOMMENDED]     = { "recommended",      OFF, "an R cell is empty" },
+	[R_TOO_LONG]        = { "cell-too-long",    E,   "a cell over 32767 characters" },
+	/* 1 Adresse mail */
+	[R_MAIL_SYNTAX]     = { "mail-syntax",      E,   "1: not an RFC 5321 mailbox" },
+	[R_MAIL_LOWER]      = { "mail-lowercase",   E,   "1: not in lower case" },
+	[R_MAIL_DUP]        = { "mail-duplicate",   E,   "1: used twice (file, accounts)" },
+	/* 2 NOM */
+	[R_NOM_UPPER]       = { "nom-uppercase",    E,   "2: not in upper case" },
+	/* 4 RPPS, 5 ADELI */
+	[R_RPPS_OR_ADELI]   = { "rpps-or-adeli",    E,   "4-5: PER with neither RPPS nor ADELI" },
+	[R_RPPS_FORMAT]     = { "rpps-format",      E,   "4: not 11 digits (no spaces)" },
+	[R_RPPS_KEY]        = { "rpps-key",         E,   "4: wrong Luhn key" },
+	[R_ADELI_FORMAT]    = { "adeli-format",     E,   "5: not 9 digits (no spaces)" },
+	[R_ADELI_KEY]       = { "adeli-key",        E,   "5: wrong Luhn key" },
+	/* 10 CP, 11 VILLE, 12 Département, 13 Région */
+	[R_CP_FORMAT]       = { "cp-format",        E,   "10: not 5 digits" },
+	[R_VILLE_UPPER]     = { "ville-uppercase",  E,   "11: not in upper case" },
+	[R_DEP_LIST]        = { "departement-list", E,   "12: not in the list of départements" },
+	[R_CP_DEP]          = { "cp-departement",   E,   "10/12: Département does not match CP" },
+	[R_CP_UNKNOWN]      = { "cp-unknown",       W,   "10: no département for this CP" },
+	[R_REGION_LIST]     = { "region-list",      E,   "13: not in the list of régions" },
+	[R_DEP_REGION]      = { "departement-region", E, "12/13: Région not the département's" },
+	/* 14-15 Téléphone */
+	[R_PHONE]           = { "phone-format",     E,   "14-15: not 10 digits starting with 0" },
+	/* 16 Profession, 17 Spécialité, 18 Diplôme, 19 Activité libérale, 20 Type BAL */
+	[R_PROFESSION_LIST] = { "profession-list",  E,   "16: not in the list of professions" },
+	[R_SPECIALITE_LIST] = { "specialite-list",  E,   "17: not in the list of spécialités" },
+	[R_DIPLOME_REQUIRED] = { "diplome-required", E,  "18: INT, medico-social profession" },
+	[R_DIPLOME_LIST]    = { "diplome-list",     E,   "18: not in the configured list" },
+	[R_LIBERAL_LIST]    = { "liberal-list",     E,   "19: not OUI or NON" },
+	[R_TYPE_BAL]        = { "type-bal",         E,   "20: not the row's type" },
+	/* 21 Type identifiant structure resp, 22 Identifiant structure resp */
+	[R_ID_TYPE_LIST]    = { "id-type-list",     E,   "21: not FINESS, SIRET or SIREN" },
+	[R_FINESS_KEY]      = { "finess-key",       E,   "22: FINESS bad or wrong key" },
+	[R_FINESS_CORSICA]  = { "finess-corsica",   W,   "22: FINESS 2A/2B, key unverifiable" },
+	[R_SIREN_KEY]       = { "siren-key",        E,   "22: SIREN not 9 digits or wrong key" },
+	[R_SIRET_KEY]       = { "siret-key",        E,   "22: SIRET not 14 digits or wrong key" },
+	/* 27 Identifiant resp */
+	[R_RESP_RPPS]       = { "resp-rpps",        E,   "27: not a valid RPPS" },
+	/* 29 Civilité exercice */
+	[R_CIVILITE_REQUIRED] = { "civilite-required", E, "29: INT Médecin, Pharmacien..." },
+	[R_CIVILITE_LIST]   = { "civilite-list",    E,   "29: not in the list of civilités" },
+	/* 30 MSSanté adresse, 31 Apicrypt adresse, 32 Apicrypt spécialité */
+	[R_MSSANTE_LOCAL]   = { "mssante-local-part",  E, "30: not a local part (before @)" },
+	[R_APICRYPT_LOCAL]  = { "apicrypt-local-part", E, "31: not a local part (before @)" },
+	[R_APICRYPT_SPE_REQUIRED] = { "apicrypt-specialite-required", E,
+				      "32: empty while Apicrypt adresse is filled" },
+	/* 33 Date de péremption, 35 Compte(s) de connexion */
+	[R_DATE]            = { "date-format",      E,   "33: not AA-MM-JJ or not a real date" },
+	[R_CONNEXION]       = { "connexion-mailbox", E,  "35: an account is not a mailbox" },
+	/* validate FILE only */
+	[R_CSV_HEADER]      = { "csv-header",       E,   "header cell is not the guide's text" },
+	[R_CSV_COLUMNS]     = { "csv-columns",      E,   "record without exactly 36 cells" },
+	[R_CSV_QUOTE]       = { "csv-quote",        E,   "quoted cell still open at end of file" },
+	[R_CSV_BINARY]      = { "csv-binary",       E,   "NUL byte in a record" },
+};
+const size_t check_nrules = ARRAY_SIZE(check_rules);
+#undef E
+#undef W
+#undef OFF
+
+/* A code list: built-in entries and config extensions, indexed by folded spellings. */
+enum list_id {
+	L_PROFESSION, L_SPECIALITE, L_CIVILITE, L_DEPARTEMENT, L_REGION, L_DIPLOME, L_TYPE_BAL,
+	L_ID_TYPE, L_LIBERAL, L_NLISTS
+};
+
+static const struct code_entry type_bal_values[] = {
+	{ "PER", "PER", NULL, NULL, 0 }, { "INT", "INT", NULL, NULL, 0 },
+	{ "ORG", "ORG", NULL, NULL, 0 }, { "MED", "MED", NULL, NULL, 0 },
+};
+static const struct code_entry id_type_values[] = {
+	{ "FINESS", "FINESS", NULL, NULL, 0 }, { "SIRET", "SIRET", NULL, NULL, 0 },
+	{ "SIREN", "SIREN", NULL, NULL, 0 },
+};
+static const struct code_entry liberal_values[] = {
+	{ "OUI", "OUI", NULL, NULL, 0 }, { "NON", "NON", NULL, NULL, 0 },
+};
+
+/* config name, built-in table, exact (case-sensitive, no other form) */
+static const struct list_def {
+	const char *name;
+	const struct code_entry *builtin;
+	const size_t *nbuiltin;
+	size_t nfixed;
+	bool exact;
+} list_defs[L_NLISTS] = {
+	[L_PROFESSION]  = { "profession", data_professions, &data_nprofessions, 0, false },
+	[L_SPECIALITE]  = { "specialite", data_specialites, &data_nspecialites, 0, false },
+	[L_CIVILITE]    = { "civilite-exercice", data_civilites, &data_ncivilites, 0, false },
+	[L_DEPARTEMENT] = { "departement", data_departements, &data_ndepartements, 0, false },
+	[L_REGION]      = { "region", data_regions, &data_nregions, 0, false },
+	[L_DIPLOME]     = { "diplome", NULL, NULL, 0, false },
+	[L_TYPE_BAL]    = { "type-bal", type_bal_values, NULL, ARRAY_SIZE(type_bal_values), true },
+	[L_ID_TYPE]     = { "type-identifiant-structure", id_type_values, NULL,
+			    ARRAY_SIZE(id_type_values), true },
+	[L_LIBERAL]     = { "activite-liberale", liberal_values, NULL,
+			    ARRAY_SIZE(liberal_values), true },
+};
+
+struct clist {
+	struct code_entry *items;
+	size_t n;
+	struct hmap *index;      /* folded spelling (exact value for exact lists) -> item */
+	bool exact;
+};
+
+struct checker {
+	struct clist lists[L_NLISTS];
+	enum severity sev[R_NRULES];
+	enum value_form form;
+	char **owned;            /* strings of config extensions */
+	size_t nowned, cap_owned;
+};
+
+static bool all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return strlen(s) == n;
+}
+
+bool check_luhn(const char *digits)
+{
+	size_t n = strlen(digits), i;
+	unsigned sum = 0;
+
+	if (n == 0 || !all_digits(digits, n))
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned x = (unsigned)(digits[n - 1 - i] - '0');
+
+		if (i & 1) {
+			x *= 2;
+			if (x > 9)
+				x -= 9;
+		}
+		sum += x;
+	}
+	return sum % 10 == 0;
+}
+
+bool check_rpps(const char *s)
+{
+	return all_digits(s, 11) && check_luhn(s);
+}
+
+bool check_adeli(const char *s)
+{
+	return all_digits(s, 9) && check_luhn(s);
+}
+
+int check_finess(const char *s)
+{
+	if (strlen(s) != 9)
+		return 0;
+	if (s[0] == '2' && (s[1] == 'A' || s[1] == 'B') && all_digits(s + 2, 7))
+		return 2;
+	return all_digits(s, 9) && check_luhn(s) ? 1 : 0;
+}
+
+bool check_siren(const char *s)
+{
+	return all_digits(s, 9) && check_luhn(s);
+}
+
+bool check_siret(const char *s)
+{
+	unsigned sum = 0;
+
+	if (!all_digits(s, 14))
+		return false;
+	if (check_luhn(s))
+		return true;
+	/* La Poste: establishments share one SIREN; their NIC makes the digit sum a multiple
+	 * of 5 instead (the head office follows Luhn) */
+	if (strncmp(s, "356000000", 9) != 0 || strcmp(s, "35600000000048") == 0)
+		return false;
+	for (const char *p = s; *p; p++)
+		sum += (unsigned)(*p - '0');
+	return sum % 5 == 0;
+}
+
+bool check_phone(const char *s)
+{
+	return all_digits(s, 10) && s[0] == '0';
+}
+
+static bool two_digits(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
+bool check_date(const char *s)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (strlen(s) != 8 || s[2] != '-' || s[5] != '-' || !two_digits(s) || !two_digits(s + 3) ||
+	    !two_digits(s + 6))
+		return false;
+	y = 2000 + (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	d = (s[6] - '0') * 10 + (s[7] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	return !(m == 2 && d == 29 && y % 4 != 0);   /* 2000-2099: every fourth year is leap */
+}
+
+static bool is_atext(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* RFC 5321 Dot-string: atoms of atext separated by single dots, at most 64 octets. */
+static bool dot_string(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return false;
+		} else if (!is_atext(s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Domain: at least two LDH labels of 1-63 octets, no hyphen at either end of a label. */
+static bool domain_ok(const char *s)
+{
+	size_t n = strlen(s), lab = 0, nlabels = 1, i;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i <= n; i++) {
+		char c = s[i];
+
+		if (c == '.' || c == '\0') {
+			if (lab == 0 || lab > 63 || s[i - 1] == '-')
+				return false;
+			if (c == '.')
+				nlabels++;
+			lab = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-') || (lab == 0 && c == '-'))
+			return false;
+		lab++;
+	}
+	return nlabels >= 2;
+}
+
+static bool mailbox_syntax(const char *s)
+{
+	const char *at = strrchr(s, '@');
+
+	if (!at || strlen(s) > 254)
+		return false;
+	return dot_string(s, (size_t)(at - s)) && domain_ok(at + 1);
+}
+
+static bool has_ascii_upper(const char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			return true;
+	return false;
+}
+
+bool check_mailbox(const char *s)
+{
+	return mailbox_syntax(s) && !has_ascii_upper(s);
+}
+
+bool check_local_part(const char *s)
+{
+	return dot_string(s, strlen(s));
+}
+
+static const struct code_entry *find_dep(const char *code, size_t n)
+{
+	for (size_t i = 0; i < data_ndepartements; i++) {
+		const char *c = data_departements[i].code;
+
+		if (strlen(c) == n && strncmp(c, code, n) == 0)
+			return &data_departements[i];
+	}
+	return NULL;
+}
+
+const char *check_cp_departement(const char *cp)
+{
+	const struct code_entry *d;
+
+	if (!cp || !all_digits(cp, 5))
+		return NULL;
+	for (size_t i = 0; i < data_ncp_exceptions; i++)
+		if (!data_cp_exceptions[i].shared && strcmp(data_cp_exceptions[i].cp, cp) == 0)
+			return data_cp_exceptions[i].dep;
+	if (strncmp(cp, "20", 2) == 0)
+		return strcmp(cp, "20200") < 0 ? "2A" : "2B";
+	/* overseas: three-digit départements 971-976; 98xxx (Monaco, COM) have none */
+	d = (cp[0] == '9' && (cp[1] == '7' || cp[1] == '8')) ? find_dep(cp, 3) : find_dep(cp, 2);
+	return d ? d->code : NULL;
+}
+
+/* Is dep an acceptable département for cp (derived one or a listed exception)? */
+static bool cp_accepts(const char *cp, const char *dep)
+{
+	const char *want = check_cp_departement(cp);
+
+	if (want && strcmp(want, dep) == 0)
+		return true;
+	for (size_t i = 0; i < data_ncp_exceptions; i++)
+		if (strcmp(data_cp_exceptions[i].cp, cp) == 0 &&
+		    strcmp(data_cp_exceptions[i].dep, dep) == 0)
+			return true;
+	return false;
+}
+
+const char *check_departement_region(const char *dep)
+{
+	const struct code_entry *d = dep ? find_dep(dep, strlen(dep)) : NULL;
+
+	return d ? d->parent : NULL;
+}
+
+static void index_key(struct clist *l, const char *key, const struct code_entry *e)
+{
+	char *k;
+
+	if (!key || !*key)
+		return;
+	k = l->exact ? xstrdup(key) : utf8_fold(key);
+	if (*k && !hmap_get(l->index, k))
+		hmap_put(l->index, k, (void *)e);
+	free(k);
+}
+
+static void index_entry(struct clist *l, const struct code_entry *e)
+{
+	char *both;
+
+	index_key(l, e->code, e);
+	index_key(l, e->label, e);
+	index_key(l, e->alt, e);
+	if (e->code && !l->exact) {
+		both = xasprintf("%s - %s", e->code, e->label);
+		index_key(l, both, e);
+		free(both);
+	}
+}
+
+static char *own(struct checker *ck, char *s)
+{
+	xgrow(&ck->owned, &ck->cap_owned, ck->nowned + 1, sizeof(*ck->owned));
+	ck->owned[ck->nowned++] = s;
+	return s;
+}
+
+/* A config value is a label, or "code - label". */
+static void parse_extra(struct checker *ck, const char *v, struct code_entry *e)
+{
+	const char *sep = strstr(v, " - ");
+
+	memset(e, 0, sizeof(*e));
+	if (sep && sep > v && sep[3]) {
+		char *code = xstrndup(v, (size_t)(sep - v));
+
+		e->code = own(ck, str_trim(code));
+		e->label = own(ck, str_trim(sep + 3));
+		free(code);
+	} else {
+		e->label = own(ck, str_trim(v));
+	}
+}
+
+static int list_by_name(const char *name)
+{
+	for (int i = 0; i < L_NLISTS; i++)
+		if (strcmp(list_defs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int rule_by_id(const char *id)
+{
+	for (int i = 0; i < R_NRULES; i++)
+		if (strcmp(check_rules[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static void build_list(struct checker *ck, int li, const struct config *c)
+{
+	const struct list_def *d = &list_defs[li];
+	struct clist *l = &ck->lists[li];
+	size_t nb = d->nbuiltin ? *d->nbuiltin : d->nfixed, nextra = 0, i;
+	bool replace = false;
+
+	for (i = 0; c && i < c->nlist_replace; i++)
+		if (strcmp(c->list_replace[i], d->name) == 0)
+			replace = true;
+	if (replace || !d->builtin)
+		nb = 0;
+	for (i = 0; c && i < c->nlist; i++)
+		if (strcmp(c->list_name[i], d->name) == 0)
+			nextra++;
+	l->exact = d->exact;
+	l->index = hmap_new(false);
+	l->items = xcalloc(nb + nextra, sizeof(*l->items));
+	for (i = 0; i < nb; i++)
+		l->items[l->n++] = d->builtin[i];
+	for (i = 0; c && i < c->nlist; i++)
+		if (strcmp(c->list_name[i], d->name) == 0)
+			parse_extra(ck, c->list_value[i], &l->items[l->n++]);
+	for (i = 0; i < l->n; i++)
+		index_entry(l, &l->items[i]);
+}
+
+struct checker *check_new(const struct config *c, char **err)
+{
+	struct checker *ck = xcalloc(1, sizeof(*ck));
+	size_t i;
+	int r;
+
+	*err = NULL;
+	for (i = 0; i < R_NRULES; i++)
+		ck->sev[i] = check_rules[i].sev;
+	ck->form = c ? c->output.value_form : FORM_LABEL;
+	for (i = 0; c && i < c->nsev; i++) {
+		r = rule_by_id(c->sev_rule[i]);
+		if (r < 0) {
+			*err = xasprintf("severity: unknown rule \"%s\"", c->sev_rule[i]);
+			goto fail;
+		}
+		ck->sev[r] = c->sev_value[i];
+	}
+	for (i = 0; c && i < c->nlist; i++) {
+		if (list_by_name(c->list_name[i]) < 0) {
+			*err = xasprintf("list \"%s\": unknown list", c->list_name[i]);
+			goto fail;
+		}
+	}
+	for (i = 0; c && i < c->nlist_replace; i++) {
+		if (list_by_name(c->list_replace[i]) < 0) {
+			*err = xasprintf("list \"%s\": unknown list", c->list_replace[i]);
+			goto fail;
+		}
+	}
+	for (r = 0; r < L_NLISTS; r++)
+		build_list(ck, r, c);
+	return ck;
+fail:
+	check_free(ck);
+	return NULL;
+}
+
+void check_free(struct checker *ck)
+{
+	if (!ck)
+		return;
+	for (int i = 0; i < L_NLISTS; i++) {
+		hmap_free(ck->lists[i].index);
+		free(ck->lists[i].items);
+	}
+	for (size_t i = 0; i < ck->nowned; i++)
+		free(ck->owned[i]);
+	free(ck->owned);
+	free(ck);
+}
+
+static const struct code_entry *list_find(const struct checker *ck, int li, const char *v)
+{
+	const struct clist *l = &ck->lists[li];
+	const struct code_entry *e;
+	char *k;
+
+	if (!v || !*v)
+		return NULL;
+	if (l->exact)
+		return hmap_get(l->index, v);
+	k = utf8_fold(v);
+	e = hmap_get(l->index, k);
+	free(k);
+	return e;
+}
+
+enum severity check_severity(const struct checker *ck, const char *rule)
+{
+	int r = rule_by_id(rule);
+
+	return r < 0 ? SEV_ERROR : ck->sev[r];
+}
+
+/* The value a list cell is written with, in the configured form. Caller frees. */
+static char *list_form(const struct checker *ck, const struct code_entry *e)
+{
+	if (!e->code || ck->form == FORM_LABEL)
+		return xstrdup(e->label);
+	if (ck->form == FORM_CODE)
+		return xstrdup(e->code);
+	return xasprintf("%s - %s", e->code, e->label);
+}
+
+static void normalise_list(const struct checker *ck, struct row *row, enum col col, int li)
+{
+	const struct code_entry *e = list_find(ck, li, row_get(row, col));
+
+	if (e)
+		row_take(row, col, list_form(ck, e));
+}
+
+void check_normalise(const struct checker *ck, struct row *row, enum bal_type type)
+{
+	const struct code_entry *e;
+	const char *dep, *reg;
+
+	(void)type;
+	if (str_empty(row_get(row, COL_DEPARTEMENT))) {
+		dep = check_cp_departement(row_get(row, COL_CP));
+		e = dep ? list_find(ck, L_DEPARTEMENT, dep) : NULL;
+		if (e)
+			row_take(row, COL_DEPARTEMENT, list_form(ck, e));
+	}
+	if (str_empty(row_get(row, COL_REGION))) {
+		e = list_find(ck, L_DEPARTEMENT, row_get(row, COL_DEPARTEMENT));
+		reg = e ? e->parent : NULL;
+		e = reg ? list_find(ck, L_REGION, reg) : NULL;
+		if (e)
+			row_take(row, COL_REGION, list_form(ck, e));
+	}
+	normalise_list(ck, row, COL_CIVILITE, L_CIVILITE);
+	normalise_list(ck, row, COL_DEPARTEMENT, L_DEPARTEMENT);
+	normalise_list(ck, row, COL_REGION, L_REGION);
+	normalise_list(ck, row, COL_SPECIALITE, L_SPECIALITE);
+	normalise_list(ck, row, COL_PROFESSION, L_PROFESSION);
+}
+
+/* State of one check_row() call. */
+struct rowctx {
+	const struct checker *ck;
+	const struct row *row;
+	enum bal_type type;
+	const char *where;
+	struct findings *f;
+	size_t nerrors;
+};
+
+static void add(struct rowctx *x, int col, enum rule_id r, const char *value, const char *fmt,
+		...) PRINTF(5, 6);
+
+static void add(struct rowctx *x, int col, enum rule_id r, const char *value, const char *fmt,
+		...)
+{
+	enum severity sev = x->ck->sev[r];
+	va_list ap;
+	char *msg = NULL;
+
+	if (sev == SEV_OFF)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	findings_add(x->f, sev, x->where, col, check_rules[r].id, value, "%s",
+		     msg ? msg : check_rules[r].description);
+	free(msg);
+	if (sev == SEV_ERROR)
+		x->nerrors++;
+}
+
+/* Requirement of a column for the row's type, with the conditional cases of the guide. */
+static enum req col_req(int col, enum bal_type type)
+{
+	if (col == COL_STRUCTURE)
+		return REQ_F;          /* filled by admins who manage several structures */
+	if (type == BAL_INT && col == COL_CIVILITE)
+		return REQ_OSC;        /* only for Médecin, Pharmacien, Chirurgien-Dentiste */
+	if (type == BAL_PER && (col == COL_RPPS || col == COL_ADELI))
+		return REQ_OSC;        /* one of the two */
+	return columns[col].req[type];
+}
+
+static void check_upper(struct rowctx *x, int col, enum rule_id r, const char *v)
+{
+	char *up = utf8_upper(v);
+
+	if (strcmp(up, v) != 0)
+		add(x, col, r, v, "%s must be in upper case (\"%s\")", columns[col].header, up);
+	free(up);
+}
+
+static void check_person_id(struct rowctx *x, int col, const char *v, bool rpps)
+{
+	size_t len = rpps ? 11 : 9;
+
+	if (!all_digits(v, len))
+		add(x, col, rpps ? R_RPPS_FORMAT : R_ADELI_FORMAT, v,
+		    "%s must be exactly %zu digits, without spaces", columns[col].header, len);
+	else if (!check_luhn(v))
+		add(x, col, rpps ? R_RPPS_KEY : R_ADELI_KEY, v,
+		    "%s has a wrong check key (Luhn)", columns[col].header);
+}
+
+static void check_in_list(struct rowctx *x, int col, int li, enum rule_id r, const char *v)
+{
+	if (!list_find(x->ck, li, v))
+		add(x, col, r, v, "%s is not a value of the %s list", columns[col].header,
+		    list_defs[li].name);
+}
+
+static void check_connexion(struct rowctx *x, const char *v)
+{
+	const char *p = v;
+	size_t n = 0;
+
+	while (*p) {
+		size_t len = strcspn(p, ";");
+		char *raw = xstrndup(p, len), *acc = str_trim(raw);
+
+		if (*acc) {
+			n++;
+			if (!check_mailbox(acc))
+				add(x, COL_CONNEXION, R_CONNEXION, acc,
+				    "connexion account \"%s\" is not a lower-case mail address",
+				    acc);
+		}
+		free(acc);
+		free(raw);
+		p += len;
+		if (*p == ';')
+			p++;
+	}
+	if (n == 0)
+		add(x, COL_CONNEXION, R_CONNEXION, v, "no connexion account is given");
+}
+
+/* Checks of one filled cell that do not depend on other cells. */
+static void check_cell(struct rowctx *x, int col, const char *v)
+{
+	switch (col) {
+	case COL_MAIL:
+		if (!mailbox_syntax(v))
+			add(x, col, R_MAIL_SYNTAX, v, "not a valid mail address (RFC 5321)");
+		if (has_ascii_upper(v))
+			add(x, col, R_MAIL_LOWER, v, "the mail address must be in lower case");
+		break;
+	case COL_NOM:
+		check_upper(x, col, R_NOM_UPPER, v);
+		break;
+	case COL_VILLE:
+		check_upper(x, col, R_VILLE_UPPER, v);
+		break;
+	case COL_RPPS:
+		check_person_id(x, col, v, true);
+		break;
+	case COL_ADELI:
+		check_person_id(x, col, v, false);
+		break;
+	case COL_CP:
+		if (!all_digits(v, 5))
+			add(x, col, R_CP_FORMAT, v, "CP must be 5 digits");
+		break;
+	case COL_DEPARTEMENT:
+		check_in_list(x, col, L_DEPARTEMENT, R_DEP_LIST, v);
+		break;
+	case COL_REGION:
+		check_in_list(x, col, L_REGION, R_REGION_LIST, v);
+		break;
+	case COL_TEL1:
+	case COL_TEL2:
+		if (!check_phone(v))
+			add(x, col, R_PHONE, v, "a telephone number is 10 digits starting with 0, "
+			    "without spaces or dots");
+		break;
+	case COL_PROFESSION:
+		check_in_list(x, col, L_PROFESSION, R_PROFESSION_LIST, v);
+		break;
+	case COL_SPECIALITE:
+		check_in_list(x, col, L_SPECIALITE, R_SPECIALITE_LIST, v);
+		break;
+	case COL_DIPLOME:
+		if (x->ck->lists[L_DIPLOME].n > 0)
+			check_in_list(x, col, L_DIPLOME, R_DIPLOME_LIST, v);
+		break;
+	case COL_LIBERAL:
+		check_in_list(x, col, L_LIBERAL, R_LIBERAL_LIST, v);
+		break;
+	case COL_TYPE_BAL:
+		if (strcmp(v, bal_type_name(x->type)) != 0)
+			add(x, col, R_TYPE_BAL, v, "Type BAL must be %s for this account",
+			    bal_type_name(x->type));
+		break;
+	case COL_TYPE_ID_STRUCT:
+		check_in_list(x, col, L_ID_TYPE, R_ID_TYPE_LIST, v);
+		break;
+	case COL_ID_RESP:
+		if (!check_rpps(v))
+			add(x, col, R_RESP_RPPS, v, "Identifiant resp must be the RPPS number "
+			    "(11 digits, valid key) of the responsible");
+		break;
+	case COL_CIVILITE:
+		check_in_list(x, col, L_CIVILITE, R_CIVILITE_LIST, v);
+		break;
+	case COL_MSSANTE:
+	case COL_APICRYPT:
+		if (!check_local_part(v))
+			add(x, col, col == COL_MSSANTE ? R_MSSANTE_LOCAL : R_APICRYPT_LOCAL, v,
+			    "%s takes the part of the address before @ only", columns[col].header);
+		break;
+	case COL_PEREMPTION:
+		if (!check_date(v))
+			add(x, col, R_DATE, v, "Date de péremption must be a real date AA-MM-JJ");
+		break;
+	case COL_CONNEXION:
+		check_connexion(x, v);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Column 22 against the type named in column 21. */
+static void check_id_struct(struct rowctx *x)
+{
+	const char *t = row_get(x->row, COL_TYPE_ID_STRUCT);
+	const char *v = row_get(x->row, COL_ID_STRUCT);
+	int fin;
+
+	if (!*v || !list_find(x->ck, L_ID_TYPE, t) || col_req(COL_ID_STRUCT, x->type) == REQ_NC)
+		return;
+	if (strcmp(t, "FINESS") == 0) {
+		fin = check_finess(v);
+		if (fin == 0)
+			add(x, COL_ID_STRUCT, R_FINESS_KEY, v,
+			    "not a FINESS number (9 characters with a valid key)");
+		else if (fin == 2)
+			add(x, COL_ID_STRUCT, R_FINESS_CORSICA, v,
+			    "Corsican FINESS number: its key cannot be verified");
+	} else if (strcmp(t, "SIRET") == 0 && !check_siret(v)) {
+		add(x, COL_ID_STRUCT, R_SIRET_KEY, v, "not a SIRET number (14 digits, valid key)");
+	} else if (strcmp(t, "SIREN") == 0 && !check_siren(v)) {
+		add(x, COL_ID_STRUCT, R_SIREN_KEY, v, "not a SIREN number (9 digits, valid key)");
+	}
+}
+
+/* CP, Département and Région agree. */
+static void check_geography(struct rowctx *x)
+{
+	const char *cp = row_get(x->row, COL_CP);
+	const char *dv = row_get(x->row, COL_DEPARTEMENT), *rv = row_get(x->row, COL_REGION);
+	const struct code_entry *dep = list_find(x->ck, L_DEPARTEMENT, dv);
+	const struct code_entry *reg = list_find(x->ck, L_REGION, rv);
+
+	if (!all_digits(cp, 5))
+		return;
+	if (!check_cp_departement(cp) && !str_empty(dv))
+		add(x, COL_CP, R_CP_UNKNOWN, cp, "no département is known for CP %s", cp);
+	else if (dep && dep->code && !cp_accepts(cp, dep->code))
+		add(x, COL_DEPARTEMENT, R_CP_DEP, dv, "CP %s is not in département %s "
+		    "(expected %s)", cp, dv, check_cp_departement(cp));
+	if (dep && reg && dep->parent && reg->code && strcmp(dep->parent, reg->code) != 0)
+		add(x, COL_REGION, R_DEP_REGION, rv, "département %s is not in région %s",
+		    dv, rv);
+}
+
+/* The OSC cells and the rules that combine several cells. */
+static void check_conditions(struct rowctx *x)
+{
+	const struct row *r = x->row;
+	const struct code_entry *prof = list_find(x->ck, L_PROFESSION, row_get(r, COL_PROFESSION));
+
+	if (x->type == BAL_PER && str_empty(row_get(r, COL_RPPS)) &&
+	    str_empty(row_get(r, COL_ADELI)))
+		add(x, COL_RPPS, R_RPPS_OR_ADELI, NULL, "a PER account needs an RPPS or an ADELI");
+	if (x->type == BAL_INT && prof && (prof->flags & CODE_MEDICO_SOCIAL) &&
+	    str_empty(row_get(r, COL_DIPLOME)))
+		add(x, COL_DIPLOME, R_DIPLOME_REQUIRED, NULL,
+		    "Diplôme is required for an INT with a medico-social profession");
+	if (x->type == BAL_INT && prof && prof->code &&
+	    (!strcmp(prof->code, "10") || !strcmp(prof->code, "21") || !strcmp(prof->code, "40"))
+	    && str_empty(row_get(r, COL_CIVILITE)))
+		add(x, COL_CIVILITE, R_CIVILITE_REQUIRED, NULL, "Civilité exercice is required "
+		    "for an INT who is Médecin, Pharmacien or Chirurgien-Dentiste");
+	if (!str_empty(row_get(r, COL_APICRYPT)) && str_empty(row_get(r, COL_APICRYPT_SPECIALITE)))
+		add(x, COL_APICRYPT_SPECIALITE, R_APICRYPT_SPE_REQUIRED, NULL,
+		    "Apicrypt spécialité is required when Apicrypt adresse is filled");
+	check_geography(x);
+	check_id_struct(x);
+}
+
+size_t check_row(const struct checker *ck, const struct row *row, enum bal_type type,
+		 const char *where, struct findings *f)
+{
+	struct rowctx x = { ck, row, type, where, f, 0 };
+	int col;
+
+	if (type < 0 || type >= BAL_NTYPES) {
+		add(&x, COL_TYPE_BAL, R_TYPE_BAL, row_get(row, COL_TYPE_BAL),
+		    "unknown Type BAL: PER, INT, ORG or MED expected");
+		goto out;
+	}
+	for (col = 0; col < NCOLS; col++) {
+		const char *v = row_get(row, (enum col)col);
+		enum req req = col_req(col, type);
+		bool empty = str_empty(v);
+
+		if (strlen(v) > MAX_CELL && utf8_len(v) > MAX_CELL) {
+			add(&x, col, R_TOO_LONG, NULL, "%s holds %zu characters, more than a cell "
+			    "can hold (32767)", columns[col].header, utf8_len(v));
+			continue;
+		}
+		if (req == REQ_O && empty)
+			add(&x, col, R_REQUIRED, NULL, "%s is required for a %s account",
+			    columns[col].header, bal_type_name(type));
+		else if (req == REQ_NC && !empty)
+			add(&x, col, R_NOT_CONCERNED, v, "%s must be empty for a %s account",
+			    columns[col].header, bal_type_name(type));
+		else if (req == REQ_R && empty)
+			add(&x, col, R_RECOMMENDED, NULL, "%s is recommended",
+			    columns[col].header);
+		else if (!empty)
+			check_cell(&x, col, v);
+	}
+	check_conditions(&x);
+out:
+	return x.nerrors;
+}
+
+/* Duplicate addresses: address -> where it was first seen (owned copy). */
+struct check_unique {
+	struct hmap *seen;
+};
+
+struct check_unique *check_unique_new(void)
+{
+	struct check_unique *u = xcalloc(1, sizeof(*u));
+
+	u->seen = hmap_new(true);   /* addresses compare without case */
+	return u;
+}
+
+bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
+		      struct findings *f)
+{
+	const char *prev;
+
+	if (str_empty(mail))
+		return true;
+	prev = hmap_get(u->seen, mail);
+	if (prev) {
+		findings_add(f, SEV_ERROR, where, COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
+			     "this address is already used by %s", prev);
+		return false;
+	}
+	hmap_put(u->seen, mail, xstrdup(where ? where : ""));
+	return true;
+}
+
+void check_unique_free(struct check_unique *u)
+{
+	const char *key;
+	void *val;
+	size_t pos = 0;
+
+	if (!u)
+		return;
+	while (hmap_next(u->seen, &pos, &key, &val))
+		free(val);
+	hmap_free(u->seen);
+	free(u);
+}
