@@ -147,6 +147,7 @@ struct checker {
 	struct clist lists[L_NLISTS];
 	enum severity sev[R_NRULES];
 	enum value_form form;
+	bool xlsx;               /* the cell length limit applies (not to CSV output) */
 	char **owned;            /* strings of config extensions */
 	size_t nowned, cap_owned;
 };
@@ -392,6 +393,19 @@ static void index_entry(struct clist *l, const struct code_entry *e)
 	index_key(l, e->code, e);
 	index_key(l, e->label, e);
 	index_key(l, e->alt, e);
+	/* TRE_R38 labels end with the order's tag, " (SM)": directories often drop it. */
+	if (e->label && !l->exact) {
+		const char *p = strrchr(e->label, '(');
+		size_t n = strlen(e->label);
+
+		if (p && p > e->label + 1 && p[-1] == ' ' && e->label[n - 1] == ')' &&
+		    strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == (size_t)(e->label + n - 1 - p - 1)) {
+			char *bare = xstrndup(e->label, (size_t)(p - 1 - e->label));
+
+			index_key(l, bare, e);
+			free(bare);
+		}
+	}
 	if (e->code && !l->exact) {
 		both = xasprintf("%s - %s", e->code, e->label);
 		index_key(l, both, e);
@@ -476,6 +490,7 @@ struct checker *check_new(const struct config *c, char **err)
 	for (i = 0; i < R_NRULES; i++)
 		ck->sev[i] = check_rules[i].sev;
 	ck->form = c ? c->output.value_form : FORM_LABEL;
+	ck->xlsx = !c || c->output.format == OUT_XLSX;
 	for (i = 0; c && i < c->nsev; i++) {
 		r = rule_by_id(c->sev_rule[i]);
 		if (r < 0) {
@@ -854,9 +869,10 @@ size_t check_row(const struct checker *ck, const struct row *row, enum bal_type 
 		enum req req = col_req(col, type);
 		bool empty = str_empty(v);
 
-		if (strlen(v) > MAX_CELL && utf8_len(v) > MAX_CELL) {
-			add(&x, col, R_TOO_LONG, NULL, "%s holds %zu characters, more than a cell "
-			    "can hold (32767)", columns[col].header, utf8_len(v));
+		if (x.ck->xlsx && strlen(v) > MAX_CELL && utf8_len(v) > MAX_CELL) {
+			add(&x, col, R_TOO_LONG, NULL, "%s holds %zu characters, more than an XLSX "
+			    "cell can hold (32767); CSV output has no such limit",
+			    columns[col].header, utf8_len(v));
 			continue;
 		}
 		if (req == REQ_O && empty)

@@ -301,8 +301,19 @@ static void test_cell_too_long(void **state)
 	big[32767] = '\0';   /* exactly 32767: fits */
 	assert_int_equal(check_row(ck, &r, BAL_PER, "dn", &f), 0);
 	assert_int_equal(f.n, 0);
-	row_free(&r);
 	check_free(ck);
+	/* CSV output has no cell limit */
+	{
+		struct config c;
+
+		memset(&c, 0, sizeof(c));
+		c.output.format = OUT_CSV;
+		ck = new_checker(&c);
+		big[32767] = 'x';
+		assert_int_equal(check_row(ck, &r, BAL_PER, "dn", &f), 0);
+		check_free(ck);
+	}
+	row_free(&r);
 }
 
 static void test_other_forms(void **state)
@@ -359,6 +370,11 @@ static void test_normalise(void **state)
 	assert_string_equal(row_get(&r, COL_CIVILITE), "Docteur");
 	assert_string_equal(row_get(&r, COL_SPECIALITE), "Gériatrie (SM)");
 	assert_string_equal(row_get(&r, COL_PROFESSION), "Médecin");
+	/* directories drop the order's tag: it is matched without it */
+	row_set(&r, COL_SPECIALITE, "Cardiologie et maladies Vasculaires");
+	check_normalise(ck, &r, BAL_INT);
+	assert_string_equal(row_get(&r, COL_SPECIALITE), "Cardiologie et Maladies vasculaires (SM)");
+	row_set(&r, COL_SPECIALITE, "Gériatrie (SM)");
 	check_free(ck);
 
 	memset(&c, 0, sizeof(c));
