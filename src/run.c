@@ -67,6 +67,29 @@ static void add_attr(char ***v, size_t *n, const char *name)
 	(*v)[*n] = NULL;
 }
 
+/* The attribute names an LDAP filter tests: evaluated client-side, they must be fetched. */
+static void add_filter_attrs(char ***v, size_t *n, const char *filter)
+{
+	const char *p = filter;
+
+	while (p && (p = strchr(p, '(')) != NULL) {
+		size_t len;
+		char *name;
+
+		p++;
+		while (*p == '&' || *p == '|' || *p == '!' || *p == '(' || *p == ' ')
+			p++;
+		len = strcspn(p, "=~<>:()");
+		if (len == 0 || (p[len] != '=' && p[len] != '~' && p[len] != '<' &&
+				 p[len] != '>' && p[len] != ':'))
+			continue;
+		name = xstrndup(p, len);
+		add_attr(v, n, name);
+		free(name);
+		p += len;
+	}
+}
+
 static void free_attrs(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -97,8 +120,7 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 	add_attr(&pattrs, &np, d->disabled_attribute);
 	add_attr(&pattrs, &np, d->end_date_attribute);
 	add_attr(&pattrs, &np, d->uid_attribute);
-	if (d->disabled_filter)
-		add_attr(&pattrs, &np, "userAccountControl");
+	add_filter_attrs(&pattrs, &np, d->disabled_filter);
 	for (size_t i = 0; i < c->nrules; i++)
 		add_attr(&pattrs, &np, c->rules[i].if_attribute);
 
@@ -110,6 +132,7 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 		add_attr(&gattrs, &ng, d->member_attributes[i]);
 	for (const char *const *a = map_group_attrs(m); *a; a++)
 		add_attr(&gattrs, &ng, *a);
+	add_filter_attrs(&gattrs, &ng, d->group_filter);
 
 	s = dir_open(d);
 	if (!s)
