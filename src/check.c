@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "check_data.h"
+#include "i18n.h"
 
 #define MAX_CELL 32767   /* characters in an XLSX cell */
 
@@ -650,7 +651,7 @@ static void check_upper(struct rowctx *x, int col, enum rule_id r, const char *v
 	char *up = utf8_upper(v);
 
 	if (strcmp(up, v) != 0)
-		add(x, col, r, v, "%s must be in upper case (\"%s\")", columns[col].header, up);
+		add(x, col, r, v, _("%s must be in upper case (\"%s\")"), columns[col].header, up);
 	free(up);
 }
 
@@ -660,16 +661,16 @@ static void check_person_id(struct rowctx *x, int col, const char *v, bool rpps)
 
 	if (!all_digits(v, len))
 		add(x, col, rpps ? R_RPPS_FORMAT : R_ADELI_FORMAT, v,
-		    "%s must be exactly %zu digits, without spaces", columns[col].header, len);
+		    _("%s must be exactly %zu digits, without spaces"), columns[col].header, len);
 	else if (!check_luhn(v))
 		add(x, col, rpps ? R_RPPS_KEY : R_ADELI_KEY, v,
-		    "%s has a wrong check key (Luhn)", columns[col].header);
+		    _("%s has a wrong check key (Luhn)"), columns[col].header);
 }
 
 static void check_in_list(struct rowctx *x, int col, int li, enum rule_id r, const char *v)
 {
 	if (!list_find(x->ck, li, v))
-		add(x, col, r, v, "%s is not a value of the %s list", columns[col].header,
+		add(x, col, r, v, _("%s is not a value of the %s list"), columns[col].header,
 		    list_defs[li].name);
 }
 
@@ -686,7 +687,7 @@ static void check_connexion(struct rowctx *x, const char *v)
 			n++;
 			if (!check_mailbox(acc))
 				add(x, COL_CONNEXION, R_CONNEXION, acc,
-				    "connexion account \"%s\" is not a lower-case mail address",
+				    _("connexion account \"%s\" is not a lower-case mail address"),
 				    acc);
 		}
 		free(acc);
@@ -696,7 +697,7 @@ static void check_connexion(struct rowctx *x, const char *v)
 			p++;
 	}
 	if (n == 0)
-		add(x, COL_CONNEXION, R_CONNEXION, v, "no connexion account is given");
+		add(x, COL_CONNEXION, R_CONNEXION, v, _("no connexion account is given"));
 }
 
 /* Checks of one filled cell that do not depend on other cells. */
@@ -705,9 +706,9 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 	switch (col) {
 	case COL_MAIL:
 		if (!mailbox_syntax(v))
-			add(x, col, R_MAIL_SYNTAX, v, "not a valid mail address (RFC 5321)");
+			add(x, col, R_MAIL_SYNTAX, v, _("not a valid mail address (RFC 5321)"));
 		if (has_ascii_upper(v))
-			add(x, col, R_MAIL_LOWER, v, "the mail address must be in lower case");
+			add(x, col, R_MAIL_LOWER, v, _("the mail address must be in lower case"));
 		break;
 	case COL_NOM:
 		check_upper(x, col, R_NOM_UPPER, v);
@@ -723,7 +724,7 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 		break;
 	case COL_CP:
 		if (!all_digits(v, 5))
-			add(x, col, R_CP_FORMAT, v, "CP must be 5 digits");
+			add(x, col, R_CP_FORMAT, v, _("CP must be 5 digits"));
 		break;
 	case COL_DEPARTEMENT:
 		check_in_list(x, col, L_DEPARTEMENT, R_DEP_LIST, v);
@@ -734,8 +735,8 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 	case COL_TEL1:
 	case COL_TEL2:
 		if (!check_phone(v))
-			add(x, col, R_PHONE, v, "a telephone number is 10 digits starting with 0, "
-			    "without spaces or dots");
+			add(x, col, R_PHONE, v, _("a telephone number is 10 digits starting "
+						       "with 0, without spaces or dots"));
 		break;
 	case COL_PROFESSION:
 		check_in_list(x, col, L_PROFESSION, R_PROFESSION_LIST, v);
@@ -752,7 +753,7 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 		break;
 	case COL_TYPE_BAL:
 		if (strcmp(v, bal_type_name(x->type)) != 0)
-			add(x, col, R_TYPE_BAL, v, "Type BAL must be %s for this account",
+			add(x, col, R_TYPE_BAL, v, _("Type BAL must be %s for this account"),
 			    bal_type_name(x->type));
 		break;
 	case COL_TYPE_ID_STRUCT:
@@ -760,8 +761,8 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 		break;
 	case COL_ID_RESP:
 		if (!check_rpps(v))
-			add(x, col, R_RESP_RPPS, v, "Identifiant resp must be the RPPS number "
-			    "(11 digits, valid key) of the responsible");
+			add(x, col, R_RESP_RPPS, v, _("Identifiant resp must be the RPPS number "
+			    "(11 digits, valid key) of the responsible"));
 		break;
 	case COL_CIVILITE:
 		check_in_list(x, col, L_CIVILITE, R_CIVILITE_LIST, v);
@@ -770,11 +771,13 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 	case COL_APICRYPT:
 		if (!check_local_part(v))
 			add(x, col, col == COL_MSSANTE ? R_MSSANTE_LOCAL : R_APICRYPT_LOCAL, v,
-			    "%s takes the part of the address before @ only", columns[col].header);
+			    _("%s takes the part of the address before @ only"),
+			    columns[col].header);
 		break;
 	case COL_PEREMPTION:
 		if (!check_date(v))
-			add(x, col, R_DATE, v, "Date de péremption must be a real date AA-MM-JJ");
+			add(x, col, R_DATE, v,
+			    _("Date de péremption must be a real date AA-MM-JJ"));
 		break;
 	case COL_CONNEXION:
 		check_connexion(x, v);
@@ -797,14 +800,16 @@ static void check_id_struct(struct rowctx *x)
 		fin = check_finess(v);
 		if (fin == 0)
 			add(x, COL_ID_STRUCT, R_FINESS_KEY, v,
-			    "not a FINESS number (9 characters with a valid key)");
+			    _("not a FINESS number (9 characters with a valid key)"));
 		else if (fin == 2)
 			add(x, COL_ID_STRUCT, R_FINESS_CORSICA, v,
-			    "Corsican FINESS number: its key cannot be verified");
+			    _("Corsican FINESS number: its key cannot be verified"));
 	} else if (strcmp(t, "SIRET") == 0 && !check_siret(v)) {
-		add(x, COL_ID_STRUCT, R_SIRET_KEY, v, "not a SIRET number (14 digits, valid key)");
+		add(x, COL_ID_STRUCT, R_SIRET_KEY, v,
+		    _("not a SIRET number (14 digits, valid key)"));
 	} else if (strcmp(t, "SIREN") == 0 && !check_siren(v)) {
-		add(x, COL_ID_STRUCT, R_SIREN_KEY, v, "not a SIREN number (9 digits, valid key)");
+		add(x, COL_ID_STRUCT, R_SIREN_KEY, v,
+		    _("not a SIREN number (9 digits, valid key)"));
 	}
 }
 
@@ -819,12 +824,12 @@ static void check_geography(struct rowctx *x)
 	if (!all_digits(cp, 5))
 		return;
 	if (!check_cp_departement(cp) && !str_empty(dv))
-		add(x, COL_CP, R_CP_UNKNOWN, cp, "no département is known for CP %s", cp);
+		add(x, COL_CP, R_CP_UNKNOWN, cp, _("no département is known for CP %s"), cp);
 	else if (dep && dep->code && !cp_accepts(cp, dep->code))
-		add(x, COL_DEPARTEMENT, R_CP_DEP, dv, "CP %s is not in département %s "
-		    "(expected %s)", cp, dv, check_cp_departement(cp));
+		add(x, COL_DEPARTEMENT, R_CP_DEP, dv, _("CP %s is not in département %s "
+		    "(expected %s)"), cp, dv, check_cp_departement(cp));
 	if (dep && reg && dep->parent && reg->code && strcmp(dep->parent, reg->code) != 0)
-		add(x, COL_REGION, R_DEP_REGION, rv, "département %s is not in région %s",
+		add(x, COL_REGION, R_DEP_REGION, rv, _("département %s is not in région %s"),
 		    dv, rv);
 }
 
@@ -836,19 +841,20 @@ static void check_conditions(struct rowctx *x)
 
 	if (x->type == BAL_PER && str_empty(row_get(r, COL_RPPS)) &&
 	    str_empty(row_get(r, COL_ADELI)))
-		add(x, COL_RPPS, R_RPPS_OR_ADELI, NULL, "a PER account needs an RPPS or an ADELI");
+		add(x, COL_RPPS, R_RPPS_OR_ADELI, NULL,
+		    _("a PER account needs an RPPS or an ADELI"));
 	if (x->type == BAL_INT && prof && (prof->flags & CODE_MEDICO_SOCIAL) &&
 	    str_empty(row_get(r, COL_DIPLOME)))
 		add(x, COL_DIPLOME, R_DIPLOME_REQUIRED, NULL,
-		    "Diplôme is required for an INT with a medico-social profession");
+		    _("Diplôme is required for an INT with a medico-social profession"));
 	if (x->type == BAL_INT && prof && prof->code &&
 	    (!strcmp(prof->code, "10") || !strcmp(prof->code, "21") || !strcmp(prof->code, "40"))
 	    && str_empty(row_get(r, COL_CIVILITE)))
-		add(x, COL_CIVILITE, R_CIVILITE_REQUIRED, NULL, "Civilité exercice is required "
-		    "for an INT who is Médecin, Pharmacien or Chirurgien-Dentiste");
+		add(x, COL_CIVILITE, R_CIVILITE_REQUIRED, NULL, _("Civilité exercice is required "
+		    "for an INT who is Médecin, Pharmacien or Chirurgien-Dentiste"));
 	if (!str_empty(row_get(r, COL_APICRYPT)) && str_empty(row_get(r, COL_APICRYPT_SPECIALITE)))
 		add(x, COL_APICRYPT_SPECIALITE, R_APICRYPT_SPE_REQUIRED, NULL,
-		    "Apicrypt spécialité is required when Apicrypt adresse is filled");
+		    _("Apicrypt spécialité is required when Apicrypt adresse is filled"));
 	check_geography(x);
 	check_id_struct(x);
 }
@@ -861,7 +867,7 @@ size_t check_row(const struct checker *ck, const struct row *row, enum bal_type 
 
 	if (type < 0 || type >= BAL_NTYPES) {
 		add(&x, COL_TYPE_BAL, R_TYPE_BAL, row_get(row, COL_TYPE_BAL),
-		    "unknown Type BAL: PER, INT, ORG or MED expected");
+		    _("unknown Type BAL: PER, INT, ORG or MED expected"));
 		goto out;
 	}
 	for (col = 0; col < NCOLS; col++) {
@@ -870,19 +876,20 @@ size_t check_row(const struct checker *ck, const struct row *row, enum bal_type 
 		bool empty = str_empty(v);
 
 		if (x.ck->xlsx && strlen(v) > MAX_CELL && utf8_len(v) > MAX_CELL) {
-			add(&x, col, R_TOO_LONG, NULL, "%s holds %zu characters, more than an XLSX "
-			    "cell can hold (32767); CSV output has no such limit",
+			add(&x, col, R_TOO_LONG, NULL,
+			    _("%s holds %zu characters, more than an XLSX cell can hold "
+			      "(32767); CSV output has no such limit"),
 			    columns[col].header, utf8_len(v));
 			continue;
 		}
 		if (req == REQ_O && empty)
-			add(&x, col, R_REQUIRED, NULL, "%s is required for a %s account",
+			add(&x, col, R_REQUIRED, NULL, _("%s is required for a %s account"),
 			    columns[col].header, bal_type_name(type));
 		else if (req == REQ_NC && !empty)
-			add(&x, col, R_NOT_CONCERNED, v, "%s must be empty for a %s account",
+			add(&x, col, R_NOT_CONCERNED, v, _("%s must be empty for a %s account"),
 			    columns[col].header, bal_type_name(type));
 		else if (req == REQ_R && empty)
-			add(&x, col, R_RECOMMENDED, NULL, "%s is recommended",
+			add(&x, col, R_RECOMMENDED, NULL, _("%s is recommended"),
 			    columns[col].header);
 		else if (!empty)
 			check_cell(&x, col, v);
@@ -915,7 +922,7 @@ bool check_unique_add(struct check_unique *u, const char *mail, const char *wher
 	prev = hmap_get(u->seen, mail);
 	if (prev) {
 		findings_add(f, SEV_ERROR, where, COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
-			     "this address is already used by %s", prev);
+			     _("this address is already used by %s"), prev);
 		return false;
 	}
 	hmap_put(u->seen, mail, xstrdup(where ? where : ""));

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "check.h"
 #include "conf.h"
 #include "dir.h"
+#include "i18n.h"
 #include "log.h"
 #include "map.h"
 #include "run.h"
@@ -24,15 +26,17 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
+	fprintf(out, _(
 		"Usage: medimail-sync [-c FILE] [-l LEVEL] [--syslog] [-q] COMMAND [OPTIONS]\n"
 		"\n"
 		"Keep Medimail accounts in step with the establishment's directory.\n"
 		"\n"
 		"Commands:\n"
-		"  plan [--json FILE]             dry run: read, map, validate, compare with the\n"
+		"  plan [--json FILE] [--metrics FILE]\n"
+		"                                 dry run: read, map, validate, compare with the\n"
 		"                                 state; print the summary; write nothing\n"
-		"  apply [--force] [--json FILE]  the same, then write the loadusers file and\n"
+		"  apply [--force] [--json FILE] [--metrics FILE]\n"
+		"                                 the same, then write the loadusers file and\n"
 		"                                 commit the state (--force: accept a plan that\n"
 		"                                 trips a safety limit, once)\n"
 		"  check-config [--connect]       check the configuration (--connect: also bind\n"
@@ -51,7 +55,7 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 success, 1 failure (directory, I/O, state), 2 usage or\n"
 		"configuration error, 3 safety limit tripped, 4 completed with rejected\n"
-		"entries, 5 another run holds the lock. See medimail-sync(8).\n",
+		"entries, 5 another run holds the lock. See medimail-sync(8).\n"),
 		DEFAULT_CONFIG);
 }
 
@@ -116,8 +120,8 @@ static int cmd_state(const struct config *c, int argc, char **argv)
 	int rc;
 
 	if (argc < 1) {
-		fprintf(stderr, "medimail-sync: state: list, history KEY, runs, forget KEY or "
-			"rollback\n");
+		fprintf(stderr, _("medimail-sync: state: list, history KEY, runs, forget KEY or "
+				  "rollback\n"));
 		return EXIT_USAGE;
 	}
 	s = state_open(c->state_file, !writes, writes, &err);
@@ -150,6 +154,7 @@ int main(int argc, char **argv)
 	};
 	static const struct option cmdopts[] = {
 		{ "json", required_argument, NULL, 'j' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "connect", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
@@ -161,6 +166,11 @@ int main(int argc, char **argv)
 	int level = LOG_NOTICE, opt, rc = EXIT_USAGE;
 
 	umask(077);    /* loadusers files, reports and the state hold personal data */
+	setlocale(LC_ALL, "");
+	/* tests use the build tree's catalogue before installation */
+	env = getenv("MEDIMAIL_SYNC_LOCALEDIR");
+	bindtextdomain(PACKAGE, env && *env ? env : LOCALEDIR);
+	textdomain(PACKAGE);
 	while ((opt = getopt_long(argc, argv, "+c:l:qhV", global, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -169,7 +179,8 @@ int main(int argc, char **argv)
 		case 'l':
 			level = log_level_parse(optarg);
 			if (level < 0) {
-				fprintf(stderr, "medimail-sync: unknown log level \"%s\"\n", optarg);
+				fprintf(stderr, _("medimail-sync: unknown log level \"%s\"\n"),
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -207,6 +218,9 @@ int main(int argc, char **argv)
 			case 'j':
 				ro.json_path = optarg;
 				break;
+			case 'm':
+				ro.metrics_path = optarg;
+				break;
 			case 'f':
 				ro.override_limits = true;
 				break;
@@ -219,7 +233,8 @@ int main(int argc, char **argv)
 		}
 		if (optind != argc)
 			goto usage_err;
-		if (strcmp(cmd, "check-config") == 0 && (ro.json_path || ro.override_limits))
+		if (strcmp(cmd, "check-config") == 0 && (ro.json_path || ro.metrics_path ||
+						     ro.override_limits))
 			goto usage_err;
 		if (connect && strcmp(cmd, "check-config") != 0)
 			goto usage_err;
@@ -229,7 +244,7 @@ int main(int argc, char **argv)
 		if (argc != 2)
 			goto usage_err;
 	} else if (strcmp(cmd, "state") != 0) {
-		fprintf(stderr, "medimail-sync: unknown command \"%s\"\n", cmd);
+		fprintf(stderr, _("medimail-sync: unknown command \"%s\"\n"), cmd);
 		goto usage_err;
 	}
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "map.h"
 
 enum xf_kind {
@@ -624,7 +625,7 @@ static char *apply_xform(const struct xform *x, const char *cur, struct findings
 		r = map_phone(cur, &ok);
 		if (!ok)
 			findings_add(f, SEV_WARNING, where, col, "phone-format", cur,
-				     "\"%s\" is not a French 10-digit telephone number", cur);
+				     _("\"%s\" is not a French 10-digit telephone number"), cur);
 		return r;
 	case XF_DATE:
 		if (str_empty(cur))
@@ -636,7 +637,7 @@ static char *apply_xform(const struct xform *x, const char *cur, struct findings
 			if (date_parse(cur, &t) == DATE_NEVER)
 				return xstrdup("");
 			findings_add(f, SEV_WARNING, where, col, "date-format", cur,
-				     "\"%s\" is not a date this program reads", cur);
+				     _("\"%s\" is not a date this program reads"), cur);
 			return xstrdup(cur);
 		}
 		return r;
@@ -709,7 +710,7 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 			char *esc = escape_bytes(at->vals[0], at->lens[0]);
 
 			findings_add(f, SEV_ERROR, where, col, "invalid-utf8", esc,
-				     "attribute %s is not valid UTF-8; value dropped", a->attr);
+				     _("attribute %s is not valid UTF-8; value dropped"), a->attr);
 			free(esc);
 			continue;
 		}
@@ -951,7 +952,8 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 	free(ndn);
 	if (type == BAL_NONE) {
 		findings_add(f, SEV_ERROR, e->dn, COL_TYPE_BAL, "no-bal-rule", NULL,
-			     "no bal-rule matched this person (add a last rule with no condition)");
+			     _("no bal-rule matched this person (add a last rule with no "
+			       "condition)"));
 	} else {
 		row_set(row, COL_TYPE_BAL, bal_type_name(type));
 		for (int i = 0; i < NCOLS; i++)

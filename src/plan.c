@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "plan.h"
 
 static const char *const action_names[ACT_NACTIONS] = {
@@ -235,7 +236,8 @@ static void org_loss(const struct plan_item *it, const struct plan_opts *o, stru
 		l->value = pct;
 	if (o->max_org_loss_percent >= 0 && pct > o->max_org_loss_percent) {
 		l->tripped = true;
-		sb_addf(detail, "%s%s loses %zu of its %zu connexion accounts (%.1f %% > %.1f %%)",
+		sb_addf(detail, _("%s%s loses %zu of its %zu connexion accounts "
+				  "(%.1f %% > %.1f %%)"),
 			detail->len ? "; " : "", item_mail(it), lost, total, pct,
 			o->max_org_loss_percent);
 	}
@@ -256,7 +258,7 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 	l->max = 1;
 	if (nacc == 0) {
 		l->tripped = true;
-		l->detail = xasprintf("the directories returned no account (%zu in the state)",
+		l->detail = xasprintf(_("the directories returned no account (%zu in the state)"),
 				      p->managed);
 	}
 
@@ -265,7 +267,7 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 	l->max = o->max_expire_count;
 	if (o->max_expire_count >= 0 && nexp > (size_t)o->max_expire_count) {
 		l->tripped = true;
-		l->detail = xasprintf("%zu accounts to expire, more than the limit of %d",
+		l->detail = xasprintf(_("%zu accounts to expire, more than the limit of %d"),
 				      nexp, o->max_expire_count);
 	}
 
@@ -274,7 +276,8 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 	l->max = o->max_expire_percent;
 	if (o->max_expire_percent >= 0 && p->managed && l->value > o->max_expire_percent) {
 		l->tripped = true;
-		l->detail = xasprintf("%zu of %zu managed accounts to expire (%.1f %% > %.1f %%)",
+		l->detail = xasprintf(_("%zu of %zu managed accounts to expire "
+					"(%.1f %% > %.1f %%)"),
 				      nexp, p->managed, l->value, o->max_expire_percent);
 	}
 

@@ -3,18 +3,67 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "report.h"
 
 static const char *const limit_names[LIMIT_N] = {
 	"empty-source", "expire-count", "expire-percent", "org-loss",
 };
+
+/* Action labels of the summary table, at most 11 characters in every language. */
+static const char *const action_labels[ACT_NACTIONS] = {
+	[ACT_CREATE] = N_("create"),         [ACT_UPDATE] = N_("update"),
+	[ACT_UNCHANGED] = N_("unchanged"),   [ACT_EXPIRE] = N_("expire"),
+	[ACT_REACTIVATE] = N_("reactivate"), [ACT_RENAME] = N_("rename"),
+	[ACT_REJECTED] = N_("rejected"),
+};
+
+#define FINDINGS_SHOWN 50
+#define REASONS_SHOWN 10
+
+enum colour { C_NONE, C_RED, C_GREEN, C_YELLOW, C_BOLD };
+
+static bool use_colour;
+
+/* Colour only on a terminal that can show it (https://no-color.org). */
+static bool colour_wanted(FILE *out)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(fileno(out)) && term && *term && strcmp(term, "dumb") != 0 &&
+		!getenv("NO_COLOR");
+}
+
+static void paint(FILE *out, enum colour c)
+{
+	static const char *const seq[] = {
+		[C_NONE] = "\033[0m", [C_RED] = "\033[31m", [C_GREEN] = "\033[32m",
+		[C_YELLOW] = "\033[33m", [C_BOLD] = "\033[1m",
+	};
+
+	if (use_colour)
+		fputs(seq[c], out);
+}
+
+/* Text left-justified in width columns, counting characters rather than bytes. */
+static void print_padded(FILE *out, const char *s, size_t width)
+{
+	size_t n = utf8_len(s);
+
+	fputs(s, out);
+	while (n++ < width)
+		fputc(' ', out);
+}
 
 static const char *col_header(int col)
 {
@@ -23,55 +72,192 @@ static const char *col_header(int col)
 
 static void print_finding(FILE *out, const struct finding *x)
 {
-	fprintf(out, "%s: %s: %s: %s: %s", x->sev == SEV_ERROR ? "rejected" : "warning",
-		x->where, col_header(x->col), x->rule, x->message);
+	bool err = x->sev == SEV_ERROR;
+
+	paint(out, err ? C_RED : C_YELLOW);
+	fputs(err ? _("rejected:") : _("warning:"), out);
+	paint(out, C_NONE);
+	fprintf(out, " %s: %s: %s: %s", x->where, col_header(x->col), x->rule, x->message);
 	if (x->value)
-		fprintf(out, " (value \"%s\")", x->value);
+		fprintf(out, " (%s \"%s\")", _("value"), x->value);
 	fputc('\n', out);
+}
+
+/* Errors first, then warnings, FINDINGS_SHOWN at most: the report has them all. */
+static void print_findings(const struct run *r, FILE *out)
+{
+	size_t shown = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->f.n; i++) {
+			const struct finding *x = &r->f.v[i];
+
+			if ((x->sev == SEV_ERROR) != (pass == 0) || shown >= FINDINGS_SHOWN)
+				continue;
+			print_finding(out, x);
+			shown++;
+		}
+	if (shown == r->f.n)
+		return;
+	if (r->report)
+		fprintf(out, _("... %zu more findings: see the report %s\n"), r->f.n - shown,
+			r->report);
+	else
+		fprintf(out, _("... %zu more findings (no report was written)\n"),
+			r->f.n - shown);
+}
+
+/* Rejections grouped by rule and column, most frequent first. */
+struct reason {
+	const char *rule;
+	int col;
+	size_t n;
+};
+
+static int reason_cmp(const void *pa, const void *pb)
+{
+	const struct reason *a = pa, *b = pb;
+	int c;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	c = strcmp(a->rule, b->rule);
+	return c ? c : a->col - b->col;
+}
+
+static void print_reasons(const struct run *r, FILE *out)
+{
+	struct reason *v = NULL;
+	size_t n = 0, cap = 0, j;
+
+	for (size_t i = 0; i < r->f.n; i++) {
+		const struct finding *x = &r->f.v[i];
+		const char *rule = x->rule ? x->rule : "-";
+
+		if (x->sev != SEV_ERROR)
+			continue;
+		for (j = 0; j < n && (v[j].col != x->col || strcmp(v[j].rule, rule)); j++)
+			;
+		if (j == n) {
+			xgrow(&v, &cap, n + 1, sizeof(*v));
+			v[n++] = (struct reason){ rule, x->col, 0 };
+		}
+		v[j].n++;
+	}
+	if (n == 0)
+		goto out;
+	qsort(v, n, sizeof(*v), reason_cmp);
+	fprintf(out, _("most frequent rejection reasons:\n"));
+	for (j = 0; j < n && j < REASONS_SHOWN; j++)
+		fprintf(out, "  %6zu  %s (%s)\n", v[j].n, v[j].rule, col_header(v[j].col));
+	if (n > REASONS_SHOWN)
+		fprintf(out, _("  ... and %zu other reasons\n"), n - REASONS_SHOWN);
+	fputc('\n', out);
+out:
+	free(v);
+}
+
+static void print_limits(const struct run *r, FILE *out)
+{
+	const struct plan *p = &r->plan;
+
+	for (int i = 0; i < LIMIT_N; i++) {
+		const struct plan_limit *l = &p->limit[i];
+
+		if (l->tripped) {
+			paint(out, C_RED);
+			fprintf(out, _("safety limit %s tripped: %g over %g"), limit_names[i],
+				l->value, l->max);
+			paint(out, C_NONE);
+			if (l->detail)
+				fprintf(out, " (%s)", l->detail);
+			if (r->o->override_limits)
+				fprintf(out, _(" [accepted once: --force]"));
+		} else {
+			paint(out, C_GREEN);
+			fprintf(out, _("safety limit %s ok:"), limit_names[i]);
+			paint(out, C_NONE);
+			if (i == LIMIT_EMPTY_SOURCE)
+				fprintf(out, _(" %.0f accounts read"), l->value);
+			else if (l->max < 0)
+				fprintf(out, _(" %.0f (no limit)"), l->value);
+			else if (i == LIMIT_EXPIRE_COUNT)
+				fprintf(out, _(" %.0f (max %.0f)"), l->value, l->max);
+			else
+				fprintf(out, _(" %.1f %% (max %.1f %%)"), l->value, l->max);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void print_files(const struct run *r, FILE *out)
+{
+	const struct plan *p = &r->plan;
+
+	if (p->limits_tripped) {
+		paint(out, C_RED);
+		fprintf(out, _("nothing written: a safety limit tripped (apply --force to accept "
+			       "the plan once)\n"));
+		paint(out, C_NONE);
+	} else if (r->nothing_to_do) {
+		fprintf(out, _("nothing to do\n"));
+	} else if (!r->o->apply) {
+		fprintf(out, ngettext("would write a loadusers file with %zu row\n",
+				      "would write a loadusers file with %zu rows\n", r->nrows),
+			r->nrows);
+	}
+	for (size_t i = 0; i < r->nfiles; i++)
+		fprintf(out, _("wrote %s\n"), r->files[i]);
 }
 
 static void print_summary(const struct run *r, FILE *out)
 {
 	const struct plan *p = &r->plan;
-	const char *cmd = r->o->apply ? "apply" : "plan";
 
-	fprintf(out, "medimail-sync %s\n", cmd);
+	use_colour = colour_wanted(out);
+	paint(out, C_BOLD);
+	fprintf(out, "medimail-sync %s\n", r->o->apply ? "apply" : "plan");
+	paint(out, C_NONE);
 	for (size_t i = 0; i < r->nsrc; i++)
-		fprintf(out, "  directory \"%s\": %zu people, %zu groups, %zu ORG mailboxes, "
-			"%lu searches\n", r->src[i].d->name, r->src[i].people, r->src[i].groups,
-			r->src[i].orgs, r->src[i].searches);
-	for (size_t i = 0; i < r->f.n; i++)
-		print_finding(out, &r->f.v[i]);
+		fprintf(out, _("  directory \"%s\": %zu people, %zu groups, %zu ORG mailboxes, "
+			       "%lu searches\n"), r->src[i].d->name, r->src[i].people,
+			r->src[i].groups, r->src[i].orgs, r->src[i].searches);
+	print_findings(r, out);
 	if (!r->planned) {
-		fprintf(out, "no plan: the run failed before planning\n");
-		return;
+		fprintf(out, _("no plan: the run failed before planning\n"));
+		goto report;
 	}
-	fprintf(out, "\n  %-11s %6s %6s %6s %6s %7s\n", "", "PER", "INT", "ORG", "MED", "total");
+	fprintf(out, "\n  %-11s %6s %6s %6s %6s %7s\n", "", "PER", "INT", "ORG", "MED",
+		_("total"));
 	for (int a = 0; a < ACT_NACTIONS; a++) {
-		fprintf(out, "  %-11s", action_name((enum action)a));
+		bool hl = a == ACT_REJECTED && p->count[a] > 0;
+
+		fputs("  ", out);
+		if (hl)
+			paint(out, C_RED);
+		print_padded(out, _(action_labels[a]), 11);
 		for (int t = 0; t < BAL_NTYPES; t++)
 			fprintf(out, " %6zu", p->count_type[a][t]);
-		fprintf(out, " %7zu\n", p->count[a]);
+		fprintf(out, " %7zu", p->count[a]);
+		if (hl)
+			paint(out, C_NONE);
+		fputc('\n', out);
 	}
 	fputc('\n', out);
-	for (int i = 0; i < LIMIT_N; i++) {
-		const struct plan_limit *l = &p->limit[i];
-
-		if (!l->tripped)
-			continue;
-		fprintf(out, "safety limit %s tripped: %g over %g%s%s%s\n", limit_names[i],
-			l->value, l->max, l->detail ? " (" : "", l->detail ? l->detail : "",
-			l->detail ? ")" : "");
-	}
-	if (p->limits_tripped)
-		fprintf(out, "nothing written: a safety limit tripped (apply --force to accept "
-			"the plan once)\n");
-	else if (r->nothing_to_do)
-		fprintf(out, "nothing to do\n");
-	for (size_t i = 0; i < r->nfiles; i++)
-		fprintf(out, "wrote %s\n", r->files[i]);
+	print_reasons(r, out);
+	print_limits(r, out);
+	print_files(r, out);
+report:
 	if (r->report)
-		fprintf(out, "report %s\n", r->report);
+		fprintf(out, _("report %s\n"), r->report);
+}
+
+/* Wall-clock seconds, whatever MEDIMAIL_SYNC_NOW says "now" is. */
+static long long run_duration(const struct run *r)
+{
+	long long t0 = r->clock_started ? r->clock_started : r->started;
+
+	return r->finished > t0 ? r->finished - t0 : 0;
 }
 
 static int write_json(const struct run *r, const char *path)
@@ -82,7 +268,7 @@ static int write_json(const struct run *r, const char *path)
 
 	json_object_set_new(root, "command", json_string(r->o->apply ? "apply" : "plan"));
 	json_object_set_new(root, "started", json_integer(r->started));
-	json_object_set_new(root, "duration", json_integer(r->finished - r->started));
+	json_object_set_new(root, "duration", json_integer(run_duration(r)));
 	json_object_set_new(root, "exit_status", json_integer(r->exit_code));
 	for (int a = 0; r->planned && a < ACT_NACTIONS; a++)
 		json_object_set_new(counts, action_name((enum action)a),
@@ -113,6 +299,91 @@ static int write_json(const struct run *r, const char *path)
 	if (rc == 0 && strcmp(path, "-") == 0)
 		fputc('\n', stdout);
 	json_decref(root);
+	return rc;
+}
+
+/* The last success recorded in an earlier metrics file, 0 when there is none. */
+static long long previous_success(const char *path)
+{
+	static const char key[] = "medimail_sync_last_success_timestamp_seconds ";
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long long t = 0;
+
+	if (!fp)
+		goto out;
+	while (getline(&line, &cap, fp) > 0)
+		if (strncmp(line, key, sizeof(key) - 1) == 0)
+			t = strtoll(line + sizeof(key) - 1, NULL, 10);
+	free(line);
+	fclose(fp);
+out:
+	return t;
+}
+
+static void metric_head(struct strbuf *sb, const char *name, const char *help)
+{
+	sb_addf(sb, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* A Prometheus textfile for node_exporter, replaced atomically. A run that completed (exit
+ * status 0 or 4) is a success; otherwise the previous success time is carried over. */
+static int write_metrics(const struct run *r, const char *path)
+{
+	struct strbuf sb = { 0 };
+	bool ok = r->exit_code == EXIT_OK || r->exit_code == EXIT_REJECTED;
+	long long success = ok ? r->finished : previous_success(path);
+	char *tmp = NULL;
+	const char *p;
+	ssize_t w;
+	int fd, rc = -1;
+
+	metric_head(&sb, "medimail_sync_accounts", "Accounts per action in the last run's plan.");
+	for (int a = 0; r->planned && a < ACT_NACTIONS; a++)
+		sb_addf(&sb, "medimail_sync_accounts{action=\"%s\"} %zu\n",
+			action_name((enum action)a), r->plan.count[a]);
+	metric_head(&sb, "medimail_sync_rejected_total",
+		    "Errors (rejected entries) of the last run.");
+	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->f, SEV_ERROR));
+	metric_head(&sb, "medimail_sync_warnings", "Warnings of the last run.");
+	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->f, SEV_WARNING));
+	metric_head(&sb, "medimail_sync_limit_tripped", "1 when a safety limit tripped.");
+	for (int i = 0; r->planned && i < LIMIT_N; i++)
+		sb_addf(&sb, "medimail_sync_limit_tripped{limit=\"%s\"} %d\n", limit_names[i],
+			r->plan.limit[i].tripped ? 1 : 0);
+	metric_head(&sb, "medimail_sync_duration_seconds", "Duration of the last run.");
+	sb_addf(&sb, "medimail_sync_duration_seconds %lld\n", run_duration(r));
+	metric_head(&sb, "medimail_sync_last_run_timestamp_seconds", "End of the last run.");
+	sb_addf(&sb, "medimail_sync_last_run_timestamp_seconds %lld\n", r->finished);
+	metric_head(&sb, "medimail_sync_last_success_timestamp_seconds",
+		    "End of the last run that completed (exit status 0 or 4).");
+	sb_addf(&sb, "medimail_sync_last_success_timestamp_seconds %lld\n", success);
+	metric_head(&sb, "medimail_sync_exit_status", "Exit status of the last run.");
+	sb_addf(&sb, "medimail_sync_exit_status{command=\"%s\"} %d\n",
+		r->o->apply ? "apply" : "plan", r->exit_code);
+
+	fd = tmpfile_open(path, &tmp);
+	if (fd < 0)
+		goto out;
+	/* node_exporter runs as another user; the counts are not personal data */
+	if (fchmod(fd, 0644) != 0)
+		goto fail;
+	for (p = sb.buf; p < sb.buf + sb.len; p += w) {
+		w = write(fd, p, (size_t)(sb.buf + sb.len - p));
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w < 0)
+			goto fail;
+	}
+	rc = tmpfile_commit(fd, tmp, path);
+	goto out;
+fail:
+	close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -153,4 +424,6 @@ void report_run(struct run *r)
 	sb_free(&files);
 	if (r->o->json_path && write_json(r, r->o->json_path) != 0)
 		log_err("%s: cannot write the JSON summary", r->o->json_path);
+	if (r->o->metrics_path && write_metrics(r, r->o->metrics_path) != 0)
+		log_err("%s: cannot write the metrics: %s", r->o->metrics_path, strerror(errno));
 }

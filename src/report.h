@@ -12,7 +12,8 @@
 void report_run(struct run *r);
 
 /* Write the XLSX report of r to path (mode 0600, through a temporary file renamed into place):
- * sheets Résumé, Créations, Mises à jour, Expirations, Renommages, Rejets, Avertissements, ORG.
+ * sheets Summary, Creations, Updates, Expiries, Renames, Rejections, Warnings, ORG (names
+ * translated: Résumé, Créations, Mises à jour... in French).
  * r stays owned by the caller. On failure returns -1 and *err gets a message the caller frees. */
 int report_xlsx_write(const struct run *r, const char *path, char **err) WUR;
 

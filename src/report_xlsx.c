@@ -1,10 +1,11 @@
 /*
  * report_xlsx.c - the XLSX report an admin reads before importing: a summary sheet, then one
  * sheet per kind of change (creations, updated cells, expiries, renames, ORG connexion
- * accounts) and the findings, the offending value highlighted. Sheet and header texts are in
- * French. libxlsxwriter runs in constant-memory mode: every sheet is written row by row in
- * order, so 100,000 creations cost a few kilobytes of memory; widths and the autofilter are set
- * when a sheet is complete. The file is written to a temporary name (0600) and renamed.
+ * accounts) and the findings, the offending value highlighted. Sheet and header texts follow
+ * the locale (English msgids, French catalogue). libxlsxwriter runs in constant-memory mode:
+ * every sheet is written row by row in order, so 100,000 creations cost a few kilobytes of
+ * memory; widths and the autofilter are set when a sheet is complete. The file is written to a
+ * temporary name (0600) and renamed.
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "i18n.h"
 #include "report.h"
 
 #define CELL_BYTES_MAX 32000     /* below the 32,767 characters of a cell, whatever the text */
@@ -43,30 +45,30 @@ struct formats {
 	lxw_format *header, *error, *warning, *left;
 };
 
-static const char *const action_fr[ACT_NACTIONS] = {
-	[ACT_CREATE] = "Créations",         [ACT_UPDATE] = "Mises à jour",
-	[ACT_UNCHANGED] = "Inchangés",      [ACT_EXPIRE] = "Expirations",
-	[ACT_REACTIVATE] = "Réactivations", [ACT_RENAME] = "Renommages",
-	[ACT_REJECTED] = "Rejets",
+static const char *const action_many[ACT_NACTIONS] = {
+	[ACT_CREATE] = N_("Creations"),         [ACT_UPDATE] = N_("Updates"),
+	[ACT_UNCHANGED] = N_("Unchanged"),      [ACT_EXPIRE] = N_("Expiries"),
+	[ACT_REACTIVATE] = N_("Reactivations"), [ACT_RENAME] = N_("Renames"),
+	[ACT_REJECTED] = N_("Rejections"),
 };
 
 /* One item's action, for a cell */
-static const char *const action_one_fr[ACT_NACTIONS] = {
-	[ACT_CREATE] = "création",         [ACT_UPDATE] = "mise à jour",
-	[ACT_UNCHANGED] = "inchangé",      [ACT_EXPIRE] = "expiration",
-	[ACT_REACTIVATE] = "réactivation", [ACT_RENAME] = "renommage",
-	[ACT_REJECTED] = "rejet",
+static const char *const action_one[ACT_NACTIONS] = {
+	[ACT_CREATE] = N_("creation"),         [ACT_UPDATE] = N_("update"),
+	[ACT_UNCHANGED] = N_("unchanged"),     [ACT_EXPIRE] = N_("expiry"),
+	[ACT_REACTIVATE] = N_("reactivation"), [ACT_RENAME] = N_("rename"),
+	[ACT_REJECTED] = N_("rejection"),
 };
 
-static const char *reason_fr(enum expire_reason r)
+static const char *reason_text(enum expire_reason r)
 {
 	switch (r) {
 	case EXP_GONE:
-		return "sorti du périmètre ou supprimé";
+		return _("left the scope or deleted");
 	case EXP_DISABLED:
-		return "désactivé dans l'annuaire";
+		return _("disabled in the directory");
 	case EXP_END_DATE:
-		return "date de fin atteinte";
+		return _("end date reached");
 	default:
 		return expire_reason_name(r);
 	}
@@ -218,8 +220,7 @@ static lxw_error sheet_end(struct sheet *s)
 	if (s->dropped) {
 		s->skip = false;
 		s->row++;
-		note = xasprintf("%zu lignes de plus ne tiennent pas dans une feuille XLSX",
-				 s->dropped);
+		note = xasprintf(_("%zu more rows do not fit in an XLSX sheet"), s->dropped);
 		sheet_str(s, 0, note, NULL);
 		free(note);
 	}
@@ -289,35 +290,38 @@ static void sum_count(struct sheet *s, const char *part, const char *what, doubl
 static void sum_run(struct sheet *s, const struct run *r, const struct formats *fmt)
 {
 	char *a = fmt_time(r->started), *b = fmt_time(r->finished), *d;
-	long long secs = r->finished >= r->started ? r->finished - r->started : 0;
+	const char *run = _("Run");
+	long long t0 = r->clock_started ? r->clock_started : r->started;
+	long long secs = r->finished >= t0 ? r->finished - t0 : 0;
 
-	sum_line(s, "Exécution", "Commande", r->o && r->o->apply ? "apply" : "plan",
-		 r->o && r->o->apply ? "application : fichiers écrits, état mis à jour" :
-		 "simulation : rien n'est écrit ni modifié", NULL);
-	sum_line(s, "Exécution", "Début", a, NULL, NULL);
-	sum_line(s, "Exécution", "Fin", b, NULL, NULL);
+	sum_line(s, run, _("Command"), r->o && r->o->apply ? "apply" : "plan",
+		 r->o && r->o->apply ? _("apply: files written, state updated") :
+		 _("dry run: nothing is written or changed"), NULL);
+	sum_line(s, run, _("Start"), a, NULL, NULL);
+	sum_line(s, run, _("End"), b, NULL, NULL);
 	d = secs < 60 ? xasprintf("%lld s", secs) :
 		xasprintf("%lld min %02lld s", secs / 60, secs % 60);
-	sum_line(s, "Exécution", "Durée", d, NULL, NULL);
-	sum_line(s, "Exécution", "Fichier de configuration", r->c && r->c->path ? r->c->path : "-",
-		 NULL, NULL);
-	sum_count(s, "Exécution", "Code de sortie", r->exit_code, NULL, fmt);
+	sum_line(s, run, _("Duration"), d, NULL, NULL);
+	sum_line(s, run, _("Configuration file"), r->c && r->c->path ? r->c->path : "-", NULL,
+		 NULL);
+	sum_count(s, run, _("Exit code"), r->exit_code, NULL, fmt);
 	free(a);
 	free(b);
 	free(d);
 	for (size_t i = 0; i < r->nsrc; i++) {
 		const struct run_source *src = &r->src[i];
 		const struct conf_directory *dir = src->d;
-		char *part = xasprintf("Annuaire « %s »", dir && dir->name ? dir->name : "?");
+		char *part = xasprintf(_("Directory \"%s\""), dir && dir->name ? dir->name : "?");
 
 		if (dir && dir->ldif)
-			sum_line(s, part, "Fichier LDIF", dir->ldif, NULL, NULL);
+			sum_line(s, part, _("LDIF file"), dir->ldif, NULL, NULL);
 		else
-			sum_line(s, part, "Serveur", dir && dir->uri ? dir->uri : "-", NULL, NULL);
-		sum_count(s, part, "Personnes lues", (double)src->people, NULL, fmt);
-		sum_count(s, part, "Groupes lus", (double)src->groups, NULL, fmt);
-		sum_count(s, part, "Boîtes ORG", (double)src->orgs, NULL, fmt);
-		sum_count(s, part, "Recherches", (double)src->searches, NULL, fmt);
+			sum_line(s, part, _("Server"), dir && dir->uri ? dir->uri : "-", NULL,
+				 NULL);
+		sum_count(s, part, _("People read"), (double)src->people, NULL, fmt);
+		sum_count(s, part, _("Groups read"), (double)src->groups, NULL, fmt);
+		sum_count(s, part, _("ORG mailboxes"), (double)src->orgs, NULL, fmt);
+		sum_count(s, part, _("Searches"), (double)src->searches, NULL, fmt);
 		free(part);
 	}
 }
@@ -331,52 +335,54 @@ static void sum_counts(struct sheet *s, const struct run *r, const struct format
 		for (int t = 0; t < BAL_NTYPES; t++)
 			sb_addf(&sb, "%s%s %zu", t ? ", " : "", bal_type_name((enum bal_type)t),
 				r->plan.count_type[a][t]);
-		sum_count(s, "Actions", action_fr[a], (double)r->plan.count[a], sb.buf, fmt);
+		sum_count(s, _("Actions"), _(action_many[a]), (double)r->plan.count[a], sb.buf,
+			  fmt);
 	}
 	sb_free(&sb);
 }
 
-static const char *const limit_fr[LIMIT_N] = {
-	[LIMIT_EMPTY_SOURCE] = "Source vide",
-	[LIMIT_EXPIRE_COUNT] = "Nombre d'expirations",
-	[LIMIT_EXPIRE_PERCENT] = "Part des comptes gérés à expirer",
-	[LIMIT_ORG_LOSS] = "Comptes de connexion retirés d'une BAL ORG",
+static const char *const limit_text[LIMIT_N] = {
+	[LIMIT_EMPTY_SOURCE] = N_("Empty source"),
+	[LIMIT_EXPIRE_COUNT] = N_("Number of expiries"),
+	[LIMIT_EXPIRE_PERCENT] = N_("Share of the managed accounts to expire"),
+	[LIMIT_ORG_LOSS] = N_("Connexion accounts removed from an ORG mailbox"),
 };
 
 static void sum_limits(struct sheet *s, const struct run *r, const struct formats *fmt)
 {
 	const struct plan *p = &r->plan;
 	bool force = r->o && r->o->override_limits;
+	const char *part = _("Safety limits");
 
 	for (int i = 0; i < LIMIT_N; i++) {
 		const struct plan_limit *l = &p->limit[i];
-		const char *state = !l->tripped ? "respectée" : force ? "dépassée, forcée" :
-			"DÉPASSÉE";
+		const char *state = !l->tripped ? _("respected") : force ? _("tripped, forced") :
+			_("TRIPPED");
 		char *d;
 
 		if (i == LIMIT_EMPTY_SOURCE)
-			d = xasprintf("%.0f comptes lus, %zu comptes actifs dans l'état", l->value,
-				      p->managed);
+			d = xasprintf(_("%.0f accounts read, %zu active accounts in the state"),
+				      l->value, p->managed);
 		else if (i == LIMIT_EXPIRE_COUNT)
-			d = l->max < 0 ? xasprintf("%.0f (sans limite)", l->value) :
-				xasprintf("%.0f (maximum %.0f)", l->value, l->max);
+			d = l->max < 0 ? xasprintf(_("%.0f (no limit)"), l->value) :
+				xasprintf(_("%.0f (maximum %.0f)"), l->value, l->max);
 		else
-			d = l->max < 0 ? xasprintf("%.1f %% (sans limite)", l->value) :
-				xasprintf("%.1f %% (maximum %.1f %%)", l->value, l->max);
-		/* the other details repeat the figures in English */
+			d = l->max < 0 ? xasprintf(_("%.1f %% (no limit)"), l->value) :
+				xasprintf(_("%.1f %% (maximum %.1f %%)"), l->value, l->max);
+		/* the other details repeat the figures */
 		if (i == LIMIT_ORG_LOSS && l->detail) {
-			char *t = xasprintf("%s : %s", d, l->detail);
+			char *t = xasprintf(_("%s: %s"), d, l->detail);
 
 			free(d);
 			d = t;
 		}
-		sum_line(s, "Limites de sécurité", limit_fr[i], state, d,
+		sum_line(s, part, _(limit_text[i]), state, d,
 			 l->tripped ? (force ? fmt->warning : fmt->error) : NULL);
 		free(d);
 	}
-	sum_line(s, "Limites de sécurité", "Bilan",
-		 p->limits_tripped ? "limite dépassée : aucun fichier écrit" :
-		 "aucune limite bloquante", NULL, p->limits_tripped ? fmt->error : NULL);
+	sum_line(s, part, _("Outcome"),
+		 p->limits_tripped ? _("limit tripped: no file written") :
+		 _("no blocking limit"), NULL, p->limits_tripped ? fmt->error : NULL);
 }
 
 /* Rule ids of the errors, most frequent first. */
@@ -398,11 +404,15 @@ static void sum_findings(struct sheet *s, const struct run *r, const struct form
 {
 	struct rule_count *rc = NULL;
 	size_t nrc = 0, cap = 0, j;
+	char *e = xasprintf(_("sheet \"%s\""), _("Rejections"));
+	char *w = xasprintf(_("sheet \"%s\""), _("Warnings"));
 
-	sum_count(s, "Contrôles", "Erreurs (entrées rejetées)",
-		  (double)findings_count(&r->f, SEV_ERROR), "feuille « Rejets »", fmt);
-	sum_count(s, "Contrôles", "Avertissements", (double)findings_count(&r->f, SEV_WARNING),
-		  "feuille « Avertissements »", fmt);
+	sum_count(s, _("Checks"), _("Errors (rejected entries)"),
+		  (double)findings_count(&r->f, SEV_ERROR), e, fmt);
+	sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->f, SEV_WARNING), w,
+		  fmt);
+	free(e);
+	free(w);
 	for (size_t i = 0; i < r->f.n; i++) {
 		const char *rule = r->f.v[i].rule ? r->f.v[i].rule : "-";
 
@@ -420,36 +430,44 @@ static void sum_findings(struct sheet *s, const struct run *r, const struct form
 	if (nrc)
 		qsort(rc, nrc, sizeof(*rc), rule_cmp);
 	for (j = 0; j < nrc; j++)
-		sum_count(s, "Motifs de rejet", rc[j].rule, (double)rc[j].n, NULL, fmt);
+		sum_count(s, _("Rejection reasons"), rc[j].rule, (double)rc[j].n, NULL, fmt);
 	free(rc);
 }
 
 static void sum_files(struct sheet *s, const struct run *r)
 {
-	const char *what = r->o && r->o->apply ? "Écrit" : "Serait écrit";
+	const char *what = r->o && r->o->apply ? _("Written") : _("Would be written");
+	const char *part = _("Files");
+	char *n;
 
-	if (r->planned && r->plan.limits_tripped)
-		sum_line(s, "Fichiers", "Aucun", "rien n'est écrit : limite de sécurité dépassée",
+	if (r->planned && r->plan.limits_tripped) {
+		sum_line(s, part, _("None"), _("nothing is written: a safety limit tripped"),
 			 NULL, NULL);
-	else if (r->nothing_to_do)
-		sum_line(s, "Fichiers", "Aucun", "rien à faire", NULL, NULL);
+	} else if (r->nothing_to_do) {
+		sum_line(s, part, _("None"), _("nothing to do"), NULL, NULL);
+	} else if (r->planned && !(r->o && r->o->apply)) {
+		n = xasprintf(ngettext("a loadusers file with %zu row",
+				       "a loadusers file with %zu rows", r->nrows), r->nrows);
+		sum_line(s, part, what, n, NULL, NULL);
+		free(n);
+	}
 	for (size_t i = 0; i < r->nfiles; i++)
-		sum_line(s, "Fichiers", what, r->files[i], NULL, NULL);
+		sum_line(s, part, what, r->files[i], NULL, NULL);
 }
 
 static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	static const char *const hdr[] = { "Rubrique", "Élément", "Valeur", "Détail" };
+	const char *const hdr[] = { _("Section"), _("Item"), _("Value"), _("Detail") };
 	struct sheet s;
 
-	if (sheet_start(wb, &s, "Résumé", hdr, ARRAY_SIZE(hdr), fmt) == 0) {
+	if (sheet_start(wb, &s, _("Summary"), hdr, ARRAY_SIZE(hdr), fmt) == 0) {
 		sum_run(&s, r, fmt);
 		if (r->planned) {
 			sum_counts(&s, r, fmt);
 			sum_limits(&s, r, fmt);
 		} else {
-			sum_line(&s, "Plan", "Non établi",
-				 "l'exécution a échoué avant la comparaison avec l'état", NULL,
+			sum_line(&s, _("Plan"), _("Not established"),
+				 _("the run failed before the comparison with the state"), NULL,
 				 fmt->error);
 		}
 		sum_findings(&s, r, fmt);
@@ -458,7 +476,7 @@ static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const stru
 	return sheet_end(&s);
 }
 
-/* Créations: the address and DN first, then the other 35 columns. */
+/* Creations: the address and DN first, then the other 35 columns. */
 static lxw_error write_creations(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
 	const char *hdr[NCOLS + 2];
@@ -466,10 +484,10 @@ static lxw_error write_creations(lxw_workbook *wb, const struct run *r, const st
 
 	hdr[0] = columns[COL_MAIL].header;
 	hdr[1] = "DN";
-	hdr[2] = "Annuaire";
+	hdr[2] = _("Directory");
 	for (int c = 1; c < NCOLS; c++)
 		hdr[c + 2] = columns[c].header;
-	if (sheet_start(wb, &s, "Créations", hdr, NCOLS + 2, fmt) < 0)
+	if (sheet_start(wb, &s, _("Creations"), hdr, NCOLS + 2, fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
@@ -486,19 +504,19 @@ out:
 	return sheet_end(&s);
 }
 
-/* Mises à jour: one line per changed cell. */
+/* Updates: one line per changed cell. */
 static lxw_error write_updates(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	static const char *const hdr[] = {
-		"Adresse mail", "DN", "Action", "Colonne", "Ancienne valeur", "Nouvelle valeur",
+	const char *const hdr[] = {
+		_("Mail address"), "DN", _("Action"), _("Column"), _("Old value"), _("New value"),
 	};
 	struct sheet s;
 
-	if (sheet_start(wb, &s, "Mises à jour", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+	if (sheet_start(wb, &s, _("Updates"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
-		const char *act = action_one_fr[it->act];
+		const char *act = _(action_one[it->act]);
 		bool any = false;
 
 		if (it->act != ACT_UPDATE && it->act != ACT_REACTIVATE)
@@ -527,12 +545,12 @@ out:
 
 static lxw_error write_expiries(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	static const char *const hdr[] = {
-		"Adresse mail", "Type BAL", "DN", "Motif", "Date de péremption",
+	const char *const hdr[] = {
+		_("Mail address"), _("BAL type"), "DN", _("Reason"), _("Expiry date"),
 	};
 	struct sheet s;
 
-	if (sheet_start(wb, &s, "Expirations", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+	if (sheet_start(wb, &s, _("Expiries"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
@@ -542,7 +560,7 @@ static lxw_error write_expiries(lxw_workbook *wb, const struct run *r, const str
 		sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
 		sheet_str(&s, 1, bal_type_name(item_type(it)), NULL);
 		sheet_str(&s, 2, item_dn(it), NULL);
-		sheet_str(&s, 3, reason_fr(it->reason), NULL);
+		sheet_str(&s, 3, reason_text(it->reason), NULL);
 		sheet_str(&s, 4, it->expire_date, NULL);
 	}
 out:
@@ -551,13 +569,13 @@ out:
 
 static lxw_error write_renames(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	static const char *const hdr[] = {
-		"Ancienne adresse", "Nouvelle adresse", "DN", "Type BAL",
-		"Péremption de l'ancienne adresse",
+	const char *const hdr[] = {
+		_("Old address"), _("New address"), "DN", _("BAL type"),
+		_("Expiry of the old address"),
 	};
 	struct sheet s;
 
-	if (sheet_start(wb, &s, "Renommages", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+	if (sheet_start(wb, &s, _("Renames"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
@@ -574,14 +592,15 @@ out:
 	return sheet_end(&s);
 }
 
-/* Rejets or Avertissements: one line per finding, the value cell coloured. */
+/* Rejections or Warnings: one line per finding, the value cell coloured. */
 static lxw_error write_findings(lxw_workbook *wb, const struct run *r, const struct formats *fmt,
 				enum severity sev, struct hmap *by_dn)
 {
-	static const char *const hdr[] = {
-		"Entrée (DN)", "Adresse mail", "Colonne", "Règle", "Valeur", "Explication",
+	const char *const hdr[] = {
+		_("Entry (DN)"), _("Mail address"), _("Column"), _("Rule"), _("Value"),
+		_("Explanation"),
 	};
-	const char *name = sev == SEV_ERROR ? "Rejets" : "Avertissements";
+	const char *name = sev == SEV_ERROR ? _("Rejections") : _("Warnings");
 	lxw_format *hl = sev == SEV_ERROR ? fmt->error : fmt->warning;
 	struct sheet s;
 
@@ -628,9 +647,9 @@ static char *list_minus(const char *a, const char *b, size_t *n)
 
 static lxw_error write_orgs(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	static const char *const hdr[] = {
-		"Adresse mail", "Action", "Comptes ajoutés", "Comptes retirés",
-		"Nombre avant", "Nombre après",
+	const char *const hdr[] = {
+		_("Mail address"), _("Action"), _("Accounts added"), _("Accounts removed"),
+		_("Count before"), _("Count after"),
 	};
 	struct sheet s;
 
@@ -651,7 +670,7 @@ static lxw_error write_orgs(lxw_workbook *wb, const struct run *r, const struct 
 		removed = list_minus(old, new, &nold);
 		if ((it->act == ACT_CREATE || *added || *removed) && sheet_row(&s)) {
 			sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
-			sheet_str(&s, 1, action_one_fr[it->act], NULL);
+			sheet_str(&s, 1, _(action_one[it->act]), NULL);
 			sheet_str(&s, 2, added, NULL);
 			sheet_str(&s, 3, removed, NULL);
 			sheet_num(&s, 4, (double)nold, NULL);
@@ -716,7 +735,7 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 int report_xlsx_write(const struct run *r, const char *path, char **err)
 {
 	lxw_doc_properties props = {
-		.title = "Rapport medimail-sync",
+		.title = _("medimail-sync report"),
 		.author = "medimail-sync",
 	};
 	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };

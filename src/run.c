@@ -10,12 +10,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "dir.h"
+#include "i18n.h"
 #include "log.h"
 #include "map.h"
 #include "org.h"
@@ -150,7 +153,7 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 			r->plan.limit[LIMIT_EMPTY_SOURCE].tripped = true;
 			free(r->plan.limit[LIMIT_EMPTY_SOURCE].detail);
 			r->plan.limit[LIMIT_EMPTY_SOURCE].detail =
-				xasprintf("directory \"%s\", base %s: no people", d->name,
+				xasprintf(_("directory \"%s\", base %s: no people"), d->name,
 					  d->bases[i]);
 		}
 	}
@@ -265,7 +268,8 @@ static void map_people(struct run *r, const struct run_source *rs, struct source
 		a->type = map_person(m, e, d, is_member, &mc, &a->row, &r->f);
 		if (!a->key) {
 			findings_add(&r->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
-				     "the entry has no usable %s (the stable id)", d->id_attribute);
+				     _("the entry has no usable %s (the stable id)"),
+				     d->id_attribute);
 			a->key = xasprintf("dn:%s", e->dn);
 			a->rejected = true;
 		}
@@ -379,12 +383,12 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 		owner = r->c->org.default_owner;
 	if (!owner) {
 		findings_add(&r->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
-			     "the group has no %s and no default-owner is configured",
+			     _("the group has no %s and no default-owner is configured"),
 			     d->owner_attribute ? d->owner_attribute : "owner");
 		ok = false;
 	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= r->nacc) {
 		findings_add(&r->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
-			     owner, "the responsible is not a person read from the directory");
+			     owner, _("the responsible is not a person read from the directory"));
 		ok = false;
 	} else {
 		/* The responsible's cells come from the owner's own entry. */
@@ -403,8 +407,8 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
 			findings_add(&r->f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
-				     owner, "the responsible %s must be a health professional with "
-				     "a valid RPPS number", resp->dn);
+				     owner, _("the responsible %s must be a health professional "
+					      "with a valid RPPS number"), resp->dn);
 			ok = false;
 		}
 	}
@@ -417,15 +421,16 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 			const char *why = NULL;
 
 			if (mb->rejected)
-				why = "is rejected in this run";
+				why = _("is rejected in this run");
 			else if (mb->disabled || (mb->end_time > 0 && mb->end_time <= r->o->now))
-				why = "is disabled";
+				why = _("is disabled");
 			else if (mb->type != BAL_PER && mb->type != BAL_INT && mb->type != BAL_MED)
-				why = "is not a PER, INT or MED account";
+				why = _("is not a PER, INT or MED account");
 			if (why) {
 				findings_add(&r->f, SEV_WARNING, g->dn, COL_CONNEXION,
 					     "org-member-excluded", mb->dn,
-					     "member %s %s: not a connexion account", mb->dn, why);
+					     _("member %s %s: not a connexion account"), mb->dn,
+					     why);
 				continue;
 			}
 			mails[nmail++] = (char *)row_get(&mb->row, COL_MAIL);
@@ -442,8 +447,9 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 		for (size_t i = 0; i < nmail; i++)
 			if (strcmp(mails[i], row_get(&a->row, COL_MAIL)) == 0) {
 				findings_add(&r->f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
-					     mails[i], "the ORG address is a member's personal "
-					     "address: it must be generic");
+					     mails[i], _("the ORG address is a member's "
+							 "personal address: it must be "
+							 "generic"));
 				ok = false;
 				break;
 			}
@@ -476,7 +482,7 @@ static void build_orgs(struct run *r, struct run_source *rs, struct source_data 
 		a->key = entry_key(g, rs->d->id_attribute);
 		if (!a->key) {
 			findings_add(&r->f, SEV_ERROR, g->dn, -1, "missing-id", NULL,
-				     "the group has no usable %s (the stable id)",
+				     _("the group has no usable %s (the stable id)"),
 				     rs->d->id_attribute);
 			a->key = xasprintf("dn:%s", g->dn);
 			a->rejected = true;
@@ -504,10 +510,10 @@ static void check_duplicates(struct run *r)
 			continue;
 		}
 		findings_add(&r->f, SEV_ERROR, a->dn, COL_MAIL, "mail-duplicate", mail,
-			     "the address is also the address of %s", other->dn);
+			     _("the address is also the address of %s"), other->dn);
 		if (!other->rejected)
 			findings_add(&r->f, SEV_ERROR, other->dn, COL_MAIL, "mail-duplicate",
-				     mail, "the address is also the address of %s", a->dn);
+				     mail, _("the address is also the address of %s"), a->dn);
 		a->rejected = true;
 		other->rejected = true;
 	}
@@ -665,6 +671,7 @@ static int do_run(struct run *r)
 		}
 	}
 	nrows = plan_rows(&r->plan, &rows);
+	r->nrows = nrows;
 	r->nothing_to_do = nrows == 0;
 
 	if (r->plan.limits_tripped) {
@@ -712,6 +719,148 @@ out:
 	return rc;
 }
 
+/* Retention: the files of one kind in the output directory, newest first. */
+struct out_file {
+	char *name;
+	struct timespec mtime;
+};
+
+static int out_file_cmp(const void *pa, const void *pb)
+{
+	const struct out_file *a = pa, *b = pb;
+
+	if (a->mtime.tv_sec != b->mtime.tv_sec)
+		return a->mtime.tv_sec > b->mtime.tv_sec ? -1 : 1;
+	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
+		return a->mtime.tv_nsec > b->mtime.tv_nsec ? -1 : 1;
+	return -strcmp(a->name, b->name);     /* same second: the "-2" file is the newer */
+}
+
+static bool name_matches(const char *name, const char *prefix, const char *const *exts)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (strncmp(name, prefix, strlen(prefix)) != 0 || !dot)
+		return false;
+	for (; *exts; exts++)
+		if (strcmp(dot + 1, *exts) == 0)
+			return true;
+	return false;
+}
+
+static bool of_this_run(const struct run *r, const char *name)
+{
+	const char *b;
+
+	for (size_t i = 0; i < r->nfiles; i++) {
+		b = strrchr(r->files[i], '/');
+		if (strcmp(b ? b + 1 : r->files[i], name) == 0)
+			return true;
+	}
+	if (!r->report)
+		return false;
+	b = strrchr(r->report, '/');
+	return strcmp(b ? b + 1 : r->report, name) == 0;
+}
+
+/* Keep the newest `keep` files PREFIX-*.EXT, and every file of this run; the newest
+ * loadusers file, which may not be imported yet, is always among them. */
+static void prune(const struct run *r, const char *dir, const char *prefix,
+		  const char *const *exts, int keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct out_file *v = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+
+	if (!d) {
+		log_err("%s: cannot list for retention: %s", dir, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!name_matches(de->d_name, prefix, exts) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		xgrow(&v, &cap, n + 1, sizeof(*v));
+		v[n].name = xstrdup(de->d_name);
+		v[n++].mtime = st.st_mtim;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), out_file_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= (size_t)keep && !of_this_run(r, v[i].name)) {
+			if (unlinkat(dirfd(d), v[i].name, 0) == 0)
+				log_info("%s/%s: removed (output keep = %d)", dir, v[i].name,
+					 keep);
+			else
+				log_err("%s/%s: cannot remove: %s", dir, v[i].name,
+					strerror(errno));
+		}
+		free(v[i].name);
+	}
+	closedir(d);
+out:
+	free(v);
+}
+
+static void apply_retention(const struct run *r)
+{
+	static const char *const loadusers_exts[] = { "xlsx", "csv", NULL };
+	static const char *const report_exts[] = { "xlsx", NULL };
+	const struct conf_output *o = &r->c->output;
+
+	if (o->keep <= 0)
+		return;
+	prune(r, o->directory, "loadusers-", loadusers_exts, o->keep);
+	prune(r, o->directory, "report-", report_exts, o->keep);
+}
+
+/* The configured post-command, through the shell: "$1" is the report, "$2" the loadusers
+ * file (empty when none was written). Its failure is logged, the run's exit code stays. */
+static void run_post_command(const struct run *r)
+{
+	const char *cmd = r->c->output.post_command;
+	char *argv[7];
+	pid_t pid;
+	int status;
+
+	if (str_empty(cmd))
+		goto out;
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = (char *)cmd;
+	argv[3] = "medimail-sync";
+	argv[4] = r->report ? r->report : "";
+	argv[5] = r->nfiles ? r->files[0] : "";
+	argv[6] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		log_err("post-command: cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			log_err("post-command: cannot wait: %s", strerror(errno));
+			goto out;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("post-command: done");
+	else if (WIFEXITED(status))
+		log_err("post-command failed with exit status %d: %s", WEXITSTATUS(status), cmd);
+	else if (WIFSIGNALED(status))
+		log_err("post-command killed by signal %d: %s", WTERMSIG(status), cmd);
+out:
+	return;
+}
+
 int run_main(const struct config *c, const struct run_opts *o)
 {
 	struct run r = { 0 };
@@ -722,9 +871,15 @@ int run_main(const struct config *c, const struct run_opts *o)
 	r.c = c;
 	r.o = &opts;
 	r.started = opts.now;
+	r.clock_started = time(NULL);
 	r.exit_code = do_run(&r);
 	r.finished = time(NULL);
 	report_run(&r);
+	/* after the report, so that retention counts it and the command can send it */
+	if (opts.apply && (r.exit_code == EXIT_OK || r.exit_code == EXIT_REJECTED))
+		apply_retention(&r);
+	if (opts.apply && r.planned)
+		run_post_command(&r);
 	for (size_t i = 0; i < r.nacc; i++)
 		account_free(&r.acc[i]);
 	free(r.acc);

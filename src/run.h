@@ -23,6 +23,7 @@ struct run_opts {
 	bool override_limits;
 	bool quiet;
 	const char *json_path;    /* --json FILE or "-" */
+	const char *metrics_path; /* --metrics FILE: Prometheus textfile */
 	long long now;            /* 0: time(NULL); MEDIMAIL_SYNC_NOW in tests */
 };
 
@@ -38,6 +39,7 @@ struct run {
 	const struct config *c;
 	const struct run_opts *o;
 	long long started, finished;      /* epoch s */
+	long long clock_started;          /* time(NULL) at start: started may be a test's clock */
 	struct run_source *src;
 	size_t nsrc;
 	struct account *acc;              /* people then ORG mailboxes */
@@ -50,6 +52,7 @@ struct run {
 	char **files;                     /* written (apply) or to be written (plan) */
 	size_t nfiles;
 	char *report;                     /* the XLSX report written, or NULL */
+	size_t nrows;                     /* rows of the loadusers file (written or not) */
 	bool nothing_to_do;
 	int exit_code;
 };

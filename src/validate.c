@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "i18n.h"
 #include "run.h"
 #include "validate.h"
 
@@ -204,7 +205,7 @@ static void print_value(FILE *out, const char *v)
 {
 	size_t n = strlen(v), i;
 
-	fputs(" (value \"", out);
+	fprintf(out, " (%s \"", _("value"));
 	for (i = 0; i < n && i < VALUE_SHOWN; i++) {
 		unsigned char c = (unsigned char)v[i];
 
@@ -224,13 +225,13 @@ static void report(struct vstate *vs, long line, int col, const char *rule,
 		vs->nwarnings++;
 	if (vs->nshown++ >= MAX_SHOWN) {
 		if (vs->nshown == MAX_SHOWN + 1)
-			fprintf(vs->out, "%s: more than %d findings: the rest are only counted\n",
-				vs->path, MAX_SHOWN);
+			fprintf(vs->out, _("%s: more than %d findings: the rest are only "
+					   "counted\n"), vs->path, MAX_SHOWN);
 		return;
 	}
 	fprintf(vs->out, "%s:%ld: %s: %s: %s%s", vs->path, line,
 		col >= 0 && col < NCOLS ? columns[col].header : "-", rule,
-		sev == SEV_WARNING ? "warning: " : "", message);
+		sev == SEV_WARNING ? _("warning: ") : "", message);
 	if (value && *value)
 		print_value(vs->out, value);
 	fputc('\n', vs->out);
@@ -298,16 +299,16 @@ static void check_record(struct vstate *vs, const struct record *rec)
 
 	if (rec->open_quote) {
 		report_rule(vs, rec->line, (int)(width <= NCOLS ? width - 1 : NCOLS - 1),
-			    "csv-quote", NULL, "a quoted cell is still open at end of file");
+			    "csv-quote", NULL, _("a quoted cell is still open at end of file"));
 		goto out;
 	}
 	if (rec->nul) {
 		report_rule(vs, rec->line, -1, "csv-binary",
-			    NULL, "the record holds NUL bytes: not a text file?");
+			    NULL, _("the record holds NUL bytes: not a text file?"));
 		goto out;
 	}
 	if (width != NCOLS) {
-		msg = xasprintf("the record has %zu cells instead of %d", width, NCOLS);
+		msg = xasprintf(_("the record has %zu cells instead of %d"), width, NCOLS);
 		report_rule(vs, rec->line, -1, "csv-columns", NULL, msg);
 		free(msg);
 		goto out;
@@ -324,7 +325,7 @@ static void check_record(struct vstate *vs, const struct record *rec)
 	if (!str_empty(mail) && strlen(mail) <= 254) {
 		first = seen_add(&vs->seen, mail, rec->line);
 		if (first) {
-			msg = xasprintf("this address is already used on line %ld", first);
+			msg = xasprintf(_("this address is already used on line %ld"), first);
 			report_rule(vs, rec->line, COL_MAIL, "mail-duplicate", mail, msg);
 			free(msg);
 		}
@@ -377,20 +378,20 @@ static int check_header(struct vstate *vs, struct record *rec)
 		free(t);
 	}
 	if (rec->nul || rec->open_quote || width < NCOLS / 2 || nmatch < NCOLS / 2) {
-		fprintf(vs->out, "%s:%ld: -: csv-header: not a loadusers header "
-			"(%zu of the %d column headers found)\n", vs->path, rec->line, nmatch,
-			NCOLS);
+		fprintf(vs->out, "%s:%ld: -: csv-header: ", vs->path, rec->line);
+		fprintf(vs->out, _("not a loadusers header (%zu of the %d column headers "
+				   "found)\n"), nmatch, NCOLS);
 		return EXIT_USAGE;
 	}
 	if (width != NCOLS) {
-		msg = xasprintf("the header has %zu cells instead of %d", width, NCOLS);
+		msg = xasprintf(_("the header has %zu cells instead of %d"), width, NCOLS);
 		report_rule(vs, rec->line, -1, "csv-header", NULL, msg);
 		free(msg);
 	}
 	for (i = 0; i < NCOLS && i < width; i++) {
 		t = str_trim(cell_text(rec, i));
 		if (strcmp(t, columns[i].header) != 0) {
-			msg = xasprintf("header of column %zu must be \"%s\"", i + 1,
+			msg = xasprintf(_("header of column %zu must be \"%s\""), i + 1,
 					columns[i].header);
 			report_rule(vs, rec->line, (int)i, "csv-header", t, msg);
 			free(msg);
@@ -430,7 +431,8 @@ int validate_file(const char *path, const struct config *c, FILE *out)
 		goto out;
 	}
 	if (!read_record(fp, sep, &line, &rec)) {
-		fprintf(out, "%s:1: -: csv-header: empty file, not a loadusers file\n", path);
+		fprintf(out, "%s:1: -: csv-header: %s\n", path,
+			_("empty file, not a loadusers file"));
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -448,7 +450,7 @@ int validate_file(const char *path, const struct config *c, FILE *out)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	fprintf(out, "%s: %zu rows, %zu errors, %zu warnings\n", path, vs.nrows, vs.nerrors,
+	fprintf(out, _("%s: %zu rows, %zu errors, %zu warnings\n"), path, vs.nrows, vs.nerrors,
 		vs.nwarnings);
 	rc = vs.nerrors ? EXIT_REJECTED : EXIT_OK;
 out:
