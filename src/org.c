@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "org.h"
 
 /* Cycle messages name at most this many groups (a cycle may run through thousands). */
@@ -312,15 +313,15 @@ static void report_cycle(struct org_index *x, size_t top, size_t depth, size_t g
 
 	for (size_t k = first; k < depth; k++) {
 		if (len > CYCLE_NAMES_MAX && k == first + CYCLE_NAMES_MAX / 2) {
-			sb_addf(&sb, "(%zu more) -> ", len - CYCLE_NAMES_MAX);
+			sb_addf(&sb, _("(%zu more) -> "), len - CYCLE_NAMES_MAX);
 			k = depth - CYCLE_NAMES_MAX / 2;
 		}
 		sb_addf(&sb, "%s -> ", x->groups[x->stack[k].group].dn);
 	}
 	sb_add(&sb, x->groups[gi].dn);
 	findings_add(f, SEV_WARNING, x->groups[top].dn, -1, "org-cycle", NULL,
-		     "nested groups form a cycle of %zu group%s: %s", len, len > 1 ? "s" : "",
-		     sb.buf);
+		     ngettext("nested groups form a cycle of %zu group: %s",
+			      "nested groups form a cycle of %zu groups: %s", len), len, sb.buf);
 	sb_free(&sb);
 }
 
@@ -379,8 +380,9 @@ static void walk(struct org_index *x, size_t top, struct findings *f)
 				if (f)
 					findings_add(f, SEV_WARNING, g->dn, -1,
 						     "org-member-unknown", x->unknowns[e->idx].value,
-						     "member is neither a known person nor a known "
-						     "group");
+						     _("member is neither a known person nor a "
+						       "known group (outside the bases, or not "
+						       "read)"));
 			}
 			break;
 		}
