@@ -125,29 +125,21 @@ static int commit(int fd, const char *tmp, const char *final_path, char **err)
 	return 0;
 }
 
-int output_write_xlsx(const char *final_path, const struct row *const *rows, size_t n,
+int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fill, void *arg,
 		      char **err)
 {
 	lxw_doc_properties props = {
-		.title = "Medimail loadusers",
+		.title = (char *)title,
 		.author = "medimail-sync",
 	};
 	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
 	lxw_workbook *wb = NULL;
-	lxw_worksheet *ws;
 	lxw_error lerr = LXW_NO_ERROR;
 	char *tmp = NULL, *dir = NULL;
 	const char *epoch;
-	size_t i;
-	int c, fd = -1, rc = -1;
+	int fd, rc = -1;
 
 	*err = NULL;
-	if (n >= LXW_ROW_MAX) {
-		*err = xasprintf("%s: %zu rows, more than one XLSX sheet holds", final_path, n);
-		goto out;
-	}
-	if (check_rows(final_path, rows, n, true, err) < 0)
-		goto out;
 	fd = tmpfile_open(final_path, &tmp);
 	if (fd < 0) {
 		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
@@ -156,7 +148,6 @@ int output_write_xlsx(const char *final_path, const struct row *const *rows, siz
 	}
 	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600 */
 	close(fd);
-	fd = -1;
 	dir = xstrdup(final_path);
 	opt.tmpdir = dirname(dir);
 	wb = workbook_new_opt(tmp, &opt);
@@ -169,24 +160,8 @@ int output_write_xlsx(const char *final_path, const struct row *const *rows, siz
 	if (epoch && *epoch)
 		props.created = (time_t)strtoll(epoch, NULL, 10);
 	lerr = workbook_set_properties(wb, &props);
-	if (lerr)
-		goto lxw_fail;
-	ws = workbook_add_worksheet(wb, "loadusers");
-	if (!ws) {
-		lerr = LXW_ERROR_MEMORY_MALLOC_FAILED;
-		goto lxw_fail;
-	}
-	for (c = 0; c < NCOLS && !lerr; c++)
-		lerr = worksheet_write_string(ws, 0, c, columns[c].header, NULL);
-	/* strings only, so leading zeros survive; empty cells are left blank */
-	for (i = 0; i < n && !lerr; i++) {
-		for (c = 0; c < NCOLS && !lerr; c++) {
-			const char *v = row_get(rows[i], c);
-
-			if (*v)
-				lerr = worksheet_write_string(ws, i + 1, c, v, NULL);
-		}
-	}
+	if (!lerr)
+		lerr = fill(wb, arg);
 	if (lerr)
 		goto lxw_fail;
 	lerr = workbook_close(wb);
@@ -199,7 +174,6 @@ int output_write_xlsx(const char *final_path, const struct row *const *rows, siz
 		goto fail;
 	}
 	rc = commit(fd, tmp, final_path, err);
-	fd = -1;
 	goto out;
 lxw_fail:
 	*err = xasprintf("%s: writing %s: %s", final_path, tmp, lxw_strerror(lerr));
@@ -211,6 +185,49 @@ out:
 	free(dir);
 	free(tmp);
 	return rc;
+}
+
+struct loadusers {
+	const struct row *const *rows;
+	size_t n;
+};
+
+static lxw_error fill_loadusers(lxw_workbook *wb, void *arg)
+{
+	const struct loadusers *lu = arg;
+	lxw_worksheet *ws = workbook_add_worksheet(wb, "loadusers");
+	lxw_error lerr = LXW_NO_ERROR;
+	int c;
+
+	if (!ws)
+		return LXW_ERROR_MEMORY_MALLOC_FAILED;
+	for (c = 0; c < NCOLS && !lerr; c++)
+		lerr = worksheet_write_string(ws, 0, c, columns[c].header, NULL);
+	/* strings only, so leading zeros survive; empty cells are left blank */
+	for (size_t i = 0; i < lu->n && !lerr; i++) {
+		for (c = 0; c < NCOLS && !lerr; c++) {
+			const char *v = row_get(lu->rows[i], c);
+
+			if (*v)
+				lerr = worksheet_write_string(ws, i + 1, c, v, NULL);
+		}
+	}
+	return lerr;
+}
+
+int output_write_xlsx(const char *final_path, const struct row *const *rows, size_t n,
+		      char **err)
+{
+	struct loadusers lu = { rows, n };
+
+	*err = NULL;
+	if (n >= LXW_ROW_MAX) {
+		*err = xasprintf("%s: %zu rows, more than one XLSX sheet holds", final_path, n);
+		return -1;
+	}
+	if (check_rows(final_path, rows, n, true, err) < 0)
+		return -1;
+	return xlsx_write_atomic(final_path, "Medimail loadusers", fill_loadusers, &lu, err);
 }
 
 char *csv_cell(const char *v, char sep)

@@ -6,6 +6,8 @@
 #ifndef MS_OUTPUT_H
 #define MS_OUTPUT_H
 
+#include <xlsxwriter.h>
+
 #include "conf.h"
 #include "model.h"
 
@@ -17,6 +19,12 @@ int output_write_xlsx(const char *final_path, const struct row *const *rows, siz
 		      char **err) WUR;
 int output_write_csv(const char *final_path, const struct row *const *rows, size_t n,
 		     const struct conf_output *o, char **err) WUR;
+
+/* Write an XLSX workbook (constant-memory mode) to final_path atomically, like the functions
+ * above: fill() adds the sheets, in row order. Shared by the loadusers file and the report. */
+typedef lxw_error (*xlsx_fill_fn)(lxw_workbook *wb, void *arg);
+int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fill, void *arg,
+		      char **err) WUR;
 
 /* Escape a CSV cell: quote when needed; a cell starting with = + - @ TAB CR gets a leading
  * apostrophe so a spreadsheet cannot read it as a formula. Caller frees. */

@@ -9,16 +9,13 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "i18n.h"
+#include "output.h"
 #include "report.h"
 
 #define CELL_BYTES_MAX 32000     /* below the 32,767 characters of a cell, whatever the text */
@@ -732,66 +729,12 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 	return e;
 }
 
+static lxw_error fill_report(lxw_workbook *wb, void *arg)
+{
+	return write_sheets(wb, arg);
+}
+
 int report_xlsx_write(const struct run *r, const char *path, char **err)
 {
-	lxw_doc_properties props = {
-		.title = _("medimail-sync report"),
-		.author = "medimail-sync",
-	};
-	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
-	lxw_workbook *wb = NULL;
-	lxw_error lerr = LXW_NO_ERROR;
-	char *tmp = NULL, *dir = NULL;
-	const char *epoch;
-	int fd = -1, rc = -1;
-
-	*err = NULL;
-	fd = tmpfile_open(path, &tmp);
-	if (fd < 0) {
-		*err = xasprintf("%s: cannot create a temporary file: %s", path, strerror(errno));
-		goto out;
-	}
-	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600 */
-	close(fd);
-	fd = -1;
-	dir = xstrdup(path);
-	opt.tmpdir = dirname(dir);
-	wb = workbook_new_opt(tmp, &opt);
-	if (!wb) {
-		*err = xasprintf("%s: cannot start a workbook in %s", path, tmp);
-		goto fail;
-	}
-	epoch = getenv("SOURCE_DATE_EPOCH");
-	if (epoch && *epoch)
-		props.created = (time_t)strtoll(epoch, NULL, 10);
-	lerr = workbook_set_properties(wb, &props);
-	if (!lerr)
-		lerr = write_sheets(wb, r);
-	if (lerr)
-		goto lxw_fail;
-	lerr = workbook_close(wb);
-	wb = NULL;
-	if (lerr)
-		goto lxw_fail;
-	fd = open(tmp, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = xasprintf("%s: cannot reopen: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (tmpfile_commit(fd, tmp, path) < 0) {
-		*err = xasprintf("%s: cannot commit %s: %s", path, tmp, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-	goto out;
-lxw_fail:
-	*err = xasprintf("%s: writing %s: %s", path, tmp, lxw_strerror(lerr));
-fail:
-	if (wb)
-		lxw_workbook_free(wb);
-	unlink(tmp);
-out:
-	free(dir);
-	free(tmp);
-	return rc;
+	return xlsx_write_atomic(path, _("medimail-sync report"), fill_report, (void *)r, err);
 }
