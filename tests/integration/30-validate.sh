@@ -116,6 +116,9 @@ t "1500 bad rows: the total counts them all" grep -q ' 1500 rows, ' "$tmp/out"
 rc=$?
 t "100 MB file: finishes with exit 0" test "$rc" -eq 0
 rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tmp/time")
-t "100 MB file: max RSS ${rss:-?} kB < 100 MB" test "${rss:-999999}" -lt 102400
+# the memory bound holds for the production build; sanitizers' shadow memory inflates the RSS
+if [ "${MS_SANITIZED:-0}" != 1 ]; then
+	t "100 MB file: max RSS ${rss:-?} kB < 100 MB" test "${rss:-999999}" -lt 102400
+fi
 
 echo "1..$n"
