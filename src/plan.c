@@ -192,22 +192,17 @@ static void plan_present(struct plan_item *it, const struct account *a,
 		}
 	} else if (!prev) {
 		it->act = ACT_CREATE;
-		row_copy(&it->out, &a->row);
 	} else if (prev->status == ST_EXPIRED) {
 		it->act = ACT_REACTIVATE;
 		it->new_status = ST_ACTIVE;
 		it->changed = row_diff(&prev->row, &a->row);
-		row_copy(&it->out, &a->row);
 	} else if (strcmp(row_get(&prev->row, COL_MAIL), row_get(&a->row, COL_MAIL)) != 0) {
 		it->act = ACT_RENAME;
 		it->changed = row_diff(&prev->row, &a->row);
-		row_copy(&it->out, &a->row);
 		set_expiry(it, &it->out_old, o);
 	} else {
 		it->changed = row_diff(&prev->row, &a->row);
 		it->act = it->changed ? ACT_UPDATE : ACT_UNCHANGED;
-		if (it->changed)
-			row_copy(&it->out, &a->row);
 	}
 }
 
@@ -216,7 +211,7 @@ static void org_loss(const struct plan_item *it, const struct plan_opts *o, stru
 		     struct strbuf *detail)
 {
 	char *old = xstrdup(row_get(&it->prev->row, COL_CONNEXION));
-	char *new = xstrdup(row_get(&it->out, COL_CONNEXION));
+	char *new = xstrdup(row_get(plan_item_row(it), COL_CONNEXION));
 	struct hmap *keep = hmap_new(true);
 	size_t total = 0, lost = 0;
 	char *save = NULL, *tok;
@@ -388,6 +383,13 @@ static bool writes_row(enum action a)
 	       a == ACT_RENAME;
 }
 
+const struct row *plan_item_row(const struct plan_item *it)
+{
+	if (!writes_row(it->act))
+		return NULL;
+	return it->act == ACT_EXPIRE ? &it->out : &it->cur->row;
+}
+
 size_t plan_rows(const struct plan *p, const struct row ***rows)
 {
 	size_t n = 0;
@@ -407,7 +409,7 @@ size_t plan_rows(const struct plan *p, const struct row ***rows)
 			continue;
 		if (it->act == ACT_RENAME)
 			(*rows)[n++] = &it->out_old;
-		(*rows)[n++] = &it->out;
+		(*rows)[n++] = plan_item_row(it);
 	}
 	return n;
 }

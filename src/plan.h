@@ -48,8 +48,9 @@ struct plan_item {
 	enum action act;
 	const struct account *cur;          /* NULL for expire of a gone account */
 	const struct state_account *prev;   /* NULL for create */
-	struct row out;                     /* row to write (ACT_CREATE/UPDATE/EXPIRE/REACTIVATE,
-					       and the new row of ACT_RENAME) */
+	struct row out;                     /* ACT_EXPIRE: the last written row, dated; the other
+					       actions write the account's own row (no copy):
+					       see plan_item_row() */
 	struct row out_old;                 /* ACT_RENAME: the expiry row of the old address */
 	unsigned long long changed;         /* ACT_UPDATE/REACTIVATE: bit i = column i changed */
 	enum expire_reason reason;
@@ -96,6 +97,9 @@ struct plan {
 int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out) WUR;
 void plan_free(struct plan *p);
+/* The row an item writes: the account's own row for create, update, reactivate and the new
+ * address of a rename, the dated last row for an expiry; NULL when it writes nothing. */
+const struct row *plan_item_row(const struct plan_item *it);
 /* Rows to write, in order (a rename gives two rows: the old expiry first). *rows is a new array
  * (NULL when there is none) that the caller frees with free(); the rows it points to belong to
  * p. Returns the number of rows. */

@@ -491,11 +491,11 @@ static lxw_error write_creations(lxw_workbook *wb, const struct run *r, const st
 
 		if (it->act != ACT_CREATE || !sheet_row(&s))
 			continue;
-		sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
 		sheet_str(&s, 1, item_dn(it), NULL);
 		sheet_str(&s, 2, it->cur ? it->cur->source : NULL, NULL);
 		for (int c = 1; c < NCOLS; c++)
-			sheet_str(&s, c + 2, row_get(&it->out, (enum col)c), NULL);
+			sheet_str(&s, c + 2, row_get(plan_item_row(it), (enum col)c), NULL);
 	}
 out:
 	return sheet_end(&s);
@@ -525,7 +525,7 @@ static lxw_error write_updates(lxw_workbook *wb, const struct run *r, const stru
 			any = true;
 			if (!sheet_row(&s))
 				break;
-			sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+			sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
 			sheet_str(&s, 1, item_dn(it), NULL);
 			sheet_str(&s, 2, act, NULL);
 			if (c >= NCOLS)
@@ -533,7 +533,7 @@ static lxw_error write_updates(lxw_workbook *wb, const struct run *r, const stru
 			sheet_str(&s, 3, columns[c].header, NULL);
 			sheet_str(&s, 4, it->prev ? row_get(&it->prev->row, (enum col)c) : NULL,
 				  NULL);
-			sheet_str(&s, 5, row_get(&it->out, (enum col)c), NULL);
+			sheet_str(&s, 5, row_get(plan_item_row(it), (enum col)c), NULL);
 		}
 	}
 out:
@@ -554,7 +554,7 @@ static lxw_error write_expiries(lxw_workbook *wb, const struct run *r, const str
 
 		if (it->act != ACT_EXPIRE || !sheet_row(&s))
 			continue;
-		sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
 		sheet_str(&s, 1, bal_type_name(item_type(it)), NULL);
 		sheet_str(&s, 2, item_dn(it), NULL);
 		sheet_str(&s, 3, reason_text(it->reason), NULL);
@@ -580,7 +580,7 @@ static lxw_error write_renames(lxw_workbook *wb, const struct run *r, const stru
 		if (it->act != ACT_RENAME || !sheet_row(&s))
 			continue;
 		sheet_str(&s, 0, it->prev ? row_get(&it->prev->row, COL_MAIL) : NULL, NULL);
-		sheet_str(&s, 1, row_get(&it->out, COL_MAIL), NULL);
+		sheet_str(&s, 1, row_get(plan_item_row(it), COL_MAIL), NULL);
 		sheet_str(&s, 2, item_dn(it), NULL);
 		sheet_str(&s, 3, bal_type_name(item_type(it)), NULL);
 		sheet_str(&s, 4, it->expire_date, NULL);
@@ -662,11 +662,11 @@ static lxw_error write_orgs(lxw_workbook *wb, const struct run *r, const struct 
 		    it->act != ACT_REACTIVATE && it->act != ACT_RENAME))
 			continue;
 		old = it->prev ? row_get(&it->prev->row, COL_CONNEXION) : "";
-		new = row_get(&it->out, COL_CONNEXION);
+		new = row_get(plan_item_row(it), COL_CONNEXION);
 		added = list_minus(new, old, &nnew);
 		removed = list_minus(old, new, &nold);
 		if ((it->act == ACT_CREATE || *added || *removed) && sheet_row(&s)) {
-			sheet_str(&s, 0, row_get(&it->out, COL_MAIL), NULL);
+			sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
 			sheet_str(&s, 1, _(action_one[it->act]), NULL);
 			sheet_str(&s, 2, added, NULL);
 			sheet_str(&s, 3, removed, NULL);

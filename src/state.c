@@ -464,10 +464,10 @@ static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_
 	const char *dn = cur ? cur->dn : prev->dn;
 	enum bal_type type = cur && it->act != ACT_EXPIRE ? cur->type : prev->type;
 	const char *status = status_text(it->new_status);
-	const char *mail = row_get(&it->out, COL_MAIL);
+	const char *mail = row_get(plan_item_row(it), COL_MAIL);
 	sqlite3_stmt *u = c->upsert, *h = c->hist;
 
-	row_encode(&c->row, &it->out);
+	row_encode(&c->row, plan_item_row(it));
 	sqlite3_bind_text(u, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(u, 2, dn, -1, SQLITE_STATIC);
 	sqlite3_bind_text(u, 3, bal_type_name(type), -1, SQLITE_STATIC);
