@@ -11,16 +11,62 @@
 
 void row_free(struct row *r)
 {
+	if (!r)
+		return;
 	for (int i = 0; i < NCOLS; i++) {
-		free(r->cell[i]);
+		if (!r->blob)
+			free(r->cell[i]);
 		r->cell[i] = NULL;
 	}
+	free(r->blob);
+	r->blob = NULL;
+}
+
+void row_pack(struct row *r)
+{
+	size_t len[NCOLS], total = 0;
+	char *blob, *p;
+
+	if (r->blob)
+		return;
+	for (int i = 0; i < NCOLS; i++) {
+		len[i] = r->cell[i] && *r->cell[i] ? strlen(r->cell[i]) + 1 : 0;
+		total += len[i];
+	}
+	p = blob = xmalloc(total ? total : 1);
+	for (int i = 0; i < NCOLS; i++) {
+		char *c = r->cell[i];
+
+		r->cell[i] = NULL;
+		if (len[i]) {
+			memcpy(p, c, len[i]);
+			r->cell[i] = p;
+			p += len[i];
+		}
+		free(c);
+	}
+	r->blob = blob;
+}
+
+/* Give a packed row its own cells again, before one of them changes. */
+static void row_unpack(struct row *r)
+{
+	char *blob = r->blob;
+
+	if (!blob)
+		return;
+	for (int i = 0; i < NCOLS; i++)
+		if (r->cell[i])
+			r->cell[i] = xstrdup(r->cell[i]);
+	r->blob = NULL;
+	free(blob);
 }
 
 void row_copy(struct row *dst, const struct row *src)
 {
 	for (int i = 0; i < NCOLS; i++)
 		dst->cell[i] = src->cell[i] ? xstrdup(src->cell[i]) : NULL;
+	dst->blob = NULL;
 }
 
 bool row_equal(const struct row *a, const struct row *b)
@@ -33,12 +79,14 @@ bool row_equal(const struct row *a, const struct row *b)
 
 void row_set(struct row *r, enum col c, const char *v)
 {
+	row_unpack(r);
 	free(r->cell[c]);
 	r->cell[c] = v ? xstrdup(v) : NULL;
 }
 
 void row_take(struct row *r, enum col c, char *v)
 {
+	row_unpack(r);
 	free(r->cell[c]);
 	r->cell[c] = v;
 }

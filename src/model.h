@@ -42,9 +42,12 @@ enum bal_type bal_type_parse(const char *s);     /* exact "PER"/"INT"/"ORG"/"MED
 int column_by_key(const char *key);              /* index or -1 */
 int column_by_header(const char *header);        /* exact header text, index or -1 */
 
-/* One loadusers row: 36 cells, each NULL or a UTF-8 string ("" and NULL both mean empty). */
+/* One loadusers row: 36 cells, each NULL or a UTF-8 string ("" and NULL both mean empty).
+ * A packed row (row_pack) holds its cells in one allocation, blob; the functions below unpack
+ * it before changing a cell, so callers need not care. */
 struct row {
 	char *cell[NCOLS];
+	char *blob;
 };
 void row_free(struct row *r);
 void row_copy(struct row *dst, const struct row *src);
@@ -54,6 +57,8 @@ static inline const char *row_get(const struct row *r, enum col c)
 	return r->cell[c] ? r->cell[c] : "";
 }
 void row_set(struct row *r, enum col c, const char *v);   /* copies v (NULL clears) */
+/* Move the cells into one allocation: rows kept for the whole run cost one malloc, not 36. */
+void row_pack(struct row *r);
 void row_take(struct row *r, enum col c, char *v);        /* takes ownership of v */
 
 /* A directory entry as read from LDAP or LDIF. Attribute names keep the case the server sent;

@@ -45,8 +45,7 @@ void account_free(struct account *a)
 		return;
 	free(a->key);
 	free(a->dn);
-	free(a->source);
-	a->key = a->dn = a->source = NULL;
+	a->key = a->dn = NULL;
 	row_free(&a->row);
 }
 
@@ -159,13 +158,14 @@ static int item_cmp(const void *pa, const void *pb)
 	return c;
 }
 
-static void set_expiry(struct plan_item *it, struct row *dst, const struct plan_opts *o)
+static void set_expiry(struct plan_item *it, const struct plan_opts *o)
 {
 	long long end = it->cur ? it->cur->end_time : 0;
 
 	it->expire_date = expiry_date(o, end, &it->prev->row);
-	row_copy(dst, &it->prev->row);
-	row_set(dst, COL_PEREMPTION, it->expire_date);
+	it->dated = xcalloc(1, sizeof(*it->dated));
+	row_copy(it->dated, &it->prev->row);
+	row_set(it->dated, COL_PEREMPTION, it->expire_date);
 }
 
 /* Sort one present account: prev is its state entry or NULL. */
@@ -184,7 +184,7 @@ static void plan_present(struct plan_item *it, const struct account *a,
 		if (prev && prev->status == ST_ACTIVE) {
 			it->act = ACT_EXPIRE;
 			it->new_status = ST_EXPIRED;
-			set_expiry(it, &it->out, o);
+			set_expiry(it, o);
 		} else {
 			/* never written, or already expired: nothing to tell Medimail */
 			it->act = ACT_UNCHANGED;
@@ -199,7 +199,7 @@ static void plan_present(struct plan_item *it, const struct account *a,
 	} else if (strcmp(row_get(&prev->row, COL_MAIL), row_get(&a->row, COL_MAIL)) != 0) {
 		it->act = ACT_RENAME;
 		it->changed = row_diff(&prev->row, &a->row);
-		set_expiry(it, &it->out_old, o);
+		set_expiry(it, o);
 	} else {
 		it->changed = row_diff(&prev->row, &a->row);
 		it->act = it->changed ? ACT_UPDATE : ACT_UNCHANGED;
@@ -341,7 +341,7 @@ int plan_build(const struct account *acc, size_t nacc, const struct state_accoun
 		it->act = ACT_EXPIRE;
 		it->reason = EXP_GONE;
 		it->new_status = ST_EXPIRED;
-		set_expiry(it, &it->out, o);
+		set_expiry(it, o);
 	}
 
 	qsort(out->items, out->n, sizeof(*out->items), item_cmp);
@@ -367,8 +367,8 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
-		row_free(&p->items[i].out);
-		row_free(&p->items[i].out_old);
+		row_free(p->items[i].dated);
+		free(p->items[i].dated);
 		free(p->items[i].expire_date);
 	}
 	free(p->items);
@@ -387,7 +387,7 @@ const struct row *plan_item_row(const struct plan_item *it)
 {
 	if (!writes_row(it->act))
 		return NULL;
-	return it->act == ACT_EXPIRE ? &it->out : &it->cur->row;
+	return it->act == ACT_EXPIRE ? it->dated : &it->cur->row;
 }
 
 size_t plan_rows(const struct plan *p, const struct row ***rows)
@@ -408,7 +408,7 @@ size_t plan_rows(const struct plan *p, const struct row ***rows)
 		if (!writes_row(it->act))
 			continue;
 		if (it->act == ACT_RENAME)
-			(*rows)[n++] = &it->out_old;
+			(*rows)[n++] = it->dated;
 		(*rows)[n++] = plan_item_row(it);
 	}
 	return n;

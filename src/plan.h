@@ -13,7 +13,7 @@
 struct account {
 	char *key;            /* stable id (entryUUID, objectGUID text): the state's key */
 	char *dn;
-	char *source;         /* directory section name */
+	const char *source;   /* directory section name (borrowed from the config) */
 	enum bal_type type;
 	struct row row;       /* the full row this run would write */
 	bool disabled;        /* disabled in the directory: to expire */
@@ -48,10 +48,10 @@ struct plan_item {
 	enum action act;
 	const struct account *cur;          /* NULL for expire of a gone account */
 	const struct state_account *prev;   /* NULL for create */
-	struct row out;                     /* ACT_EXPIRE: the last written row, dated; the other
-					       actions write the account's own row (no copy):
-					       see plan_item_row() */
-	struct row out_old;                 /* ACT_RENAME: the expiry row of the old address */
+	struct row *dated;                  /* ACT_EXPIRE, and the old address of ACT_RENAME: the
+					       last written row with its Date de péremption
+					       (allocated); the account's own row is written
+					       otherwise, without a copy: see plan_item_row() */
 	unsigned long long changed;         /* ACT_UPDATE/REACTIVATE: bit i = column i changed */
 	enum expire_reason reason;
 	char *expire_date;                  /* "AA-MM-JJ" for expiries */

@@ -27,12 +27,27 @@
 #include "run.h"
 #include "state.h"
 
-/* Entries of one directory section, kept until mapping is done. */
+/* One directory section while it is read: its session, its groups, and its people's entries
+ * when they must be kept until every person is known (if-member-of rules). */
 struct source_data {
+	struct dir_session *s;
 	struct entry *people;
 	size_t npeople, cappeople;
 	struct entry *groups;
 	size_t ngroups, capgroups;
+};
+
+/* What the people's search callback needs to map each person as it arrives. */
+struct people_ctx {
+	struct run *r;
+	struct run_source *rs;
+	struct source_data *sd;
+	const struct mapper *m;
+	const struct checker *ck;
+	struct org_index *idx;
+	struct hmap *seen;        /* normalised DNs read (overlapping bases); NULL with one base */
+	struct hmap *owners;      /* normalised DN of each ORG responsible -> its entry copy */
+	bool keep;                /* keep the entries and map them afterwards */
 };
 
 struct collect {
@@ -104,28 +119,17 @@ static const char *const group_classes =
 	"(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup)"
 	"(objectClass=group)(objectClass=groupOfURLs))";
 
-/* Read people and every group of one directory section. */
-static int read_source(struct run *r, struct run_source *rs, const struct mapper *m,
+/* Read every group of one directory section (nesting goes through any of them), opening
+ * the session that the people's search uses next. */
+static int read_groups(struct run *r, struct run_source *rs, const struct mapper *m,
 		       struct source_data *sd)
 {
 	const struct conf_directory *d = rs->d;
-	const struct config *c = r->c;
-	struct dir_session *s = NULL;
-	char **pattrs = NULL, **gattrs = NULL;
-	size_t np = 0, ng = 0;
+	char **gattrs = NULL;
+	size_t ng = 0;
 	struct hmap *seen = hmap_new(false);
-	struct collect col;
+	struct collect col = { &sd->groups, &sd->ngroups, &sd->capgroups, seen };
 	int rc = -1;
-
-	for (const char *const *a = map_people_attrs(m); *a; a++)
-		add_attr(&pattrs, &np, *a);
-	add_attr(&pattrs, &np, d->id_attribute);
-	add_attr(&pattrs, &np, d->disabled_attribute);
-	add_attr(&pattrs, &np, d->end_date_attribute);
-	add_attr(&pattrs, &np, d->uid_attribute);
-	add_filter_attrs(&pattrs, &np, d->disabled_filter);
-	for (size_t i = 0; i < c->nrules; i++)
-		add_attr(&pattrs, &np, c->rules[i].if_attribute);
 
 	add_attr(&gattrs, &ng, "objectClass");
 	add_attr(&gattrs, &ng, "cn");
@@ -137,35 +141,12 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 		add_attr(&gattrs, &ng, *a);
 	add_filter_attrs(&gattrs, &ng, d->group_filter);
 
-	s = dir_open(d);
-	if (!s)
+	sd->s = dir_open(d);
+	if (!sd->s)
 		goto out;
-
-	col = (struct collect){ &sd->people, &sd->npeople, &sd->cappeople, seen };
-	for (size_t i = 0; i < d->nbases; i++) {
-		size_t before = sd->npeople;
-
-		if (dir_search(s, d->bases[i], DIR_SCOPE_SUB, d->people_filter,
-			       (const char *const *)pattrs, collect_entry, &col) != 0)
-			goto out;
-		log_info("%s: %zu people under %s", d->name, sd->npeople - before, d->bases[i]);
-		if (sd->npeople == before) {
-			r->plan.limit[LIMIT_EMPTY_SOURCE].tripped = true;
-			free(r->plan.limit[LIMIT_EMPTY_SOURCE].detail);
-			r->plan.limit[LIMIT_EMPTY_SOURCE].detail =
-				xasprintf(_("directory \"%s\", base %s: no people"), d->name,
-					  d->bases[i]);
-		}
-	}
-	rs->people = sd->npeople;
-
-	/* All groups, whether selected or not: nesting goes through any of them. */
 	if (d->group_filter || d->ngroup_dns > 0 || r->c->nrules > 0) {
-		hmap_free(seen);
-		seen = hmap_new(false);
-		col = (struct collect){ &sd->groups, &sd->ngroups, &sd->capgroups, seen };
 		for (size_t i = 0; i < d->ngroup_bases; i++)
-			if (dir_search(s, d->group_bases[i], DIR_SCOPE_SUB, group_classes,
+			if (dir_search(sd->s, d->group_bases[i], DIR_SCOPE_SUB, group_classes,
 				       (const char *const *)gattrs, collect_entry, &col) != 0)
 				goto out;
 		/* Groups named by DN may live outside the group bases. */
@@ -174,7 +155,7 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 			bool have = hmap_get(seen, ndn) != NULL;
 
 			free(ndn);
-			if (!have && dir_search(s, d->group_dns[i], DIR_SCOPE_BASE,
+			if (!have && dir_search(sd->s, d->group_dns[i], DIR_SCOPE_BASE,
 						"(objectClass=*)", (const char *const *)gattrs,
 						collect_entry, &col) != 0)
 				goto out;
@@ -183,12 +164,7 @@ static int read_source(struct run *r, struct run_source *rs, const struct mapper
 	rs->groups = sd->ngroups;
 	rc = 0;
 out:
-	if (s) {
-		rs->searches = dir_search_count(s);
-		dir_close(s);
-	}
 	hmap_free(seen);
-	free_attrs(pattrs, np);
 	free_attrs(gattrs, ng);
 	return rc;
 }
@@ -236,56 +212,148 @@ static bool entry_disabled(const struct conf_directory *d, const struct entry *e
 	return d->disabled_filter && dir_filter_match(d->disabled_filter, e) == 1;
 }
 
-/* Map, normalise and validate the people of one source. */
-static void map_people(struct run *r, const struct run_source *rs, struct source_data *sd,
-		       const struct mapper *m, const struct checker *ck, struct org_index *idx,
-		       size_t *first_id)
+/* Map, normalise and validate one person into a new account. */
+static void map_one(struct people_ctx *pc, const struct entry *e)
 {
-	const struct conf_directory *d = rs->d;
-	struct member_ctx mc = { idx };
+	struct run *r = pc->r;
+	const struct conf_directory *d = pc->rs->d;
+	struct member_ctx mc = { pc->idx };
+	struct account *a = new_account(r);
+	const char *end;
+	long long t;
 
-	/* Register the people first: if-member-of rules resolve membership through them. */
-	*first_id = r->nacc;
-	for (size_t i = 0; i < sd->npeople; i++) {
-		const char *uid = d->uid_attribute ? entry_get(&sd->people[i], d->uid_attribute) :
-						     NULL;
-
-		org_add_person(idx, sd->people[i].dn, uid, *first_id + i);
+	a->dn = xstrdup(e->dn);
+	a->source = d->name;
+	a->key = entry_key(e, d->id_attribute);
+	a->disabled = entry_disabled(d, e);
+	end = d->end_date_attribute ? entry_get(e, d->end_date_attribute) : NULL;
+	if (end && map_date_epoch(end, &t))
+		a->end_time = t;
+	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &r->f);
+	if (!a->key) {
+		findings_add(&r->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
+			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
+		a->key = xasprintf("dn:%s", e->dn);
+		a->rejected = true;
 	}
-	for (size_t i = 0; i < sd->npeople; i++) {
-		const struct entry *e = &sd->people[i];
-		struct account *a = new_account(r);
-		const char *end;
-		long long t;
-
-		a->dn = xstrdup(e->dn);
-		a->source = xstrdup(d->name);
-		a->key = entry_key(e, d->id_attribute);
-		a->disabled = entry_disabled(d, e);
-		end = d->end_date_attribute ? entry_get(e, d->end_date_attribute) : NULL;
-		if (end && map_date_epoch(end, &t))
-			a->end_time = t;
-		a->type = map_person(m, e, d, is_member, &mc, &a->row, &r->f);
-		if (!a->key) {
-			findings_add(&r->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
-				     _("the entry has no usable %s (the stable id)"),
-				     d->id_attribute);
-			a->key = xasprintf("dn:%s", e->dn);
-			a->rejected = true;
-		}
-		if (a->type == BAL_NONE) {
-			a->rejected = true;
-			continue;
-		}
+	if (a->type == BAL_NONE) {
+		a->rejected = true;
+	} else {
 		/* A future end date is written ahead as Date de péremption. */
 		if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
 			row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
-		if (a->disabled)
-			continue;     /* leaving: the last written row is what counts */
-		check_normalise(ck, &a->row, a->type);
-		if (check_row(ck, &a->row, a->type, e->dn, &r->f) > 0)
-			a->rejected = true;
+		/* a disabled person is leaving: the last written row is what counts */
+		if (!a->disabled) {
+			check_normalise(pc->ck, &a->row, a->type);
+			if (check_row(pc->ck, &a->row, a->type, e->dn, &r->f) > 0)
+				a->rejected = true;
+		}
 	}
+	row_pack(&a->row);
+}
+
+/* Register a person for membership resolution, and keep its entry if it is responsible for
+ * an ORG mailbox (the responsible's cells are read on it). */
+static void register_person(struct people_ctx *pc, struct entry *e, size_t id, bool steal)
+{
+	const char *uid = pc->rs->d->uid_attribute ? entry_get(e, pc->rs->d->uid_attribute) : NULL;
+	char *ndn;
+
+	org_add_person(pc->idx, e->dn, uid, id);
+	if (hmap_count(pc->owners) == 0)
+		return;
+	ndn = dn_normalise(e->dn);
+	if (hmap_get(pc->owners, ndn) == (void *)1) {
+		struct entry *copy = xmalloc(sizeof(*copy));
+
+		if (steal) {
+			*copy = *e;
+			memset(e, 0, sizeof(*e));
+		} else {
+			memset(copy, 0, sizeof(*copy));
+			copy->dn = xstrdup(e->dn);
+			for (size_t i = 0; i < e->nattrs; i++)
+				for (size_t v = 0; v < e->attrs[i].nvals; v++)
+					entry_add_value(copy, e->attrs[i].name, e->attrs[i].vals[v],
+							e->attrs[i].lens[v]);
+		}
+		hmap_put(pc->owners, ndn, copy);
+	}
+	free(ndn);
+}
+
+static int person_entry(struct entry *e, void *arg)
+{
+	struct people_ctx *pc = arg;
+	size_t id;
+
+	if (pc->seen) {
+		char *ndn = dn_normalise(e->dn);
+		bool dup = hmap_get(pc->seen, ndn) != NULL;
+
+		if (!dup)
+			hmap_put(pc->seen, ndn, (void *)1);
+		free(ndn);
+		if (dup)
+			return 0;
+	}
+	pc->rs->people++;
+	if (pc->keep) {
+		xgrow(&pc->sd->people, &pc->sd->cappeople, pc->sd->npeople + 1,
+		      sizeof(*pc->sd->people));
+		pc->sd->people[pc->sd->npeople++] = *e;
+		memset(e, 0, sizeof(*e));    /* taken: the caller's entry_free() frees nothing */
+		return 0;
+	}
+	/* Streamed: map now, keep only what the ORG mailboxes need. */
+	id = pc->r->nacc;
+	map_one(pc, e);
+	register_person(pc, e, id, true);
+	return 0;
+}
+
+/* The people of one directory section: mapped as they arrive, or kept (pc->keep). */
+static int read_people(struct people_ctx *pc)
+{
+	const struct conf_directory *d = pc->rs->d;
+	const struct config *c = pc->r->c;
+	char **pattrs = NULL;
+	size_t np = 0;
+	int rc = -1;
+
+	for (const char *const *a = map_people_attrs(pc->m); *a; a++)
+		add_attr(&pattrs, &np, *a);
+	add_attr(&pattrs, &np, d->id_attribute);
+	add_attr(&pattrs, &np, d->disabled_attribute);
+	add_attr(&pattrs, &np, d->end_date_attribute);
+	add_attr(&pattrs, &np, d->uid_attribute);
+	add_filter_attrs(&pattrs, &np, d->disabled_filter);
+	for (size_t i = 0; i < c->nrules; i++)
+		add_attr(&pattrs, &np, c->rules[i].if_attribute);
+
+	pc->seen = d->nbases > 1 ? hmap_new(false) : NULL;
+	for (size_t i = 0; i < d->nbases; i++) {
+		size_t before = pc->rs->people;
+		struct plan_limit *l = &pc->r->plan.limit[LIMIT_EMPTY_SOURCE];
+
+		if (dir_search(pc->sd->s, d->bases[i], DIR_SCOPE_SUB, d->people_filter,
+			       (const char *const *)pattrs, person_entry, pc) != 0)
+			goto out;
+		log_info("%s: %zu people under %s", d->name, pc->rs->people - before,
+			 d->bases[i]);
+		if (pc->rs->people == before) {
+			l->tripped = true;
+			free(l->detail);
+			l->detail = xasprintf(_("directory \"%s\", base %s: no people"), d->name,
+					      d->bases[i]);
+		}
+	}
+	rc = 0;
+out:
+	hmap_free(pc->seen);
+	pc->seen = NULL;
+	free_attrs(pattrs, np);
+	return rc;
 }
 
 static void register_groups(struct org_index *idx, const struct conf_directory *d,
@@ -347,16 +415,66 @@ static char *expand_org(const struct mapper *m, enum map_org_field fld, const st
 	return t ? map_expand(t, e, st, f, e->dn, col) : xstrdup("");
 }
 
+/* The kept entry of an ORG responsible, or NULL. */
+static const struct entry *owner_entry(struct hmap *owners, const char *dn)
+{
+	char *ndn = dn_normalise(dn);
+	const struct entry *e = hmap_get(owners, ndn);
+
+	free(ndn);
+	return e == (void *)1 ? NULL : e;
+}
+
+/* The responsibles of the selected groups, whose entries must be kept: DN -> (void *)1. */
+static void collect_owners(struct run *r, struct source_data *sd, struct hmap *owners)
+{
+	if (r->c->org.default_owner) {
+		char *ndn = dn_normalise(r->c->org.default_owner);
+
+		hmap_put(owners, ndn, (void *)1);
+		free(ndn);
+	}
+	for (size_t i = 0; i < r->nsrc; i++) {
+		const struct conf_directory *d = r->src[i].d;
+
+		for (size_t k = 0; k < sd[i].ngroups; k++) {
+			const char *o = d->owner_attribute ?
+					entry_get(&sd[i].groups[k], d->owner_attribute) : NULL;
+			char *ndn;
+
+			if (!o || !group_selected(d, &sd[i].groups[k]))
+				continue;
+			ndn = dn_normalise(o);
+			hmap_put(owners, ndn, (void *)1);
+			free(ndn);
+		}
+	}
+}
+
+static void owners_free(struct hmap *owners)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (owners && hmap_next(owners, &pos, &k, &v))
+		if (v != (void *)1) {
+			entry_free(v);
+			free(v);
+		}
+	hmap_free(owners);
+}
+
 static bool build_org(struct run *r, const struct conf_directory *d, const struct entry *g,
-		      struct org_index *idx, const struct mapper *m,
-		      const struct entry *const *people, const struct checker *ck,
-		      struct account *a)
+		      struct org_index *idx, const struct mapper *m, struct hmap *owners,
+		      const struct checker *ck, struct account *a)
 {
 	const struct conf_structure *st = d->st;
 	const char *owner;
 	size_t resp_id, *ids = NULL, n = 0, nmail = 0;
 	char **mails = NULL;
 	const struct account *resp = NULL;
+	const struct entry *oe = NULL;
 	struct strbuf sb = { 0 };
 	bool ok = true;
 
@@ -386,14 +504,13 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 			     _("the group has no %s and no default-owner is configured"),
 			     d->owner_attribute ? d->owner_attribute : "owner");
 		ok = false;
-	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= r->nacc) {
+	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= r->nacc ||
+		   !(oe = owner_entry(owners, owner))) {
 		findings_add(&r->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
 			     owner, _("the responsible is not a person read from the directory"));
 		ok = false;
 	} else {
 		/* The responsible's cells come from the owner's own entry. */
-		const struct entry *oe = people[resp_id];
-
 		resp = &r->acc[resp_id];
 		row_take(&a->row, COL_NOM_RESP,
 			 expand_org(m, MAP_ORG_RESP_NOM, oe, st, &r->f, COL_NOM_RESP));
@@ -465,8 +582,8 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 }
 
 static void build_orgs(struct run *r, struct run_source *rs, struct source_data *sd,
-		       struct org_index *idx, const struct mapper *m,
-		       const struct entry *const *people, const struct checker *ck)
+		       struct org_index *idx, const struct mapper *m, struct hmap *owners,
+		       const struct checker *ck)
 {
 	for (size_t i = 0; i < sd->ngroups; i++) {
 		const struct entry *g = &sd->groups[i];
@@ -478,7 +595,7 @@ static void build_orgs(struct run *r, struct run_source *rs, struct source_data 
 		a = new_account(r);
 		a->type = BAL_ORG;
 		a->dn = xstrdup(g->dn);
-		a->source = xstrdup(rs->d->name);
+		a->source = rs->d->name;
 		a->key = entry_key(g, rs->d->id_attribute);
 		if (!a->key) {
 			findings_add(&r->f, SEV_ERROR, g->dn, -1, "missing-id", NULL,
@@ -487,7 +604,7 @@ static void build_orgs(struct run *r, struct run_source *rs, struct source_data 
 			a->key = xasprintf("dn:%s", g->dn);
 			a->rejected = true;
 		}
-		if (!build_org(r, rs->d, g, idx, m, people, ck, a))
+		if (!build_org(r, rs->d, g, idx, m, owners, ck, a))
 			a->rejected = true;
 	}
 }
@@ -522,6 +639,7 @@ static void check_duplicates(struct run *r)
 
 static void source_data_free(struct source_data *sd)
 {
+	dir_close(sd->s);
 	for (size_t i = 0; i < sd->npeople; i++)
 		entry_free(&sd->people[i]);
 	for (size_t i = 0; i < sd->ngroups; i++)
@@ -592,8 +710,9 @@ static int do_run(struct run *r)
 	struct org_index *idx = org_index_new();
 	struct plan_opts po;
 	const struct row **rows = NULL;
-	const struct entry **people = NULL;
-	size_t nrows, *first = xcalloc(c->ndirectories, sizeof(*first));
+	struct hmap *owners = NULL;
+	bool keep = false;
+	size_t nrows;
 	char *err = NULL;
 	int rc = EXIT_FAIL;
 
@@ -621,23 +740,39 @@ static int do_run(struct run *r)
 
 	r->nsrc = c->ndirectories;
 	r->src = xcalloc(r->nsrc, sizeof(*r->src));
+	/* Groups first: they say whose entries the ORG mailboxes need. Every search of every
+	 * directory must succeed before anything is planned. */
 	for (size_t i = 0; i < r->nsrc; i++) {
 		r->src[i].d = &c->directories[i];
-		if (read_source(r, &r->src[i], m, &sd[i]) != 0)
+		if (read_groups(r, &r->src[i], m, &sd[i]) != 0)
 			goto out;
 	}
 	for (size_t i = 0; i < r->nsrc; i++)
 		register_groups(idx, r->src[i].d, &sd[i]);
+	owners = hmap_new(false);
+	collect_owners(r, sd, owners);
+	/* People are mapped as they arrive, unless a rule needs everyone's membership first. */
+	for (size_t i = 0; i < c->nrules; i++)
+		keep = keep || c->rules[i].if_member_of;
 	for (size_t i = 0; i < r->nsrc; i++) {
-		map_people(r, &r->src[i], &sd[i], m, ck, idx, &first[i]);
+		struct people_ctx pc = { r, &r->src[i], &sd[i], m, ck, idx, NULL, owners, keep };
+
+		if (read_people(&pc) != 0)
+			goto out;
+		r->src[i].searches = dir_search_count(sd[i].s);
+		dir_close(sd[i].s);
+		sd[i].s = NULL;
 	}
-	/* Account index -> its entry, for the ORG responsibles. */
-	people = xcalloc(r->nacc ? r->nacc : 1, sizeof(*people));
-	for (size_t i = 0; i < r->nsrc; i++)
+	for (size_t i = 0; keep && i < r->nsrc; i++) {
+		struct people_ctx pc = { r, &r->src[i], &sd[i], m, ck, idx, NULL, owners, keep };
+
 		for (size_t k = 0; k < sd[i].npeople; k++)
-			people[first[i] + k] = &sd[i].people[k];
+			register_person(&pc, &sd[i].people[k], r->nacc + k, false);
+		for (size_t k = 0; k < sd[i].npeople; k++)
+			map_one(&pc, &sd[i].people[k]);
+	}
 	for (size_t i = 0; i < r->nsrc; i++)
-		build_orgs(r, &r->src[i], &sd[i], idx, m, people, ck);
+		build_orgs(r, &r->src[i], &sd[i], idx, m, owners, ck);
 	check_duplicates(r);
 	for (size_t i = 0; i < r->nsrc; i++)
 		source_data_free(&sd[i]);
@@ -705,13 +840,12 @@ static int do_run(struct run *r)
 	}
 	rc = findings_count(&r->f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
 out:
-	free(people);
+	owners_free(owners);
 	free(rows);
 	free(err);
 	for (size_t i = 0; i < c->ndirectories; i++)
 		source_data_free(&sd[i]);
 	free(sd);
-	free(first);
 	org_index_free(idx);
 	state_close(st);
 	map_free(m);

@@ -155,6 +155,7 @@ static int row_decode(const char *p, struct row *r)
 	}
 	if (*p)
 		goto fail;
+	row_pack(r);
 	return 0;
 fail:
 	row_free(r);

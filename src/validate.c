@@ -291,7 +291,7 @@ static long seen_add(struct seen *s, const char *mail, long line)
 static void check_record(struct vstate *vs, const struct record *rec)
 {
 	struct findings f = { 0 };
-	struct row row = { { 0 } };
+	struct row row = { .blob = NULL };
 	char *where = NULL, *msg;
 	const char *mail;
 	long first;

@@ -117,6 +117,29 @@ for r in openpyxl.load_workbook(sys.argv[1], read_only=True).active.iter_rows(va
 PY
 check "the same directory gives the same rows in the same order" cmp "$MS_TMP/rows1" "$MS_TMP/rows2"
 
+# A BAL type rule on (nested) group membership: the people are then all read before mapping.
+rm -f "$MS_TMP/state.db"*
+mkdir -p "$OUT/rule"
+sed -e "s|$OUT|$OUT/rule|" -e "s|^bal-rule \"default\"|bal-rule \"lvl1\" { type = INT  if-member-of = \"cn=lvl1,$G\" }\nbal-rule \"default\"|" \
+	"$CONF" >"$CONF.rule"
+grep -q 'if-member-of' "$CONF.rule" || bail "rule config"
+ms_run -c "$CONF.rule" apply
+case $MS_RC in 0|4) ok "apply with an if-member-of rule completes" ;; *) not_ok "apply with an if-member-of rule (exit $MS_RC)"; diag_file "$MS_ERR" ;; esac
+XR=$(ls "$OUT"/rule/loadusers-*.xlsx 2>/dev/null | head -1)
+"$MS_PY" - "$XR" >"$MS_TMP/types" <<'PY'
+import sys, openpyxl
+it = openpyxl.load_workbook(sys.argv[1], read_only=True).active.iter_rows(values_only=True)
+h = list(next(it))
+t = h.index("Type BAL")
+for r in it:
+    print(r[0], r[t])
+PY
+is "$(grep -E '^(a1|a2|a3|b1)@' "$MS_TMP/types" | sort | tr '\n' ' ')" \
+	"a1@$D INT a2@$D INT a3@$D INT b1@$D MED " \
+	"members of lvl1, directly or through lvl2 and lvl3, are INT; others MED"
+is "$(wc -l <"$MS_TMP/types")" "$(($(wc -l <"$MS_TMP/rows1") - 1))" \
+	"the same number of rows as without the rule"
+
 # CSV output has no cell limit: the big ORG carries its 20,000 connexion accounts.
 rm -f "$MS_TMP/state.db"*
 mkdir -p "$OUT/csv" && sed -e "s|$OUT|$OUT/csv|; s|format *= *xlsx|format = csv|" "$CONF" >"$CONF.csv"

@@ -170,8 +170,8 @@ static void test_every_action(void **st)
 	assert_int_equal(it->act, ACT_RENAME);
 	assert_string_equal(row_get(plan_item_row(it), COL_MAIL), "g-new@x.fr");
 	assert_string_equal(row_get(plan_item_row(it), COL_PEREMPTION), "");
-	assert_string_equal(row_get(&it->out_old, COL_MAIL), "g@x.fr");
-	assert_string_equal(row_get(&it->out_old, COL_PEREMPTION), "25-03-17");
+	assert_string_equal(row_get(it->dated, COL_MAIL), "g@x.fr");
+	assert_string_equal(row_get(it->dated, COL_PEREMPTION), "25-03-17");
 	assert_true(it->changed == 1ULL << COL_MAIL);
 
 	it = find(&p, "k08");
