@@ -141,6 +141,7 @@ struct clist {
 	struct code_entry *items;
 	size_t n;
 	struct hmap *index;      /* folded spelling (exact value for exact lists) -> item */
+	struct hmap *spelt;      /* the list's own spellings, unfolded -> what index gives */
 	bool exact;
 };
 
@@ -414,6 +415,36 @@ static void index_entry(struct clist *l, const struct code_entry *e)
 	}
 }
 
+/* Cells mostly hold a spelling of the list itself (check_normalise wrote it): map each such
+ * spelling to the item its fold finds, so that list_find skips the fold for them. */
+static void index_spelt(struct clist *l, const char *key)
+{
+	const struct code_entry *e;
+	char *k;
+
+	if (!key || !*key || hmap_get(l->spelt, key))
+		return;
+	k = utf8_fold(key);
+	e = hmap_get(l->index, k);
+	if (e)
+		hmap_put(l->spelt, key, (void *)e);
+	free(k);
+}
+
+static void index_spellings(struct clist *l, const struct code_entry *e)
+{
+	char *both;
+
+	index_spelt(l, e->code);
+	index_spelt(l, e->label);
+	index_spelt(l, e->alt);
+	if (e->code && e->label) {
+		both = xasprintf("%s - %s", e->code, e->label);
+		index_spelt(l, both);
+		free(both);
+	}
+}
+
 static char *own(struct checker *ck, char *s)
 {
 	xgrow(&ck->owned, &ck->cap_owned, ck->nowned + 1, sizeof(*ck->owned));
@@ -479,6 +510,11 @@ static void build_list(struct checker *ck, int li, const struct config *c)
 			parse_extra(ck, c->list_value[i], &l->items[l->n++]);
 	for (i = 0; i < l->n; i++)
 		index_entry(l, &l->items[i]);
+	if (l->exact)
+		return;
+	l->spelt = hmap_new(false);
+	for (i = 0; i < l->n; i++)
+		index_spellings(l, &l->items[i]);
 }
 
 struct checker *check_new(const struct config *c, char **err)
@@ -526,6 +562,7 @@ void check_free(struct checker *ck)
 		return;
 	for (int i = 0; i < L_NLISTS; i++) {
 		hmap_free(ck->lists[i].index);
+		hmap_free(ck->lists[i].spelt);
 		free(ck->lists[i].items);
 	}
 	for (size_t i = 0; i < ck->nowned; i++)
@@ -544,6 +581,9 @@ static const struct code_entry *list_find(const struct checker *ck, int li, cons
 		return NULL;
 	if (l->exact)
 		return hmap_get(l->index, v);
+	e = hmap_get(l->spelt, v);
+	if (e)
+		return e;
 	k = utf8_fold(v);
 	e = hmap_get(l->index, k);
 	free(k);

@@ -79,6 +79,8 @@ struct org_index {
 	size_t nhits, hits_cap;
 	size_t *by_id;              /* person indexes in id order, valid at by_id_version */
 	uint64_t by_id_version;
+	char *last_dn;              /* the group DN last added to, as given, and its index: */
+	size_t last_gi;             /* members come group by group, normalise each DN once */
 };
 
 static void *idx_val(size_t i)
@@ -135,6 +137,7 @@ void org_index_free(struct org_index *x)
 	free(x->stack);
 	free(x->hits);
 	free(x->by_id);
+	free(x->last_dn);
 	free(x);
 }
 
@@ -175,19 +178,31 @@ static size_t group_get_or_add(struct org_index *x, const char *dn, const char *
 	return i;
 }
 
+/* Index of the group dn, registered if new; the last one is remembered (groups are never
+ * removed, so the index stays valid). */
+static size_t group_add_cached(struct org_index *x, const char *dn)
+{
+	char *ndn;
+
+	if (x->last_dn && strcmp(x->last_dn, dn) == 0)
+		return x->last_gi;
+	ndn = dn_normalise(dn);
+	x->last_gi = group_get_or_add(x, dn, ndn);
+	free(ndn);
+	free(x->last_dn);
+	x->last_dn = xstrdup(dn);
+	return x->last_gi;
+}
+
 void org_add_group(struct org_index *x, const char *dn)
 {
-	char *ndn = dn_normalise(dn);
-
-	(void)group_get_or_add(x, dn, ndn);
-	free(ndn);
+	(void)group_add_cached(x, dn);
 }
 
 void org_add_member(struct org_index *x, const char *group_dn, enum org_member_kind kind,
 		    const char *value)
 {
-	char *ndn = dn_normalise(group_dn);
-	size_t gi = group_get_or_add(x, group_dn, ndn);  /* may move x->groups */
+	size_t gi = group_add_cached(x, group_dn);   /* may move x->groups */
 	struct org_group *g = &x->groups[gi];
 	struct org_raw *r;
 
@@ -196,7 +211,6 @@ void org_add_member(struct org_index *x, const char *group_dn, enum org_member_k
 	r->kind = kind;
 	r->value = xstrdup(value);
 	x->version++;
-	free(ndn);
 }
 
 /* Length of a uniqueMember value without its optional "#'0101'B" suffix (RFC 4517
@@ -248,6 +262,33 @@ static size_t unknown_get_or_add(struct org_index *x, const char *key, const cha
 	return i;
 }
 
+/* Add the edges of member dn: a person, a group (both when it is both), else an unknown. */
+static void resolve_dn(struct org_index *x, struct org_group *g, size_t *cap, const char *dn)
+{
+	char *key = NULL, *ukey;
+	size_t pi, gj;
+	bool is_p, is_g;
+
+	/* a value spelt like a key is normalised already: dn_normalise() is idempotent */
+	is_p = idx_get(x->person_dn, dn, &pi);
+	is_g = idx_get(x->group_dn, dn, &gj);
+	if (!is_p && !is_g) {
+		key = dn_normalise(dn);
+		is_p = idx_get(x->person_dn, key, &pi);
+		is_g = idx_get(x->group_dn, key, &gj);
+	}
+	if (is_p)
+		add_edge(g, cap, EDGE_PERSON, pi);
+	if (is_g)
+		add_edge(g, cap, EDGE_GROUP, gj);
+	if (!is_p && !is_g) {
+		ukey = xasprintf("dn:%s", key);
+		add_edge(g, cap, EDGE_UNKNOWN, unknown_get_or_add(x, ukey, dn));
+		free(ukey);
+	}
+	free(key);
+}
+
 /* Turn the raw members of group gi into edges, unless already done for this version. */
 static void group_resolve(struct org_index *x, size_t gi)
 {
@@ -262,7 +303,6 @@ static void group_resolve(struct org_index *x, size_t gi)
 	for (size_t j = 0; j < g->nraw; j++) {
 		const struct org_raw *r = &g->raw[j];
 		char *key, *dn;
-		bool found = false;
 
 		if (r->kind == ORG_MEMBER_UID) {
 			if (idx_get(x->person_uid, r->value, &idx)) {
@@ -277,29 +317,13 @@ static void group_resolve(struct org_index *x, size_t gi)
 			free(dn);
 			continue;
 		}
-		if (r->kind == ORG_MEMBER_UNIQUE)
+		if (r->kind == ORG_MEMBER_UNIQUE && unique_dn_len(r->value) < strlen(r->value)) {
 			dn = xstrndup(r->value, unique_dn_len(r->value));
-		else
-			dn = xstrdup(r->value);
-		key = dn_normalise(dn);
-		/* a DN that is both a person and a group counts as both */
-		if (idx_get(x->person_dn, key, &idx)) {
-			add_edge(g, &cap, EDGE_PERSON, idx);
-			found = true;
+			resolve_dn(x, g, &cap, dn);
+			free(dn);
+		} else {
+			resolve_dn(x, g, &cap, r->value);
 		}
-		if (idx_get(x->group_dn, key, &idx)) {
-			add_edge(g, &cap, EDGE_GROUP, idx);
-			found = true;
-		}
-		if (!found) {
-			char *ukey = xasprintf("dn:%s", key);
-
-			idx = unknown_get_or_add(x, ukey, dn);
-			add_edge(g, &cap, EDGE_UNKNOWN, idx);
-			free(ukey);
-		}
-		free(key);
-		free(dn);
 	}
 	g->res_version = x->version;
 }
@@ -418,13 +442,23 @@ static const size_t *persons_by_id(struct org_index *x)
 	return x->by_id;
 }
 
-static bool group_lookup(const struct org_index *x, const char *dn, size_t *gi)
+/* Look a DN up in h (keyed by normalised DN): as given first, which is the common case. */
+static bool dn_get(const struct hmap *h, const char *dn, size_t *i)
 {
-	char *ndn = dn_normalise(dn);
-	bool found = idx_get(x->group_dn, ndn, gi);
+	char *ndn;
+	bool found;
 
+	if (idx_get(h, dn, i))
+		return true;
+	ndn = dn_normalise(dn);
+	found = idx_get(h, ndn, i);
 	free(ndn);
 	return found;
+}
+
+static bool group_lookup(const struct org_index *x, const char *dn, size_t *gi)
+{
+	return dn_get(x->group_dn, dn, gi);
 }
 
 int org_members(struct org_index *x, const char *group_dn, size_t **ids, size_t *n,
@@ -467,11 +501,10 @@ out:
 bool org_is_member(struct org_index *x, const char *person_dn, const char *group_dn)
 {
 	struct org_group *g;
-	char *ndn = dn_normalise(person_dn);
 	size_t gi, pi;
 	bool member = false;
 
-	if (!idx_get(x->person_dn, ndn, &pi) || !group_lookup(x, group_dn, &gi))
+	if (!dn_get(x->person_dn, person_dn, &pi) || !group_lookup(x, group_dn, &gi))
 		goto out;
 	g = &x->groups[gi];
 	if (g->bits_version != x->version) {
@@ -486,18 +519,15 @@ bool org_is_member(struct org_index *x, const char *person_dn, const char *group
 	}
 	member = (g->bits[pi / 64] >> (pi % 64)) & 1;
 out:
-	free(ndn);
 	return member;
 }
 
 bool org_person_by_dn(const struct org_index *x, const char *dn, size_t *id)
 {
-	char *ndn = dn_normalise(dn);
 	size_t pi;
-	bool found = idx_get(x->person_dn, ndn, &pi);
+	bool found = dn_get(x->person_dn, dn, &pi);
 
 	if (found)
 		*id = x->persons[pi].id;
-	free(ndn);
 	return found;
 }

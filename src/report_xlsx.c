@@ -97,34 +97,58 @@ static bool bad_control(unsigned char c)
 	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
 }
 
-/* Text fit for a cell: v itself when it is, else a copy in *tofree with invalid bytes and
- * control characters replaced by U+FFFD and overlong text cut with a mark. */
-static const char *cell_text(const char *v, char **tofree)
+/* True when v can go in a cell as it is: valid UTF-8, no control character, not too long.
+ * *width receives its length in code points. One pass, no copy. */
+static bool cell_clean(const char *v, size_t *width)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t w = 0, n;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if (bad_control(*p))
+				return false;
+			p++;
+		} else {
+			n = utf8_seq(p);
+			if (n == 0)
+				return false;
+			p += n;
+		}
+		w++;
+	}
+	*width = w;
+	return (size_t)((const char *)p - v) <= CELL_BYTES_MAX;
+}
+
+/* A copy of v fit for a cell: invalid bytes and control characters replaced by U+FFFD,
+ * overlong text cut with a mark. Caller frees. */
+static char *cell_sanitise(const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	struct strbuf sb = { 0 };
-	size_t len = strlen(v), n;
-	bool clean = len <= CELL_BYTES_MAX && utf8_valid(v, len);
+	size_t n;
 
-	*tofree = NULL;
-	for (size_t i = 0; clean && i < len; i++)
-		clean = !bad_control(p[i]);
-	if (clean)
-		return v;
 	while (*p && sb.len < CELL_BYTES_MAX) {
-		n = utf8_seq(p);
-		if (n == 0 || (n == 1 && bad_control(*p))) {
-			sb_add(&sb, "\xef\xbf\xbd");
-			p++;
+		const unsigned char *q = p;
+
+		/* copy the run of good sequences that start below the limit in one go */
+		while (*p && (size_t)(p - q) < CELL_BYTES_MAX - sb.len) {
+			n = utf8_seq(p);
+			if (n == 0 || (n == 1 && bad_control(*p)))
+				break;
+			p += n;
+		}
+		if (p > q) {
+			sb_addn(&sb, (const char *)q, (size_t)(p - q));
 			continue;
 		}
-		sb_addn(&sb, (const char *)p, n);
-		p += n;
+		sb_add(&sb, "\xef\xbf\xbd");
+		p++;
 	}
 	if (*p)
 		sb_add(&sb, " [\xe2\x80\xa6]");
-	*tofree = sb_steal(&sb);
-	return *tofree;
+	return sb_steal(&sb);
 }
 
 static void sheet_fail(struct sheet *s, lxw_error e)
@@ -147,8 +171,12 @@ static void sheet_str(struct sheet *s, int col, const char *v, lxw_format *f)
 			sheet_fail(s, worksheet_write_blank(s->ws, s->row, (lxw_col_t)col, f));
 		return;
 	}
-	t = cell_text(v, &tofree);
-	w = utf8_len(t);
+	tofree = NULL;
+	t = v;
+	if (!cell_clean(v, &w)) {
+		t = tofree = cell_sanitise(v);
+		w = utf8_len(t);
+	}
 	if (w > s->width[col])
 		s->width[col] = w;
 	sheet_fail(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col, t, f));
@@ -196,7 +224,7 @@ static int sheet_start(lxw_workbook *wb, struct sheet *s, const char *name,
 		sheet_str(s, c, headers[c], fmt->header);
 	worksheet_freeze_panes(s->ws, 1, 0);
 	/* printed or converted to PDF: A4 landscape, the header row on every page; narrow sheets
-	 * one page wide, wide ones (Créations) over several pages with the address repeated */
+	 * one page wide, wider ones over several pages with the first column repeated */
 	worksheet_set_landscape(s->ws);
 	worksheet_set_paper(s->ws, 9);
 	if (ncols <= 8)
@@ -473,29 +501,31 @@ static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const stru
 	return sheet_end(&s);
 }
 
-/* Creations: the address and DN first, then the other 35 columns. */
+/* Creations: who gets a mailbox, in a few columns; the full rows are in the loadusers file. */
+static const enum col creation_cols[] = {
+	COL_MAIL, COL_TYPE_BAL, COL_NOM, COL_PRENOM, COL_RPPS, COL_ADELI, COL_PROFESSION,
+};
+
 static lxw_error write_creations(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
 {
-	const char *hdr[NCOLS + 2];
+	const int ncols = ARRAY_SIZE(creation_cols);
+	const char *hdr[ARRAY_SIZE(creation_cols) + 1];
 	struct sheet s;
 
-	hdr[0] = columns[COL_MAIL].header;
-	hdr[1] = "DN";
-	hdr[2] = _("Directory");
-	for (int c = 1; c < NCOLS; c++)
-		hdr[c + 2] = columns[c].header;
-	if (sheet_start(wb, &s, _("Creations"), hdr, NCOLS + 2, fmt) < 0)
+	for (int c = 0; c < ncols; c++)
+		hdr[c] = columns[creation_cols[c]].header;
+	hdr[ncols] = "DN";
+	if (sheet_start(wb, &s, _("Creations"), hdr, ncols + 1, fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
+		const struct row *row = plan_item_row(it);
 
 		if (it->act != ACT_CREATE || !sheet_row(&s))
 			continue;
-		sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
-		sheet_str(&s, 1, item_dn(it), NULL);
-		sheet_str(&s, 2, it->cur ? it->cur->source : NULL, NULL);
-		for (int c = 1; c < NCOLS; c++)
-			sheet_str(&s, c + 2, row_get(plan_item_row(it), (enum col)c), NULL);
+		for (int c = 0; c < ncols; c++)
+			sheet_str(&s, c, row_get(row, creation_cols[c]), NULL);
+		sheet_str(&s, ncols, item_dn(it), NULL);
 	}
 out:
 	return sheet_end(&s);

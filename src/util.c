@@ -125,6 +125,10 @@ char *sb_steal(struct strbuf *sb)
 {
 	char *p = sb->buf ? sb->buf : xstrdup("");
 
+	/* the string may live long (row cells): give back a large slack */
+	if (sb->buf && sb->cap > sb->len + 32)
+		p = xrealloc(p, sb->len + 1);
+
 	sb->buf = NULL;
 	sb->len = sb->cap = 0;
 	return p;
@@ -625,36 +629,41 @@ bool hmap_next(const struct hmap *h, size_t *pos, const char **key, void **val)
 	return false;
 }
 
+static char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
 char *dn_normalise(const char *dn)
 {
-	struct strbuf sb = { 0 };
+	char *out = xmalloc(strlen(dn) + 1);   /* the result is never longer */
 	const char *p = dn;
+	size_t o = 0;
 	size_t keep = 0;        /* blanks before here were escaped: data, never trimmed */
 
-	sb_addn(&sb, "", 0);
 	while (*p == ' ')
 		p++;
 	for (; *p; p++) {
 		char c = *p;
 
 		if (c == '\\' && p[1]) {
-			sb_addc(&sb, c);
-			c = *++p;
-			sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
-			keep = sb.len;
+			out[o++] = c;
+			out[o++] = ascii_lower(*++p);
+			keep = o;
 			continue;
 		}
 		if (c == ',' || c == '=' || c == '+') {
-			while (sb.len > keep && sb.buf[sb.len - 1] == ' ')
-				sb.len--;
-			sb_addc(&sb, c);
+			while (o > keep && out[o - 1] == ' ')
+				o--;
+			out[o++] = c;
 			while (p[1] == ' ')
 				p++;
 			continue;
 		}
-		sb_addc(&sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
+		out[o++] = ascii_lower(c);
 	}
-	while (sb.len > keep && sb.buf[sb.len - 1] == ' ')
-		sb.buf[--sb.len] = '\0';
-	return sb_steal(&sb);
+	while (o > keep && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return out;
 }

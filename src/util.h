@@ -27,7 +27,8 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 
 /* Growable NUL-terminated byte string. Zero-initialise, then append; sb_steal() hands the
- * buffer to the caller (never NULL), sb_free() releases it. */
+ * buffer to the caller (never NULL; only len + 1 bytes are sure, a large slack is given back),
+ * sb_free() releases it. */
 struct strbuf {
 	char *buf;
 	size_t len, cap;

@@ -165,7 +165,7 @@ static void cp1252_to_utf8(struct cell *cl)
 	}
 	free(cl->p);
 	cl->len = sb.len;
-	cl->cap = sb.cap;
+	cl->cap = sb.len + 1;   /* sb_steal() may shrink the buffer to the string */
 	cl->p = sb_steal(&sb);
 }
 

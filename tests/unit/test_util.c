@@ -112,6 +112,16 @@ static void test_strbuf(void **state)
 	assert_memory_equal(sb.buf, "0;1;2;", 6);
 	sb_free(&sb);
 	assert_null(sb.buf);
+	/* a short string stolen from a large buffer keeps its text (the slack is given back) */
+	for (int i = 0; i < 100; i++)
+		sb_addc(&sb, 'x');
+	sb.len = 3;
+	sb.buf[3] = '\0';
+	s = sb_steal(&sb);
+	assert_string_equal(s, "xxx");
+	assert_null(sb.buf);
+	assert_int_equal(sb.cap, 0);
+	free(s);
 }
 
 static void test_hmap(void **state)
@@ -143,6 +153,17 @@ static void test_hmap(void **state)
 	hmap_free(h);
 }
 
+/* dn_normalise(in) is want, and normalising it again changes nothing */
+static void check_dn(const char *in, const char *want)
+{
+	char *a = dn_normalise(in), *b = dn_normalise(a);
+
+	assert_string_equal(a, want);
+	assert_string_equal(b, want);
+	free(a);
+	free(b);
+}
+
 static void test_dn_normalise(void **state)
 {
 	char *a = dn_normalise(" CN=Jean Dupont , OU=People,dc=CHU ,dc=fr ");
@@ -155,6 +176,14 @@ static void test_dn_normalise(void **state)
 	free(a);
 	free(b);
 	free(c);
+	/* escaped blanks are data, even at the end; a lone trailing backslash is kept */
+	check_dn("cn=a\\  , DC=X ", "cn=a\\ ,dc=x");
+	check_dn("cn = A + sn = B ,dc=x\\ ", "cn=a+sn=b,dc=x\\ ");
+	check_dn("cn=X\\\\ ,dc=Y", "cn=x\\\\,dc=y");
+	check_dn("cn=A\\", "cn=a\\");
+	check_dn("   ", "");
+	check_dn("", "");
+	check_dn("CN=Élise", "cn=Élise");
 }
 
 static void test_tmpfile(void **state)
