@@ -69,6 +69,29 @@ void row_copy(struct row *dst, const struct row *src)
 	dst->blob = NULL;
 }
 
+uint64_t digest_add(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+uint64_t row_digest(const struct row *r)
+{
+	static const char sep = DIGEST_SEP;
+	uint64_t h = DIGEST_INIT;
+
+	for (int i = 0; i < NCOLS; i++) {
+		const char *v = row_get(r, (enum col)i);
+
+		h = digest_add(h, v, strlen(v));
+		h = digest_add(h, &sep, 1);
+	}
+	return h;
+}
+
 bool row_equal(const struct row *a, const struct row *b)
 {
 	for (int i = 0; i < NCOLS; i++)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "util.h"
 
 #define NCOLS 36
@@ -57,6 +58,12 @@ static inline const char *row_get(const struct row *r, enum col c)
 	return r->cell[c] ? r->cell[c] : "";
 }
 void row_set(struct row *r, enum col c, const char *v);   /* copies v (NULL clears) */
+/* 64-bit FNV-1a over the cells, each followed by 0x1f: equal rows give equal digests. The state
+ * computes the same digest from its encoded rows (state_load_digests). */
+uint64_t row_digest(const struct row *r);
+uint64_t digest_add(uint64_t h, const char *p, size_t n);
+#define DIGEST_INIT 1469598103934665603ULL
+#define DIGEST_SEP 0x1f
 /* Move the cells into one allocation: rows kept for the whole run cost one malloc, not 36. */
 void row_pack(struct row *r);
 void row_take(struct row *r, enum col c, char *v);        /* takes ownership of v */

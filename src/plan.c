@@ -168,9 +168,21 @@ static void set_expiry(struct plan_item *it, const struct plan_opts *o)
 	row_set(it->dated, COL_PEREMPTION, it->expire_date);
 }
 
-/* Sort one present account: prev is its state entry or NULL. */
-static void plan_present(struct plan_item *it, const struct account *a,
-			 const struct state_account *prev, const struct plan_opts *o)
+/* Load a lazy state account's row before the plan reads it. */
+static int need_row(struct state_account *prev, const struct plan_opts *o)
+{
+	if (!prev->lazy)
+		return 0;
+	if (!o->fetch || o->fetch(o->fetch_arg, prev) != 0)
+		return -1;
+	prev->lazy = false;
+	return 0;
+}
+
+/* Sort one present account: prev is its state entry or NULL. Returns -1 when the row of a lazy
+ * state account could not be loaded. */
+static int plan_present(struct plan_item *it, const struct account *a,
+			struct state_account *prev, const struct plan_opts *o)
 {
 	bool gone = a->disabled || (a->end_time && a->end_time <= o->now);
 
@@ -179,7 +191,17 @@ static void plan_present(struct plan_item *it, const struct account *a,
 	it->new_status = prev ? prev->status : ST_ACTIVE;
 	if (a->rejected) {
 		it->act = ACT_REJECTED;
-	} else if (gone) {
+		return 0;
+	}
+	/* the common case of a nightly run: the same row as last time, told by its digest */
+	if (!gone && prev && prev->lazy && prev->status == ST_ACTIVE &&
+	    prev->digest == row_digest(&a->row)) {
+		it->act = ACT_UNCHANGED;
+		return 0;
+	}
+	if (prev && (prev->status == ST_ACTIVE || !gone) && need_row(prev, o) < 0)
+		return -1;
+	if (gone) {
 		it->reason = a->disabled ? EXP_DISABLED : EXP_END_DATE;
 		if (prev && prev->status == ST_ACTIVE) {
 			it->act = ACT_EXPIRE;
@@ -204,6 +226,7 @@ static void plan_present(struct plan_item *it, const struct account *a,
 		it->changed = row_diff(&prev->row, &a->row);
 		it->act = it->changed ? ACT_UPDATE : ACT_UNCHANGED;
 	}
+	return 0;
 }
 
 /* Share of the previous connexion accounts of an ORG that the new row drops. */
@@ -293,7 +316,7 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 			p->limits_tripped = true;
 }
 
-int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
+int plan_build(const struct account *acc, size_t nacc, struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out)
 {
 	struct hmap *by_key = NULL, *seen_cur = NULL;
@@ -315,7 +338,7 @@ int plan_build(const struct account *acc, size_t nacc, const struct state_accoun
 
 	for (size_t i = 0; i < nacc; i++) {
 		const struct account *a = &acc[i];
-		const struct state_account *sa = hmap_get(by_key, a->key);
+		struct state_account *sa = hmap_get(by_key, a->key);
 		struct plan_item *it = &out->items[out->n++];
 
 		if (hmap_put(seen_cur, a->key, (void *)a)) {
@@ -327,7 +350,8 @@ int plan_build(const struct account *acc, size_t nacc, const struct state_accoun
 		}
 		if (sa)
 			seen[sa - prev] = true;
-		plan_present(it, a, sa, o);
+		if (plan_present(it, a, sa, o) < 0)
+			goto fail;
 	}
 
 	/* accounts of the state absent from this run */
@@ -336,6 +360,8 @@ int plan_build(const struct account *acc, size_t nacc, const struct state_accoun
 
 		if (seen[i] || prev[i].status != ST_ACTIVE)
 			continue;
+		if (need_row(&prev[i], o) < 0)
+			goto fail;
 		it = &out->items[out->n++];
 		it->prev = &prev[i];
 		it->act = ACT_EXPIRE;
@@ -355,6 +381,10 @@ int plan_build(const struct account *acc, size_t nacc, const struct state_accoun
 	}
 	check_limits(out, nacc, o);
 	rc = 0;
+	goto out;
+fail:
+	plan_free(out);
+	memset(out, 0, sizeof(*out));
 out:
 	free(seen);
 	hmap_free(seen_cur);

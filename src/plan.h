@@ -30,8 +30,10 @@ struct state_account {
 	char *dn;
 	enum bal_type type;
 	enum acct_status status;
-	struct row row;       /* the row last written */
+	struct row row;       /* the row last written; empty while lazy */
 	long long run_id;
+	bool lazy;            /* row not loaded yet: digest stands for it (plan_opts.fetch) */
+	uint64_t digest;      /* row_digest() of the row last written, when lazy */
 };
 void state_account_free(struct state_account *a);   /* frees the fields, not a itself */
 
@@ -66,6 +68,10 @@ struct plan_opts {
 	double max_expire_percent;   /* <0: no limit */
 	double max_org_loss_percent; /* <0: no limit */
 	bool override_limits;
+	/* Loads a lazy state account's row (the plan needs it for an update, an expiry or a
+	 * rename); 0 on success. Unused when no account is lazy. */
+	int (*fetch)(void *arg, struct state_account *a);
+	void *fetch_arg;
 };
 
 enum limit_id { LIMIT_EMPTY_SOURCE, LIMIT_EXPIRE_COUNT, LIMIT_EXPIRE_PERCENT, LIMIT_ORG_LOSS,
@@ -94,7 +100,7 @@ struct plan {
  * Items come out in a deterministic order (by address, then key). Every account gets one item,
  * unchanged and rejected ones included (disabled or ended accounts never written before count as
  * unchanged); an expired account still absent gets none. On success free with plan_free(). */
-int plan_build(const struct account *acc, size_t nacc, const struct state_account *prev,
+int plan_build(const struct account *acc, size_t nacc, struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out) WUR;
 void plan_free(struct plan *p);
 /* The row an item writes: the account's own row for create, update, reactivate and the new

@@ -700,6 +700,20 @@ static void remove_stale_tmp(const char *dir)
 	closedir(d);
 }
 
+struct fetch_ctx {
+	struct state *st;
+	char *err;
+};
+
+static int fetch_prev(void *arg, struct state_account *a)
+{
+	struct fetch_ctx *fc = arg;
+
+	if (fc->err)
+		return -1;
+	return state_fetch_row(fc->st, a, &fc->err);
+}
+
 static int do_run(struct run *r)
 {
 	const struct config *c = r->c;
@@ -709,6 +723,7 @@ static int do_run(struct run *r)
 	struct state *st = NULL;
 	struct org_index *idx = org_index_new();
 	struct plan_opts po;
+	struct fetch_ctx fc = { NULL, NULL };
 	const struct row **rows = NULL;
 	struct hmap *owners = NULL;
 	bool keep = false;
@@ -733,7 +748,7 @@ static int do_run(struct run *r)
 	}
 	if (r->o->apply)
 		remove_stale_tmp(c->output.directory);
-	if (state_load(st, &r->prev, &r->nprev, &err) != 0) {
+	if (state_load_digests(st, &r->prev, &r->nprev, &err) != 0) {
 		log_err("%s: %s", c->state_file, err ? err : "cannot read the state");
 		goto out;
 	}
@@ -784,14 +799,19 @@ static int do_run(struct run *r)
 		.max_expire_percent = c->limits.max_expire_percent,
 		.max_org_loss_percent = c->limits.max_org_loss_percent,
 		.override_limits = r->o->override_limits,
+		.fetch = fetch_prev,
+		.fetch_arg = &fc,
 	};
 	{
 		/* plan_build() starts from a clean plan; keep what reading found. */
 		struct plan_limit empty = r->plan.limit[LIMIT_EMPTY_SOURCE];
 
 		memset(&r->plan, 0, sizeof(r->plan));
+		fc.st = st;
 		if (plan_build(r->acc, r->nacc, r->prev, r->nprev, &po, &r->plan) != 0) {
-			log_err("cannot build the plan");
+			log_err("cannot build the plan%s%s", fc.err ? ": " : "",
+				fc.err ? fc.err : "");
+			free(fc.err);
 			free(empty.detail);
 			goto out;
 		}

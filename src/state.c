@@ -25,6 +25,7 @@ struct state {
 	sqlite3 *db;          /* NULL: read-only and no state yet */
 	int lock_fd;          /* -1 when not locked */
 	bool readonly;
+	sqlite3_stmt *fetch;  /* one row by key, for lazy accounts */
 };
 
 /* Schema steps, applied in order: user_version N means the first N steps are done. */
@@ -358,6 +359,7 @@ void state_close(struct state *s)
 {
 	if (!s)
 		return;
+	sqlite3_finalize(s->fetch);
 	if (s->db)
 		sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
@@ -366,7 +368,71 @@ void state_close(struct state *s)
 	free(s);
 }
 
+/* row_digest() of an encoded row, without decoding it; false when the encoding is damaged. */
+static bool encoded_digest(const char *p, uint64_t *out)
+{
+	static const char sep = DIGEST_SEP;
+	uint64_t h = DIGEST_INIT;
+
+	for (int i = 0; i < NCOLS; i++) {
+		char *end;
+		unsigned long n;
+
+		if (*p < '0' || *p > '9')
+			return false;
+		errno = 0;
+		n = strtoul(p, &end, 10);
+		if (errno || *end != ':' || strnlen(end + 1, n) < n)
+			return false;
+		h = digest_add(h, end + 1, n);
+		h = digest_add(h, &sep, 1);
+		p = end + 1 + n;
+	}
+	*out = h;
+	return *p == '\0';
+}
+
+static int load(struct state *s, struct state_account **out, size_t *n, bool lazy, char **err);
+
 int state_load(struct state *s, struct state_account **out, size_t *n, char **err)
+{
+	return load(s, out, n, false, err);
+}
+
+int state_load_digests(struct state *s, struct state_account **out, size_t *n, char **err)
+{
+	return load(s, out, n, true, err);
+}
+
+int state_fetch_row(struct state *s, struct state_account *a, char **err)
+{
+	int rc = -1, step;
+
+	if (!s->fetch && prepare(s, "SELECT row FROM accounts WHERE key = ?", &s->fetch, err))
+		return -1;
+	sqlite3_bind_text(s->fetch, 1, a->key, -1, SQLITE_STATIC);
+	step = sqlite3_step(s->fetch);
+	if (step != SQLITE_ROW) {
+		if (step == SQLITE_DONE)
+			*err = xasprintf("state %s: account %s disappeared", s->path, a->key);
+		else
+			db_err(s, err, a->key);
+		goto out;
+	}
+	row_free(&a->row);
+	if (row_decode(col_text(s->fetch, 0), &a->row)) {
+		*err = xasprintf("state %s: account %s: damaged row", s->path, a->key);
+		goto out;
+	}
+	a->lazy = false;
+	rc = 0;
+out:
+	sqlite3_reset(s->fetch);
+	sqlite3_clear_bindings(s->fetch);
+	return rc;
+}
+
+static int load(struct state *s, struct state_account **out, size_t *n, bool lazy, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	struct state_account *v = NULL;
@@ -386,7 +452,8 @@ int state_load(struct state *s, struct state_account **out, size_t *n, char **er
 		xgrow(&v, &cap, len + 1, sizeof(*v));
 		a = &v[len];
 		memset(a, 0, sizeof(*a));
-		if (row_decode(col_text(st, 4), &a->row)) {
+		if (lazy ? !encoded_digest(col_text(st, 4), &a->digest) :
+			   row_decode(col_text(st, 4), &a->row) != 0) {
 			*err = xasprintf("state %s: account %s: damaged row", s->path,
 					 col_text(st, 0));
 			goto out;
@@ -397,6 +464,7 @@ int state_load(struct state *s, struct state_account **out, size_t *n, char **er
 		a->type = bal_type_parse(col_text(st, 2));
 		a->status = strcmp(col_text(st, 3), "expired") == 0 ? ST_EXPIRED : ST_ACTIVE;
 		a->run_id = sqlite3_column_int64(st, 5);
+		a->lazy = lazy;
 	}
 	if (step != SQLITE_DONE) {
 		db_err(s, err, "reading accounts");

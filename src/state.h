@@ -18,8 +18,14 @@ struct state;
 struct state *state_open(const char *path, bool readonly, bool lock, char **err) WUR;
 void state_close(struct state *s);
 
-/* All accounts (any status). Caller frees with state_account_free() each and free(). */
+/* All accounts (any status). Caller frees with state_account_free() each and free().
+ * state_load_digests() leaves each row unloaded (lazy, with its digest): a run then loads
+ * only the rows it changes or expires, with state_fetch_row(), so that a nightly run does not
+ * hold the whole state in memory. */
 int state_load(struct state *s, struct state_account **out, size_t *n, char **err) WUR;
+int state_load_digests(struct state *s, struct state_account **out, size_t *n, char **err) WUR;
+/* Load a lazy account's row. *err (caller frees) on failure. */
+int state_fetch_row(struct state *s, struct state_account *a, char **err) WUR;
 
 /* The run's counts are taken from the plan. */
 struct state_run_info {

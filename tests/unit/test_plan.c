@@ -475,6 +475,83 @@ static void test_order_and_duplicates(void **st)
 }
 
 /* 200,000 accounts against 200,000 in the state: must not be quadratic. */
+/* Lazy state accounts: a fake store that hands out the real rows and counts the loads. */
+struct fake_store {
+	const struct row *rows;   /* by state index */
+	struct state_account *base;
+	int loads;
+	bool fail;
+};
+
+static int fake_fetch(void *arg, struct state_account *a)
+{
+	struct fake_store *fs = arg;
+
+	if (fs->fail)
+		return -1;
+	fs->loads++;
+	row_copy(&a->row, &fs->rows[a - fs->base]);
+	return 0;
+}
+
+static void make_lazy(struct state_account *s, struct row *keep)
+{
+	*keep = s->row;               /* the store keeps the row; the account forgets it */
+	memset(&s->row, 0, sizeof(s->row));
+	s->digest = row_digest(keep);
+	s->lazy = true;
+}
+
+static void test_lazy_state(void **st)
+{
+	struct account a[3];
+	struct state_account s[4];
+	struct row rows[4];
+	struct fake_store fs = { rows, s, 0, false };
+	struct plan_opts o = no_limits();
+	struct plan p;
+	const struct plan_item *it;
+
+	(void)st;
+	mk_acc(&a[0], "k1", "a@x.fr", "SAME");
+	mk_acc(&a[1], "k2", "b@x.fr", "NEW");
+	mk_acc(&a[2], "k3", "c@x.fr", "C");
+	mk_prev(&s[0], "k1", "a@x.fr", "SAME", ST_ACTIVE);   /* unchanged */
+	mk_prev(&s[1], "k2", "b@x.fr", "OLD", ST_ACTIVE);    /* updated */
+	mk_prev(&s[2], "k3", "c@x.fr", "C", ST_EXPIRED);     /* reactivated */
+	mk_prev(&s[3], "k4", "d@x.fr", "D", ST_ACTIVE);      /* gone: expired */
+	for (int i = 0; i < 4; i++)
+		make_lazy(&s[i], &rows[i]);
+	o.fetch = fake_fetch;
+	o.fetch_arg = &fs;
+	assert_int_equal(plan_build(a, 3, s, 4, &o, &p), 0);
+	/* the unchanged account is told by its digest alone: 3 loads, not 4 */
+	assert_int_equal(fs.loads, 3);
+	assert_true(s[0].lazy);
+	assert_int_equal(find(&p, "k1")->act, ACT_UNCHANGED);
+	it = find(&p, "k2");
+	assert_int_equal(it->act, ACT_UPDATE);
+	assert_int_equal(it->changed, 1ULL << COL_NOM);
+	assert_int_equal(find(&p, "k3")->act, ACT_REACTIVATE);
+	it = find(&p, "k4");
+	assert_int_equal(it->act, ACT_EXPIRE);
+	assert_string_equal(row_get(plan_item_row(it), COL_MAIL), "d@x.fr");
+	assert_string_equal(row_get(plan_item_row(it), COL_PEREMPTION), "25-03-17");
+	plan_free(&p);
+
+	/* a row that cannot be loaded fails the plan, never a guess */
+	for (int i = 1; i < 4; i++) {
+		row_free(&s[i].row);
+		s[i].lazy = true;
+	}
+	fs.fail = true;
+	assert_int_equal(plan_build(a, 3, s, 4, &o, &p), -1);
+	assert_int_equal(p.n, 0);
+	free_all(a, 3, s, 4);
+	for (int i = 0; i < 4; i++)
+		row_free(&rows[i]);
+}
+
 static void test_big(void **st)
 {
 	const size_t n = 200000;
@@ -521,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_limit_expire_count),
 		cmocka_unit_test(test_limit_expire_percent),
 		cmocka_unit_test(test_limit_empty_source),
+		cmocka_unit_test(test_lazy_state),
 		cmocka_unit_test(test_limit_org_loss),
 		cmocka_unit_test(test_order_and_duplicates),
 		cmocka_unit_test(test_big),

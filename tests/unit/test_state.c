@@ -328,6 +328,34 @@ static void test_commit_reload(void **st)
 	assert_string_equal(row_get(&x->row, COL_MAIL), "d-new@chu.fr");
 	x = find(a, n, "k5");
 	assert_int_equal(x->run_id, 2);
+
+	/* lazy load: digests equal to the rows' digests, rows loaded on demand */
+	{
+		struct state_account *l;
+		size_t nl;
+
+		assert_int_equal(state_load_digests(s, &l, &nl, &err), 0);
+		assert_int_equal(nl, n);
+		for (size_t i = 0; i < nl; i++) {
+			struct state_account *y = &l[i];
+
+			x = find(a, n, y->key);
+			assert_true(y->lazy);
+			assert_null(y->row.cell[COL_MAIL]);
+			assert_true(y->digest == row_digest(&x->row));
+			assert_int_equal(state_fetch_row(s, y, &err), 0);
+			assert_false(y->lazy);
+			assert_true(row_equal(&y->row, &x->row));
+		}
+		free(l[0].key);
+		l[0].key = xstrdup("no-such-key");
+		l[0].lazy = true;
+		assert_int_equal(state_fetch_row(s, &l[0], &err), -1);
+		assert_non_null(strstr(err, "no-such-key"));
+		free(err);
+		err = NULL;
+		free_prev(l, nl);
+	}
 	free_prev(a, n);
 	state_close(s);
 
