@@ -114,20 +114,18 @@ void row_take(struct row *r, enum col c, char *v)
 	r->cell[c] = v;
 }
 
-/* Attribute names compare case-insensitively, ignoring options after ';'. */
-static bool attr_name_eq(const char *have, const char *want)
-{
-	size_t n = strcspn(have, ";");
-	size_t m = strcspn(want, ";");
-
-	return n == m && strncasecmp(have, want, n) == 0;
-}
-
+/* Attribute names compare case-insensitively, ignoring options after ';'. Stored names have
+ * none (entry_add_value strips them), so only the wanted name is measured, once. */
 const struct attr *entry_attr(const struct entry *e, const char *name)
 {
-	for (size_t i = 0; i < e->nattrs; i++)
-		if (attr_name_eq(e->attrs[i].name, name))
+	size_t n = strcspn(name, ";");
+
+	for (size_t i = 0; i < e->nattrs; i++) {
+		const char *have = e->attrs[i].name;
+
+		if (strncasecmp(have, name, n) == 0 && have[n] == '\0')
 			return &e->attrs[i];
+	}
 	return NULL;
 }
 
@@ -140,13 +138,8 @@ const char *entry_get(const struct entry *e, const char *name)
 
 void entry_add_value(struct entry *e, const char *name, const char *val, size_t len)
 {
-	struct attr *a = NULL;
+	struct attr *a = (struct attr *)entry_attr(e, name);
 
-	for (size_t i = 0; i < e->nattrs; i++)
-		if (attr_name_eq(e->attrs[i].name, name)) {
-			a = &e->attrs[i];
-			break;
-		}
 	if (!a) {
 		e->attrs = xrealloc(e->attrs, (e->nattrs + 1) * sizeof(*e->attrs));
 		a = &e->attrs[e->nattrs++];
