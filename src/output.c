@@ -159,6 +159,7 @@ int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fi
 	epoch = getenv("SOURCE_DATE_EPOCH");
 	if (epoch && *epoch)
 		props.created = (time_t)strtoll(epoch, NULL, 10);
+	errno = 0;
 	lerr = workbook_set_properties(wb, &props);
 	if (!lerr)
 		lerr = fill(wb, arg);
@@ -176,7 +177,12 @@ int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fi
 	rc = commit(fd, tmp, final_path, err);
 	goto out;
 lxw_fail:
-	*err = xasprintf("%s: writing %s: %s", final_path, tmp, lxw_strerror(lerr));
+	/* libxlsxwriter's codes say little ("Zip generic error"): errno says "No space left" */
+	if (errno)
+		*err = xasprintf("%s: writing %s: %s (libxlsxwriter: %s)", final_path, tmp,
+				 strerror(errno), lxw_strerror(lerr));
+	else
+		*err = xasprintf("%s: writing %s: %s", final_path, tmp, lxw_strerror(lerr));
 fail:
 	if (wb)
 		lxw_workbook_free(wb);
