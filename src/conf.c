@@ -369,6 +369,12 @@ static int v_directory(cfg_t *cfg, cfg_opt_t *opt)
 		conf_err_at(line_of(d, "page-size"), "page-size", true,
 			    "%ld is over Active Directory's default MaxPageSize (1000)",
 			    cfg_getint(d, "page-size"));
+	/* OpenLDAP knows no ;range= option: asked for member;range=0-N it returns no member */
+	if (choice_index("flavor", cfg_getstr(d, "flavor")) != FLAVOR_AD &&
+	    cfg_getint(d, "range-size") > 0)
+		conf_err_at(line_of(d, "range-size"), "range-size", false,
+			    "range retrieval is an Active Directory feature: with flavor = "
+			    "openldap the groups would come back without members");
 	free(what);
 	return 0;
 }

@@ -342,6 +342,9 @@ static void test_validators(void **state)
 	expect_errors("directory \"d\" { ldif = \"x\" timeout = 0 range-size = -1 }\n",
 		      (const char *const[]){
 		"1: timeout: 0 is out of range", "1: range-size: -1 is out of range", NULL });
+	expect_errors("directory \"d\" {\n uri = \"ldap://a\"\n base = { \"dc=x\" }\n"
+		      " range-size = 1000\n}\n", (const char *const[]){
+		"4: range-size: range retrieval is an Active Directory feature", NULL });
 }
 
 /* Comments anywhere (libconfuse 3.3 miscounts lines after them and refuses them in lists);
