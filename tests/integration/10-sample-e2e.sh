@@ -7,9 +7,7 @@
 need_bin
 export MEDIMAIL_SYNC_NOW=1718013600     # 2024-06-10 10:00 UTC
 SAMPLE=$MS_SRC/tests/fixtures/sample
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$SAMPLE/hospital.ldif" || bail "slapd_setup"
-slapd_start || bail "slapd_start"
+sample_server
 CONF=$MS_TMP/medimail-sync.conf
 OUT=$MS_TMP/out
 slapd_sample_conf "$CONF" "$OUT" "$MS_TMP/state.db"

@@ -4,10 +4,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$MS_LIB/slapd.sh"
 need_bin
-SAMPLE=$MS_SRC/tests/fixtures/sample
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$SAMPLE/hospital.ldif" || bail "slapd_setup"
-slapd_start || bail "slapd_start"
+sample_server
 slapd_sample_conf "$MS_TMP/base.conf" "$MS_TMP/out" "$MS_TMP/state.db"
 
 # StartTLS on the plain port

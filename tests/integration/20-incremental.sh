@@ -9,7 +9,6 @@
 . "$MS_LIB/slapd.sh"
 need_bin
 export MEDIMAIL_SYNC_NOW=1796083200      # 2026-12-01 00:00 UTC: expiries are dated 26-12-01
-SAMPLE=$MS_SRC/tests/fixtures/sample
 P=ou=people,dc=chu-exemple,dc=fr
 G=ou=groups,dc=chu-exemple,dc=fr
 D=chu-exemple.fr
@@ -26,9 +25,7 @@ staff_ldif() {
 	done
 }
 staff_ldif 1 40 >"$MS_TMP/staff.ldif"
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$SAMPLE/hospital.ldif" "$MS_TMP/staff.ldif" || bail "slapd_setup"
-slapd_start || bail "slapd_start"
+sample_server "$MS_TMP/staff.ldif"
 OUT=$MS_TMP/out
 STATE=$MS_TMP/state.db
 CONF=$MS_TMP/medimail-sync.conf

@@ -6,11 +6,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$MS_LIB/slapd.sh"
 need_bin
-SAMPLE=$MS_SRC/tests/fixtures/sample
 P=ou=people,dc=chu-exemple,dc=fr
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$SAMPLE/hospital.ldif" || bail "slapd_setup"
-slapd_start || bail "slapd_start"
+sample_server
 OUT=$MS_TMP/out
 CONF=$MS_TMP/medimail-sync.conf
 slapd_sample_conf "$CONF.in" "$OUT" "$MS_TMP/state.db"

@@ -244,3 +244,13 @@ slapd_sample_conf() {
 		"OUTDIR=$outdir" "STATE=$state" "URI=$SLAPD_LDAPS_URI" "CAFILE=$SLAPD_CA" \
 		"PWFILE=$SLAPD_READER_PWFILE"
 }
+
+# sample_server [LDIF...]: for test scripts (after common.sh): a private slapd loaded with the
+# sample hospital and the LDIFs given, stopped at exit; a setup failure ends the script as one
+# failure (bail).
+sample_server() {
+	at_exit slapd_stop
+	slapd_setup "$MS_TMP/ldap" "$MS_SRC/tests/fixtures/sample/hospital.ldif" "$@" ||
+		bail "slapd_setup"
+	slapd_start || bail "slapd_start"
+}
