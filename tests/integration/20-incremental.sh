@@ -49,7 +49,7 @@ PY
 }
 newest() { ls -t "$OUT"/loadusers-*.xlsx 2>/dev/null | head -1; }
 nfiles() { count_files "$OUT" 'loadusers-*.xlsx'; }
-dump() { "$MS_PY" -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("\n".join(c.iterdump()))' "$STATE"; }
+dump() { state_dump "$STATE"; }
 integrity() { "$MS_PY" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' "$STATE"; }
 
 # Run 1: a full export

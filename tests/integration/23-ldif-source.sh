@@ -60,7 +60,7 @@ is "$("$MS_PY" -c 'import sys,openpyxl; print(",".join(r[0] for r in list(openpy
 printf 'dn: %s\nobjectClass: organizationalUnit\nou: people\n\nthis is not ldif\n' "$P" \
 	>"$MS_TMP/export.ldif"
 before=$(count_files "$OUT" 'loadusers-*')
-dump() { "$MS_PY" -c 'import sqlite3,sys; print("\n".join(sqlite3.connect(sys.argv[1]).iterdump()))' "$MS_TMP/state.db"; }
+dump() { state_dump "$MS_TMP/state.db"; }
 dump >"$MS_TMP/state.before"
 ms_run -c "$MS_TMP/ldif.conf" apply
 exit_is 1 "a malformed LDIF fails the run (exit 1)"

@@ -10,9 +10,7 @@ sample_server
 OUT=$MS_TMP/out
 CONF=$MS_TMP/medimail-sync.conf
 slapd_sample_conf "$CONF" "$OUT" "$MS_TMP/state.db"
-dump() {
-	"$MS_PY" -c 'import sqlite3,sys; print("\n".join(sqlite3.connect(sys.argv[1]).iterdump()))' "$MS_TMP/state.db"
-}
+dump() { state_dump "$MS_TMP/state.db"; }
 ms_run -c "$CONF" apply
 exit_is 4 "a first apply with room completes"
 printf 'dn: uid=tgarnier,%s\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: 04 67 00 44 55\n' \

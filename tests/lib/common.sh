@@ -216,3 +216,9 @@ summary_count() {
 		}
 		col && $1 == row { print $(col + (NF - off)); exit }' "$1"
 }
+
+# state_dump DB: the SQL dump of a state file, to compare "before" and "after" a failed run
+# (the bytes of the file may change when SQLite checkpoints its WAL; the content may not).
+state_dump() {
+	"$MS_PY" -c 'import sqlite3,sys; print("\n".join(sqlite3.connect(sys.argv[1]).iterdump()))' "$1"
+}
