@@ -860,38 +860,48 @@ out:
 	return ret;
 }
 
-/* Build the entry of a search result message, fetching split attributes whole. */
+/* Build the entry of a search result message, fetching split attributes whole. The values are
+ * read in place from the message (ldap_get_attribute_ber) and copied once, into the entry. */
 WUR static int build_entry(struct dir_session *s, LDAPMessage *msg, struct entry *e)
 {
 	BerElement *ber = NULL;
-	char *dn = ldap_get_dn(s->ld, msg);
+	struct berval dn, name, *vals = NULL;
 	char **split = NULL;
 	long *next = NULL;
 	size_t nsplit = 0;
-	int ret = -1;
+	int rc, ret = -1;
 
-	if (!dn) {
-		int rc = LDAP_OTHER;
-
-		(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &rc);
-		log_ldap(s, "reading the DN of an entry", rc, 0);
+	rc = ldap_get_dn_ber(s->ld, msg, &ber, &dn);
+	if (rc != LDAP_SUCCESS || !dn.bv_val) {
+		log_ldap(s, "reading the DN of an entry", rc == LDAP_SUCCESS ? LDAP_DECODING_ERROR :
+			 rc, 0);
 		goto out;
 	}
-	e->dn = xstrdup(dn);
-	ldap_memfree(dn);
-	for (char *a = ldap_first_attribute(s->ld, msg, &ber); a;
-	     a = ldap_next_attribute(s->ld, msg, ber)) {
-		struct berval **vals = ldap_get_values_len(s->ld, msg, a);
+	e->dn = xstrndup(dn.bv_val, dn.bv_len);
+	for (;;) {
+		char *a;
 		long low, high;
 		int r;
 
-		for (size_t i = 0; vals && vals[i]; i++)
-			entry_add_value(e, a, vals[i]->bv_val, vals[i]->bv_len);
-		ldap_value_free_len(vals);
+		vals = NULL;
+		rc = ldap_get_attribute_ber(s->ld, msg, ber, &name, &vals);
+		if (rc != LDAP_SUCCESS) {
+			char *what = xasprintf("%s: reading its attributes", e->dn);
+
+			log_ldap(s, what, rc, 0);
+			free(what);
+			goto out;
+		}
+		if (!name.bv_val)
+			break;
+		a = arena_strndup(&e->ar, name.bv_val, name.bv_len);
+		for (size_t i = 0; vals && vals[i].bv_val; i++)
+			entry_add_value(e, a, vals[i].bv_val, vals[i].bv_len);
+		ber_memfree(vals);
+		vals = NULL;
 		r = parse_range(a, &low, &high);
 		if (r < 0) {
 			log_err("%s: %s: attribute %s: malformed range", s->where, e->dn, a);
-			ldap_memfree(a);
 			goto out;
 		}
 		if (r > 0 && high >= 0) {
@@ -900,13 +910,13 @@ WUR static int build_entry(struct dir_session *s, LDAPMessage *msg, struct entry
 			split[nsplit] = xstrndup(a, strcspn(a, ";"));
 			next[nsplit++] = high + 1;
 		}
-		ldap_memfree(a);
 	}
 	for (size_t i = 0; i < nsplit; i++)
 		if (fetch_ranges(s, e, split[i], next[i]))
 			goto out;
 	ret = 0;
 out:
+	ber_memfree(vals);
 	if (ber)
 		ber_free(ber, 0);
 	for (size_t i = 0; i < nsplit; i++)
@@ -982,6 +992,8 @@ WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
 	bool finished = false;
 	int rc, ret = -1;
 
+	struct entry e = { 0 };     /* reused from one message to the next */
+
 	while (!finished) {
 		errno = 0;
 		rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, op_timeout(s, &tv), &res);
@@ -999,14 +1011,13 @@ WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
 		}
 		switch (ldap_msgtype(res)) {
 		case LDAP_RES_SEARCH_ENTRY: {
-			struct entry e = { 0 };
 			int r = build_entry(s, res, &e);
 
 			if (r == 0) {
 				pg->nentries++;
-				r = pg->cb(&e, pg->arg);
+				r = pg->cb(&e, pg->arg);   /* may take the entry: then e is zeroed */
 			}
-			entry_free(&e);
+			entry_clear(&e);
 			if (r) {
 				ret = r;
 				goto abandon;
@@ -1033,6 +1044,7 @@ WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
 abandon:
 	(void)ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 out:
+	entry_free(&e);
 	ldap_msgfree(res);
 	return ret;
 }

@@ -906,7 +906,7 @@ static bool dn_ends_with(const char *dn, const char *suffix)
 static bool rule_holds(const struct map_rule *mr, const struct entry *e, const struct row *row,
 		       map_member_fn member, void *member_arg, char **ndn)
 {
-	if (mr->if_col >= 0 && str_empty(row->cell[mr->if_col]))
+	if (mr->if_col >= 0 && str_empty(row_get(row, (enum col)mr->if_col)))
 		return false;
 	if (mr->attr && !has_value(e, mr->attr, mr->value))
 		return false;

@@ -13,60 +13,87 @@ void row_free(struct row *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < NCOLS; i++) {
-		if (!r->blob)
+	if (r->cell) {
+		for (int i = 0; i < NCOLS; i++)
 			free(r->cell[i]);
-		r->cell[i] = NULL;
+		free(r->cell);
 	}
 	free(r->blob);
-	r->blob = NULL;
+	memset(r, 0, sizeof(*r));
+}
+
+/* Rows over 64 kB (an ORG with thousands of connexion accounts) stay unpacked. */
+void row_fill(struct row *r, const char *const *v, const size_t *len)
+{
+	size_t total = 0;
+	char *p;
+
+	row_free(r);
+	for (int i = 0; i < NCOLS; i++)
+		total += len[i] ? len[i] + 1 : 0;
+	if (total >= UINT16_MAX) {
+		r->cell = xcalloc(NCOLS, sizeof(*r->cell));
+		for (int i = 0; i < NCOLS; i++)
+			r->cell[i] = len[i] ? xstrndup(v[i], len[i]) : NULL;
+		return;
+	}
+	if (total == 0)
+		return;
+	p = r->blob = xmalloc(total);
+	for (int i = 0; i < NCOLS; i++) {
+		if (!len[i])
+			continue;
+		r->off[i] = (uint16_t)(p - r->blob + 1);
+		memcpy(p, v[i], len[i]);
+		p[len[i]] = '\0';
+		p += len[i] + 1;
+	}
 }
 
 void row_pack(struct row *r)
 {
-	size_t len[NCOLS], total = 0;
-	char *blob, *p;
+	const char *v[NCOLS];
+	size_t len[NCOLS];
+	char **cell = r->cell;
 
-	if (r->blob)
+	if (!cell)
 		return;
 	for (int i = 0; i < NCOLS; i++) {
-		len[i] = r->cell[i] && *r->cell[i] ? strlen(r->cell[i]) + 1 : 0;
-		total += len[i];
+		v[i] = cell[i];
+		len[i] = cell[i] ? strlen(cell[i]) : 0;
 	}
-	p = blob = xmalloc(total ? total : 1);
-	for (int i = 0; i < NCOLS; i++) {
-		char *c = r->cell[i];
-
-		r->cell[i] = NULL;
-		if (len[i]) {
-			memcpy(p, c, len[i]);
-			r->cell[i] = p;
-			p += len[i];
-		}
-		free(c);
-	}
-	r->blob = blob;
+	r->cell = NULL;          /* row_fill() must not free the cells it reads */
+	row_fill(r, v, len);
+	for (int i = 0; i < NCOLS; i++)
+		free(cell[i]);
+	free(cell);
 }
 
 /* Give a packed row its own cells again, before one of them changes. */
 static void row_unpack(struct row *r)
 {
-	char *blob = r->blob;
+	char **cell;
 
-	if (!blob)
+	if (r->cell)
 		return;
+	cell = xcalloc(NCOLS, sizeof(*cell));
 	for (int i = 0; i < NCOLS; i++)
-		if (r->cell[i])
-			r->cell[i] = xstrdup(r->cell[i]);
-	r->blob = NULL;
-	free(blob);
+		if (r->off[i])
+			cell[i] = xstrdup(r->blob + r->off[i] - 1);
+	free(r->blob);
+	memset(r, 0, sizeof(*r));
+	r->cell = cell;
 }
 
 void row_copy(struct row *dst, const struct row *src)
 {
-	for (int i = 0; i < NCOLS; i++)
-		dst->cell[i] = src->cell[i] ? xstrdup(src->cell[i]) : NULL;
-	dst->blob = NULL;
+	memset(dst, 0, sizeof(*dst));
+	dst->cell = xcalloc(NCOLS, sizeof(*dst->cell));
+	for (int i = 0; i < NCOLS; i++) {
+		const char *v = row_get(src, (enum col)i);
+
+		dst->cell[i] = *v ? xstrdup(v) : NULL;
+	}
 }
 
 uint64_t digest_add(uint64_t h, const char *p, size_t n)
@@ -139,34 +166,47 @@ const char *entry_get(const struct entry *e, const char *name)
 void entry_add_value(struct entry *e, const char *name, const char *val, size_t len)
 {
 	struct attr *a = (struct attr *)entry_attr(e, name);
+	size_t n;
 
 	if (!a) {
-		e->attrs = xrealloc(e->attrs, (e->nattrs + 1) * sizeof(*e->attrs));
+		xgrow(&e->attrs, &e->capattrs, e->nattrs + 1, sizeof(*e->attrs));
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));
-		a->name = xstrndup(name, strcspn(name, ";"));
+		a->name = arena_strndup(&e->ar, name, strcspn(name, ";"));
 	}
-	a->vals = xrealloc(a->vals, (a->nvals + 1) * sizeof(*a->vals));
-	a->lens = xrealloc(a->lens, (a->nvals + 1) * sizeof(*a->lens));
-	a->vals[a->nvals] = xstrndup(val, len);
-	a->lens[a->nvals] = len;
+	/* the arrays double when nvals reaches a power of two (1, 2, 4, ...) */
+	n = a->nvals;
+	if ((n & (n - 1)) == 0) {
+		size_t cap = n ? 2 * n : 1;
+		char **vals = arena_alloc(&e->ar, cap * sizeof(*vals));
+		size_t *lens = arena_alloc(&e->ar, cap * sizeof(*lens));
+
+		if (n) {
+			memcpy(vals, a->vals, n * sizeof(*vals));
+			memcpy(lens, a->lens, n * sizeof(*lens));
+		}
+		a->vals = vals;
+		a->lens = lens;
+	}
+	a->vals[n] = arena_strndup(&e->ar, val, len);
+	a->lens[n] = len;
 	a->nvals++;
+}
+
+void entry_clear(struct entry *e)
+{
+	free(e->dn);
+	e->dn = NULL;
+	e->nattrs = 0;
+	arena_reset(&e->ar);
 }
 
 void entry_free(struct entry *e)
 {
-	for (size_t i = 0; i < e->nattrs; i++) {
-		for (size_t j = 0; j < e->attrs[i].nvals; j++)
-			free(e->attrs[i].vals[j]);
-		free(e->attrs[i].vals);
-		free(e->attrs[i].lens);
-		free(e->attrs[i].name);
-	}
-	free(e->attrs);
 	free(e->dn);
-	e->attrs = NULL;
-	e->dn = NULL;
-	e->nattrs = 0;
+	free(e->attrs);
+	arena_free(&e->ar);
+	memset(e, 0, sizeof(*e));
 }
 
 void findings_add(struct findings *f, enum severity sev, const char *where, int col,

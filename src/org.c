@@ -79,6 +79,7 @@ struct org_index {
 	size_t nhits, hits_cap;
 	size_t *by_id;              /* person indexes in id order, valid at by_id_version */
 	uint64_t by_id_version;
+	struct arena strs;          /* group DNs, member values and unknowns, freed together */
 	char *last_dn;              /* the group DN last added to, as given, and its index: */
 	size_t last_gi;             /* members come group by group, normalise each DN once */
 };
@@ -118,15 +119,11 @@ void org_index_free(struct org_index *x)
 	for (size_t i = 0; i < x->ngroups; i++) {
 		struct org_group *g = &x->groups[i];
 
-		for (size_t j = 0; j < g->nraw; j++)
-			free(g->raw[j].value);
 		free(g->raw);
 		free(g->edges);
 		free(g->bits);
-		free(g->dn);
 	}
-	for (size_t i = 0; i < x->nunknowns; i++)
-		free(x->unknowns[i].value);
+	arena_free(&x->strs);
 	free(x->groups);
 	free(x->persons);
 	free(x->unknowns);
@@ -172,7 +169,7 @@ static size_t group_get_or_add(struct org_index *x, const char *dn, const char *
 	xgrow(&x->groups, &x->gcap, x->ngroups, sizeof(*x->groups));
 	g = &x->groups[i];
 	memset(g, 0, sizeof(*g));
-	g->dn = xstrdup(dn);
+	g->dn = arena_strndup(&x->strs, dn, strlen(dn));
 	hmap_put(x->group_dn, ndn, idx_val(i));
 	x->version++;
 	return i;
@@ -209,7 +206,7 @@ void org_add_member(struct org_index *x, const char *group_dn, enum org_member_k
 	xgrow(&g->raw, &g->rawcap, g->nraw + 1, sizeof(*g->raw));
 	r = &g->raw[g->nraw++];
 	r->kind = kind;
-	r->value = xstrdup(value);
+	r->value = arena_strndup(&x->strs, value, strlen(value));
 	x->version++;
 }
 
@@ -256,7 +253,7 @@ static size_t unknown_get_or_add(struct org_index *x, const char *key, const cha
 		return i;
 	i = x->nunknowns++;
 	xgrow(&x->unknowns, &x->ucap, x->nunknowns, sizeof(*x->unknowns));
-	x->unknowns[i].value = xstrdup(value);
+	x->unknowns[i].value = arena_strndup(&x->strs, value, strlen(value));
 	x->unknowns[i].stamp = 0;
 	hmap_put(x->unknown_key, key, idx_val(i));
 	return i;

@@ -14,10 +14,10 @@ struct account {
 	char *key;            /* stable id (entryUUID, objectGUID text): the state's key */
 	char *dn;
 	const char *source;   /* directory section name (borrowed from the config) */
-	enum bal_type type;
 	struct row row;       /* the full row this run would write */
-	bool disabled;        /* disabled in the directory: to expire */
 	long long end_time;   /* directory end date (epoch s), 0 = none */
+	enum bal_type type;
+	bool disabled;        /* disabled in the directory: to expire */
 	bool rejected;        /* invalid this run: never written, never expired for that */
 };
 void account_free(struct account *a);      /* frees the fields, not a itself */
@@ -28,12 +28,12 @@ enum acct_status { ST_ACTIVE, ST_EXPIRED };
 struct state_account {
 	char *key;
 	char *dn;
-	enum bal_type type;
-	enum acct_status status;
 	struct row row;       /* the row last written; empty while lazy */
 	long long run_id;
-	bool lazy;            /* row not loaded yet: digest stands for it (plan_opts.fetch) */
 	uint64_t digest;      /* row_digest() of the row last written, when lazy */
+	enum bal_type type;
+	enum acct_status status;
+	bool lazy;            /* row not loaded yet: digest stands for it (plan_opts.fetch) */
 };
 void state_account_free(struct state_account *a);   /* frees the fields, not a itself */
 

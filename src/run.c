@@ -700,6 +700,17 @@ static void remove_stale_tmp(const char *dir)
 	closedir(d);
 }
 
+/* "-l debug" tells where the time of a run goes, phase by phase. */
+static void phase_done(const char *what, struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	log_debug("timing: %s: %.3f s", what, (double)(t.tv_sec - t0->tv_sec) +
+		  (double)(t.tv_nsec - t0->tv_nsec) / 1e9);
+	*t0 = t;
+}
+
 struct fetch_ctx {
 	struct state *st;
 	char *err;
@@ -730,7 +741,9 @@ static int do_run(struct run *r)
 	size_t nrows;
 	char *err = NULL;
 	int rc = EXIT_FAIL;
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck = check_new(c, &err);
 	if (ck)
 		m = map_new(c, &err);
@@ -753,6 +766,7 @@ static int do_run(struct run *r)
 		goto out;
 	}
 
+	phase_done("configuration and state", &t0);
 	r->nsrc = c->ndirectories;
 	r->src = xcalloc(r->nsrc, sizeof(*r->src));
 	/* Groups first: they say whose entries the ORG mailboxes need. Every search of every
@@ -762,6 +776,7 @@ static int do_run(struct run *r)
 		if (read_groups(r, &r->src[i], m, &sd[i]) != 0)
 			goto out;
 	}
+	phase_done("reading the groups", &t0);
 	for (size_t i = 0; i < r->nsrc; i++)
 		register_groups(idx, r->src[i].d, &sd[i]);
 	owners = hmap_new(false);
@@ -786,12 +801,14 @@ static int do_run(struct run *r)
 		for (size_t k = 0; k < sd[i].npeople; k++)
 			map_one(&pc, &sd[i].people[k]);
 	}
+	phase_done("reading and mapping the people", &t0);
 	for (size_t i = 0; i < r->nsrc; i++)
 		build_orgs(r, &r->src[i], &sd[i], idx, m, owners, ck);
 	check_duplicates(r);
 	for (size_t i = 0; i < r->nsrc; i++)
 		source_data_free(&sd[i]);
 
+	phase_done("ORG mailboxes and duplicates", &t0);
 	po = (struct plan_opts){
 		.now = r->o->now,
 		.grace_days = c->limits.grace_days,
@@ -825,6 +842,7 @@ static int do_run(struct run *r)
 			free(empty.detail);
 		}
 	}
+	phase_done("plan", &t0);
 	nrows = plan_rows(&r->plan, &rows);
 	r->nrows = nrows;
 	r->nothing_to_do = nrows == 0;
@@ -839,6 +857,7 @@ static int do_run(struct run *r)
 
 		if (write_output(r, (const struct row *const *)rows, nrows) != 0)
 			goto out;
+		phase_done("loadusers file", &t0);
 		crash_point("after-file");
 		for (size_t i = 0; i < r->nfiles; i++) {
 			if (i)
@@ -857,6 +876,7 @@ static int do_run(struct run *r)
 			goto out;
 		}
 		sb_free(&files);
+		phase_done("state commit", &t0);
 	}
 	rc = findings_count(&r->f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
 out:
@@ -1019,6 +1039,7 @@ int run_main(const struct config *c, const struct run_opts *o)
 {
 	struct run r = { 0 };
 	struct run_opts opts = *o;
+	struct timespec t0;
 
 	if (!opts.now)
 		opts.now = time(NULL);
@@ -1028,7 +1049,9 @@ int run_main(const struct config *c, const struct run_opts *o)
 	r.clock_started = time(NULL);
 	r.exit_code = do_run(&r);
 	r.finished = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	report_run(&r);
+	phase_done("report", &t0);
 	/* after the report, so that retention counts it and the command can send it */
 	if (opts.apply && (r.exit_code == EXIT_OK || r.exit_code == EXIT_REJECTED))
 		apply_retention(&r);

@@ -139,28 +139,28 @@ static void row_encode(struct strbuf *sb, const struct row *r)
 
 static int row_decode(const char *p, struct row *r)
 {
+	const char *v[NCOLS];
+	size_t len[NCOLS];
+
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < NCOLS; i++) {
 		char *end;
 		unsigned long n;
 
 		if (*p < '0' || *p > '9')
-			goto fail;
+			return -1;
 		errno = 0;
 		n = strtoul(p, &end, 10);
 		if (errno || *end != ':' || strnlen(end + 1, n) < n)
-			goto fail;
-		if (n)
-			r->cell[i] = xstrndup(end + 1, n);
+			return -1;
+		v[i] = end + 1;
+		len[i] = n;
 		p = end + 1 + n;
 	}
 	if (*p)
-		goto fail;
-	row_pack(r);
+		return -1;
+	row_fill(r, v, len);
 	return 0;
-fail:
-	row_free(r);
-	return -1;
 }
 
 static int migrate(struct state *s, char **err)

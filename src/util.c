@@ -141,6 +141,76 @@ void sb_free(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+/* Blocks double from 2 kB up to 64 kB; a piece larger than that gets a block of its own.
+ * The newest block is at the head: only it has room. */
+struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	max_align_t data[];
+};
+
+#define ARENA_MIN 2048
+#define ARENA_MAX 65536
+#define ARENA_ALIGN (sizeof(void *) > sizeof(size_t) ? sizeof(void *) : sizeof(size_t))
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b = a->head;
+	size_t need = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	void *p;
+
+	if (need < n)
+		oom();
+	if (!b || b->size - b->used < need) {
+		size_t size = b ? b->size * 2 : ARENA_MIN;
+
+		if (size > ARENA_MAX)
+			size = ARENA_MAX;
+		if (size < need)
+			size = need;
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* Keep one block, the oldest (the first and smallest), so that a reused arena does not grow. */
+void arena_reset(struct arena *a)
+{
+	struct arena_block *b = a->head;
+
+	while (b && b->next) {
+		struct arena_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+	if (b)
+		b->used = 0;
+	a->head = b;
+}
+
+void arena_free(struct arena *a)
+{
+	arena_reset(a);
+	free(a->head);
+	a->head = NULL;
+}
+
 /* Decode one code point at s (len bytes left). Returns its length, or 0 if invalid. */
 static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
@@ -519,6 +589,7 @@ struct hmap {
 	struct hslot *slots;
 	size_t cap, count;
 	bool fold;
+	struct arena keys;      /* keys are never removed: they are freed together */
 };
 
 static uint64_t hash_str(const char *s, bool fold)
@@ -550,8 +621,7 @@ void hmap_free(struct hmap *h)
 {
 	if (!h)
 		return;
-	for (size_t i = 0; i < h->cap; i++)
-		free(h->slots[i].key);
+	arena_free(&h->keys);
 	free(h->slots);
 	free(h);
 }
@@ -596,7 +666,7 @@ void *hmap_put(struct hmap *h, const char *key, void *val)
 		s->val = val;
 		return old;
 	}
-	s->key = xstrdup(key);
+	s->key = arena_strndup(&h->keys, key, strlen(key));
 	s->hash = hash;
 	s->val = val;
 	h->count++;

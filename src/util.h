@@ -40,6 +40,17 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) PRINTF(2, 3);
 char *sb_steal(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
+/* Bump allocator for many small pieces freed together (the values of a directory entry).
+ * Zero-initialise; pieces never move; arena_reset() keeps the first block for reuse. */
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+};
+void *arena_alloc(struct arena *a, size_t n);     /* aligned for pointers and size_t */
+char *arena_strndup(struct arena *a, const char *s, size_t n);   /* n bytes + NUL */
+void arena_reset(struct arena *a);
+void arena_free(struct arena *a);
+
 /* UTF-8 */
 bool utf8_valid(const char *s, size_t len);
 /* Case mapping for Latin scripts (ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic basics),

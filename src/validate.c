@@ -315,7 +315,7 @@ static void check_record(struct vstate *vs, const struct record *rec)
 	}
 	vs->nrows++;
 	for (i = 0; i < NCOLS; i++)
-		row.cell[i] = xstrndup(cell_text(rec, i), rec->cells[i].len);
+		row_take(&row, (enum col)i, xstrndup(cell_text(rec, i), rec->cells[i].len));
 	where = xasprintf("line %ld", rec->line);
 	check_row(vs->ck, &row, bal_type_parse(row_get(&row, COL_TYPE_BAL)), where, &f);
 	for (i = 0; i < f.n; i++)

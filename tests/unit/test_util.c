@@ -227,6 +227,77 @@ static void test_row(void **state)
 	row_free(&b);
 }
 
+/* Packed rows: one allocation, cells at offsets; a change unpacks; a row too long for
+ * 16-bit offsets stays unpacked and reads the same. */
+static void test_row_pack(void **state)
+{
+	struct row r = { 0 }, big = { 0 };
+	char *huge = xmalloc(70001);
+	const char *v[NCOLS] = { 0 };
+	size_t len[NCOLS] = { 0 };
+
+	(void)state;
+	row_set(&r, COL_MAIL, "a@chu.fr");
+	row_set(&r, COL_VILLE, "MONTPELLIER");
+	row_set(&r, COL_NOM, "");
+	row_pack(&r);
+	assert_string_equal(row_get(&r, COL_MAIL), "a@chu.fr");
+	assert_string_equal(row_get(&r, COL_VILLE), "MONTPELLIER");
+	assert_string_equal(row_get(&r, COL_NOM), "");
+	assert_string_equal(row_get(&r, COL_STRUCTURE), "");
+	row_set(&r, COL_NOM, "DUPONT");          /* unpacks */
+	assert_string_equal(row_get(&r, COL_MAIL), "a@chu.fr");
+	assert_string_equal(row_get(&r, COL_NOM), "DUPONT");
+	row_pack(&r);
+	row_pack(&r);                              /* twice is harmless */
+	assert_string_equal(row_get(&r, COL_NOM), "DUPONT");
+
+	memset(huge, 'x', 70000);
+	huge[70000] = '\0';
+	v[COL_MAIL] = "b@chu.fr";
+	len[COL_MAIL] = 8;
+	v[COL_CONNEXION] = huge;
+	len[COL_CONNEXION] = 70000;
+	row_fill(&big, v, len);
+	assert_string_equal(row_get(&big, COL_MAIL), "b@chu.fr");
+	assert_int_equal(strlen(row_get(&big, COL_CONNEXION)), 70000);
+	assert_string_equal(row_get(&big, COL_NOM), "");
+	row_pack(&big);
+	assert_int_equal(strlen(row_get(&big, COL_CONNEXION)), 70000);
+	assert_int_equal(row_digest(&big), row_digest(&big));
+	row_free(&big);
+	row_free(&r);
+	row_free(&r);
+	free(huge);
+}
+
+/* Arena pieces never move, are aligned for pointers, and may be larger than a block. */
+static void test_arena(void **state)
+{
+	struct arena a = { 0 };
+	char *first, *p;
+	void **ptrs;
+
+	(void)state;
+	first = arena_strndup(&a, "hello world", 5);
+	assert_string_equal(first, "hello");
+	for (int i = 0; i < 10000; i++) {
+		p = arena_alloc(&a, (size_t)(i % 37) + 1);
+		assert_int_equal((uintptr_t)p % sizeof(void *), 0);
+		memset(p, 'z', (size_t)(i % 37) + 1);
+	}
+	assert_string_equal(first, "hello");
+	p = arena_alloc(&a, 200000);
+	memset(p, 1, 200000);
+	ptrs = arena_alloc(&a, 3 * sizeof(*ptrs));
+	ptrs[0] = first;
+	assert_ptr_equal(ptrs[0], first);
+	arena_reset(&a);
+	assert_string_equal(arena_strndup(&a, "again", 5), "again");
+	arena_free(&a);
+	arena_free(&a);
+}
+
 static void test_entry(void **state)
 {
 	struct entry e = { 0 };
@@ -243,6 +314,11 @@ static void test_entry(void **state)
 	assert_string_equal(entry_get(&e, "member"), "cn=a");
 	assert_int_equal(entry_attr(&e, "objectguid")->lens[0], 3);
 	assert_null(entry_get(&e, "mail"));
+	entry_clear(&e);     /* ready for the next entry */
+	assert_null(entry_get(&e, "member"));
+	e.dn = xstrdup("cn=c");
+	entry_add_value(&e, "mail", "c@chu.fr", 8);
+	assert_string_equal(entry_get(&e, "MAIL"), "c@chu.fr");
 	entry_free(&e);
 	entry_free(&e);      /* twice is harmless */
 }
@@ -297,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_dn_normalise),
 		cmocka_unit_test(test_tmpfile),
 		cmocka_unit_test(test_row),
+		cmocka_unit_test(test_row_pack),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_entry),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_columns),
