@@ -154,6 +154,11 @@ struct checker {
 	size_t nowned, cap_owned;
 };
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static bool all_digits(const char *s, size_t n)
 {
 	size_t i;
@@ -328,14 +333,33 @@ bool check_local_part(const char *s)
 	return dot_string(s, strlen(s));
 }
 
+/* Départements by code: "01".."95" by number, "2A"/"2B", "971".."976" by last digit. The
+ * table is built at the first call (a postal code is checked several times per person). */
 static const struct code_entry *find_dep(const char *code, size_t n)
 {
-	for (size_t i = 0; i < data_ndepartements; i++) {
-		const char *c = data_departements[i].code;
+	static const struct code_entry *two[100], *corsica[2], *overseas[10];
+	static bool built;
 
-		if (strlen(c) == n && strncmp(c, code, n) == 0)
-			return &data_departements[i];
+	if (!built) {
+		for (size_t i = 0; i < data_ndepartements; i++) {
+			const char *c = data_departements[i].code;
+			size_t len = strlen(c);
+
+			if (len == 2 && is_digit(c[0]) && is_digit(c[1]))
+				two[(c[0] - '0') * 10 + c[1] - '0'] = &data_departements[i];
+			else if (len == 2 && c[0] == '2' && (c[1] == 'A' || c[1] == 'B'))
+				corsica[c[1] - 'A'] = &data_departements[i];
+			else if (len == 3 && c[0] == '9' && c[1] == '7' && is_digit(c[2]))
+				overseas[c[2] - '0'] = &data_departements[i];
+		}
+		built = true;
 	}
+	if (n == 2 && is_digit(code[0]) && is_digit(code[1]))
+		return two[(code[0] - '0') * 10 + code[1] - '0'];
+	if (n == 2 && code[0] == '2' && (code[1] == 'A' || code[1] == 'B'))
+		return corsica[code[1] - 'A'];
+	if (n == 3 && code[0] == '9' && code[1] == '7' && is_digit(code[2]))
+		return overseas[code[2] - '0'];
 	return NULL;
 }
 

@@ -142,16 +142,21 @@ void row_take(struct row *r, enum col c, char *v)
 }
 
 /* Attribute names compare case-insensitively, ignoring options after ';'. Stored names have
- * none (entry_add_value strips them), so only the wanted name is measured, once. */
+ * none (entry_add_value strips them), so only the wanted name is measured, once. A person is
+ * looked up some thirty times: the length and the first letter settle most comparisons. */
 const struct attr *entry_attr(const struct entry *e, const char *name)
 {
-	size_t n = strcspn(name, ";");
+	size_t n = 0;
+	unsigned char c0 = (unsigned char)name[0] | 0x20;
 
+	while (name[n] && name[n] != ';')
+		n++;
 	for (size_t i = 0; i < e->nattrs; i++) {
-		const char *have = e->attrs[i].name;
+		const struct attr *a = &e->attrs[i];
 
-		if (strncasecmp(have, name, n) == 0 && have[n] == '\0')
-			return &e->attrs[i];
+		if (a->namelen == n && ((unsigned char)a->name[0] | 0x20) == c0 &&
+		    strncasecmp(a->name, name, n) == 0)
+			return a;
 	}
 	return NULL;
 }
@@ -172,7 +177,8 @@ void entry_add_value(struct entry *e, const char *name, const char *val, size_t 
 		xgrow(&e->attrs, &e->capattrs, e->nattrs + 1, sizeof(*e->attrs));
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));
-		a->name = arena_strndup(&e->ar, name, strcspn(name, ";"));
+		a->namelen = strcspn(name, ";");
+		a->name = arena_strndup(&e->ar, name, a->namelen);
 	}
 	/* the arrays double when nvals reaches a power of two (1, 2, 4, ...) */
 	n = a->nvals;

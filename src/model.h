@@ -81,6 +81,7 @@ void row_take(struct row *r, enum col c, char *v);        /* takes ownership of 
  * look-ups are case-insensitive and ignore options (";binary", ";range=..."). */
 struct attr {
 	char *name;
+	size_t namelen;
 	char **vals;     /* NUL-terminated copies; binary values may contain NULs, see lens */
 	size_t *lens;
 	size_t nvals;

@@ -138,22 +138,26 @@ void org_index_free(struct org_index *x)
 	free(x);
 }
 
-void org_add_person(struct org_index *x, const char *dn, const char *uid, size_t id)
+void org_add_person_ndn(struct org_index *x, const char *ndn, const char *uid, size_t id)
 {
-	char *ndn = dn_normalise(dn);
-	size_t i;
+	size_t i = x->npersons;
 
-	if (idx_get(x->person_dn, ndn, &i))
-		goto out;
-	i = x->npersons++;
+	if (hmap_add(x->person_dn, ndn, idx_val(i)))
+		return;          /* a DN registered twice keeps the first id */
+	x->npersons++;
 	xgrow(&x->persons, &x->pcap, x->npersons, sizeof(*x->persons));
 	x->persons[i].id = id;
 	x->persons[i].stamp = 0;
-	hmap_put(x->person_dn, ndn, idx_val(i));
-	if (uid && *uid && !hmap_get(x->person_uid, uid))
-		hmap_put(x->person_uid, uid, idx_val(i));
+	if (uid && *uid)
+		(void)hmap_add(x->person_uid, uid, idx_val(i));
 	x->version++;
-out:
+}
+
+void org_add_person(struct org_index *x, const char *dn, const char *uid, size_t id)
+{
+	char *ndn = dn_normalise(dn);
+
+	org_add_person_ndn(x, ndn, uid, id);
 	free(ndn);
 }
 

@@ -18,6 +18,8 @@ void org_index_free(struct org_index *x);
  * the caller's index for it. A DN registered twice keeps the first id; a uid shared by two people
  * resolves to the first. DNs compare after dn_normalise(), uids ASCII case-insensitively. */
 void org_add_person(struct org_index *x, const char *dn, const char *uid, size_t id);
+/* The same with the DN already through dn_normalise(). */
+void org_add_person_ndn(struct org_index *x, const char *ndn, const char *uid, size_t id);
 
 /* Register a group by DN with its member values. kind tells how to read them:
  * ORG_MEMBER_DN (member), ORG_MEMBER_UNIQUE (uniqueMember: "DN" or "DN#'0101'B"),

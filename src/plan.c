@@ -326,10 +326,11 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 	memset(out, 0, sizeof(*out));
 	if ((nacc && !acc) || (nprev && !prev) || !o)
 		goto out;
-	by_key = hmap_new(false);
-	seen_cur = hmap_new(false);
+	/* keys belong to the accounts, which outlive the plan */
+	by_key = hmap_new_borrowed(false);
+	seen_cur = hmap_new_borrowed(false);
 	seen = xcalloc(nprev, sizeof(*seen));
-	out->items = xcalloc(nacc + nprev, sizeof(*out->items));
+	out->items = xcalloc(nacc ? nacc : 1, sizeof(*out->items));
 	for (size_t i = 0; i < nprev; i++) {
 		hmap_put(by_key, prev[i].key, (void *)&prev[i]);
 		if (prev[i].status == ST_ACTIVE)
@@ -355,6 +356,16 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 	}
 
 	/* accounts of the state absent from this run */
+	{
+		size_t gone = 0;
+
+		for (size_t i = 0; i < nprev; i++)
+			gone += !seen[i] && prev[i].status == ST_ACTIVE;
+		if (gone) {
+			out->items = xrealloc(out->items, (out->n + gone) * sizeof(*out->items));
+			memset(out->items + out->n, 0, gone * sizeof(*out->items));
+		}
+	}
 	for (size_t i = 0; i < nprev; i++) {
 		struct plan_item *it;
 

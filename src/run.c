@@ -35,6 +35,8 @@ struct source_data {
 	size_t npeople, cappeople;
 	struct entry *groups;
 	size_t ngroups, capgroups;
+	bool *selected;           /* groups[i] is an ORG mailbox; the others' entries are freed
+				     once their members are in the ORG index */
 };
 
 /* What the people's search callback needs to map each person as it arrives. */
@@ -60,13 +62,11 @@ static int collect_entry(struct entry *e, void *arg)
 {
 	struct collect *c = arg;
 	char *ndn = dn_normalise(e->dn);
+	bool dup = hmap_add(c->seen, ndn, (void *)1) != NULL;
 
-	if (hmap_get(c->seen, ndn)) {
-		free(ndn);
-		return 0;
-	}
-	hmap_put(c->seen, ndn, (void *)1);
 	free(ndn);
+	if (dup)
+		return 0;
 	xgrow(c->v, c->cap, *c->n + 1, sizeof(**c->v));
 	(*c->v)[(*c->n)++] = *e;
 	memset(e, 0, sizeof(*e));     /* taken: the caller's entry_free() frees nothing */
@@ -257,13 +257,10 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 static void register_person(struct people_ctx *pc, struct entry *e, size_t id, bool steal)
 {
 	const char *uid = pc->rs->d->uid_attribute ? entry_get(e, pc->rs->d->uid_attribute) : NULL;
-	char *ndn;
+	char *ndn = dn_normalise(e->dn);
 
-	org_add_person(pc->idx, e->dn, uid, id);
-	if (hmap_count(pc->owners) == 0)
-		return;
-	ndn = dn_normalise(e->dn);
-	if (hmap_get(pc->owners, ndn) == (void *)1) {
+	org_add_person_ndn(pc->idx, ndn, uid, id);
+	if (hmap_count(pc->owners) > 0 && hmap_get(pc->owners, ndn) == (void *)1) {
 		struct entry *copy = xmalloc(sizeof(*copy));
 
 		if (steal) {
@@ -289,10 +286,8 @@ static int person_entry(struct entry *e, void *arg)
 
 	if (pc->seen) {
 		char *ndn = dn_normalise(e->dn);
-		bool dup = hmap_get(pc->seen, ndn) != NULL;
+		bool dup = hmap_add(pc->seen, ndn, (void *)1) != NULL;
 
-		if (!dup)
-			hmap_put(pc->seen, ndn, (void *)1);
 		free(ndn);
 		if (dup)
 			return 0;
@@ -356,11 +351,14 @@ out:
 	return rc;
 }
 
+static bool group_selected(const struct conf_directory *d, const struct entry *g);
+
 static void register_groups(struct org_index *idx, const struct conf_directory *d,
-			    const struct source_data *sd)
+			    struct source_data *sd)
 {
+	sd->selected = xcalloc(sd->ngroups ? sd->ngroups : 1, sizeof(*sd->selected));
 	for (size_t i = 0; i < sd->ngroups; i++) {
-		const struct entry *g = &sd->groups[i];
+		struct entry *g = &sd->groups[i];
 
 		org_add_group(idx, g->dn);
 		for (size_t k = 0; k < d->nmember_attributes; k++) {
@@ -377,6 +375,9 @@ static void register_groups(struct org_index *idx, const struct conf_directory *
 			for (size_t v = 0; v < a->nvals; v++)
 				org_add_member(idx, g->dn, kind, a->vals[v]);
 		}
+		sd->selected[i] = group_selected(d, g);
+		if (!sd->selected[i])
+			entry_free(g);     /* the index has its members: nothing else reads it */
 	}
 }
 
@@ -442,7 +443,7 @@ static void collect_owners(struct run *r, struct source_data *sd, struct hmap *o
 					entry_get(&sd[i].groups[k], d->owner_attribute) : NULL;
 			char *ndn;
 
-			if (!o || !group_selected(d, &sd[i].groups[k]))
+			if (!o || !sd[i].selected[k])
 				continue;
 			ndn = dn_normalise(o);
 			hmap_put(owners, ndn, (void *)1);
@@ -589,7 +590,7 @@ static void build_orgs(struct run *r, struct run_source *rs, struct source_data 
 		const struct entry *g = &sd->groups[i];
 		struct account *a;
 
-		if (!group_selected(rs->d, g))
+		if (!sd->selected[i])
 			continue;
 		rs->orgs++;
 		a = new_account(r);
@@ -644,6 +645,8 @@ static void source_data_free(struct source_data *sd)
 		entry_free(&sd->people[i]);
 	for (size_t i = 0; i < sd->ngroups; i++)
 		entry_free(&sd->groups[i]);
+	free(sd->selected);
+	sd->selected = NULL;
 	free(sd->people);
 	free(sd->groups);
 	memset(sd, 0, sizeof(*sd));
@@ -766,6 +769,12 @@ static int do_run(struct run *r)
 		goto out;
 	}
 
+	/* most of the accounts the state knows are read again: reserve room for them, as a
+	 * doubled array would waste up to half of it */
+	if (r->nprev > 0) {
+		r->capacc = r->nprev + r->nprev / 32 + 64;
+		r->acc = xcalloc(r->capacc, sizeof(*r->acc));
+	}
 	phase_done("configuration and state", &t0);
 	r->nsrc = c->ndirectories;
 	r->src = xcalloc(r->nsrc, sizeof(*r->src));

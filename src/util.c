@@ -589,7 +589,8 @@ struct hmap {
 	struct hslot *slots;
 	size_t cap, count;
 	bool fold;
-	struct arena keys;      /* keys are never removed: they are freed together */
+	bool borrowed;          /* keys are the caller's (hmap_new_borrowed) */
+	struct arena keys;      /* else copies, never removed: they are freed together */
 };
 
 static uint64_t hash_str(const char *s, bool fold)
@@ -614,6 +615,14 @@ struct hmap *hmap_new(bool fold)
 	h->cap = 64;
 	h->slots = xcalloc(h->cap, sizeof(*h->slots));
 	h->fold = fold;
+	return h;
+}
+
+struct hmap *hmap_new_borrowed(bool fold)
+{
+	struct hmap *h = hmap_new(fold);
+
+	h->borrowed = true;
 	return h;
 }
 
@@ -642,35 +651,58 @@ static struct hslot *hmap_find(const struct hmap *h, const char *key, uint64_t h
 	}
 }
 
-void *hmap_put(struct hmap *h, const char *key, void *val)
+static void hmap_grow(struct hmap *h)
+{
+	struct hslot *old_slots = h->slots;
+	size_t old_cap = h->cap;
+
+	h->cap *= 2;
+	h->slots = xcalloc(h->cap, sizeof(*h->slots));
+	for (size_t i = 0; i < old_cap; i++) {
+		if (old_slots[i].key)
+			*hmap_find(h, old_slots[i].key, old_slots[i].hash) = old_slots[i];
+	}
+	free(old_slots);
+}
+
+/* The slot of key, filled with val if it was empty (*added then true). */
+static struct hslot *hmap_slot(struct hmap *h, const char *key, void *val, bool *added)
 {
 	uint64_t hash = hash_str(key, h->fold);
 	struct hslot *s;
+
+	if ((h->count + 1) * 4 > h->cap * 3)
+		hmap_grow(h);
+	s = hmap_find(h, key, hash);
+	*added = !s->key;
+	if (*added) {
+		s->key = h->borrowed ? (char *)key : arena_strndup(&h->keys, key, strlen(key));
+		s->hash = hash;
+		s->val = val;
+		h->count++;
+	}
+	return s;
+}
+
+void *hmap_put(struct hmap *h, const char *key, void *val)
+{
+	bool added;
+	struct hslot *s = hmap_slot(h, key, val, &added);
 	void *old;
 
-	if ((h->count + 1) * 4 > h->cap * 3) {
-		struct hslot *old_slots = h->slots;
-		size_t old_cap = h->cap;
-
-		h->cap *= 2;
-		h->slots = xcalloc(h->cap, sizeof(*h->slots));
-		for (size_t i = 0; i < old_cap; i++) {
-			if (old_slots[i].key)
-				*hmap_find(h, old_slots[i].key, old_slots[i].hash) = old_slots[i];
-		}
-		free(old_slots);
-	}
-	s = hmap_find(h, key, hash);
-	if (s->key) {
-		old = s->val;
-		s->val = val;
-		return old;
-	}
-	s->key = arena_strndup(&h->keys, key, strlen(key));
-	s->hash = hash;
+	if (added)
+		return NULL;
+	old = s->val;
 	s->val = val;
-	h->count++;
-	return NULL;
+	return old;
+}
+
+void *hmap_add(struct hmap *h, const char *key, void *val)
+{
+	bool added;
+	struct hslot *s = hmap_slot(h, key, val, &added);
+
+	return added ? NULL : s->val;
 }
 
 void *hmap_get(const struct hmap *h, const char *key)

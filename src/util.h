@@ -88,10 +88,16 @@ char *unique_path(const char *dir, const char *prefix, const char *ext);
  * With fold set, keys compare ASCII case-insensitively (DNs, attribute names). */
 struct hmap;
 struct hmap *hmap_new(bool fold);
+/* The same, but keys are not copied: each must outlive the map (saves a copy per key when
+ * the keys belong to records the caller keeps anyway). */
+struct hmap *hmap_new_borrowed(bool fold);
 void hmap_free(struct hmap *h);
 /* Insert or replace. Returns the previous value or NULL. */
 void *hmap_put(struct hmap *h, const char *key, void *val);
 void *hmap_get(const struct hmap *h, const char *key);
+/* Insert key -> val unless key is there: returns NULL when inserted, else the value found
+ * (left unchanged). One look-up where hmap_get() + hmap_put() take two. */
+void *hmap_add(struct hmap *h, const char *key, void *val);
 size_t hmap_count(const struct hmap *h);
 /* Iterate: start with *pos = 0; returns false at the end. */
 bool hmap_next(const struct hmap *h, size_t *pos, const char **key, void **val);
