@@ -56,9 +56,11 @@ void log_msg(int prio, const char *fmt, ...)
 		const char *tag = prio <= LOG_ERR ? "error: " : prio == LOG_WARNING ? "warning: " :
 				  prio == LOG_DEBUG ? "debug: " : "";
 
+		flockfile(stderr);     /* one whole line, even with the output thread */
 		fprintf(stderr, "%s: %s", prog, tag);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
+		funlockfile(stderr);
 	}
 	va_end(ap);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -714,6 +715,21 @@ static void phase_done(const char *what, struct timespec *t0)
 	*t0 = t;
 }
 
+struct output_job {
+	struct run *r;
+	const struct row *const *rows;
+	size_t nrows;
+	int rc;
+};
+
+static void *output_thread(void *arg)
+{
+	struct output_job *job = arg;
+
+	job->rc = write_output(job->r, job->rows, job->nrows);
+	return NULL;
+}
+
 struct fetch_ctx {
 	struct state *st;
 	char *err;
@@ -863,21 +879,41 @@ static int do_run(struct run *r)
 	if (r->o->apply && nrows > 0) {
 		struct state_run_info ri = { 0 };
 		struct strbuf files = { 0 };
+		struct output_job job = { r, (const struct row *const *)rows, nrows, -1 };
+		pthread_t writer;
+		long long run_id;
 
-		if (write_output(r, (const struct row *const *)rows, nrows) != 0)
+		/* The loadusers file is written by a second thread while this one writes the
+		 * state's rows in an open transaction; the transaction commits only once the
+		 * file is complete and renamed, so a crash leaves the state as it was. */
+		ri.started = r->started;
+		ri.command = "apply";
+		if (pthread_create(&writer, NULL, output_thread, &job) != 0) {
+			log_err("cannot start a thread: %s", strerror(errno));
 			goto out;
-		phase_done("loadusers file", &t0);
+		}
+		run_id = state_commit_begin(st, &r->plan, &ri, &err);
+		pthread_join(writer, NULL);
+		if (job.rc != 0) {
+			state_commit_abort(st);
+			goto out;
+		}
+		phase_done("loadusers file and state rows", &t0);
+		if (run_id < 0) {
+			log_err("%s: %s (the file %s was written; the next apply writes its "
+				"changes again)", c->state_file, err ? err : "commit failed",
+				r->files[0]);
+			goto out;
+		}
 		crash_point("after-file");
 		for (size_t i = 0; i < r->nfiles; i++) {
 			if (i)
 				sb_addc(&files, ';');
 			sb_add(&files, r->files[i]);
 		}
-		ri.started = r->started;
 		ri.finished = time(NULL);
 		ri.files = files.buf;
-		ri.command = "apply";
-		if (state_commit(st, &r->plan, &ri, &err) < 0) {
+		if (state_commit_end(st, run_id, &ri, &err) != 0) {
 			log_err("%s: %s (the file %s was written; the next apply writes its "
 				"changes again)", c->state_file, err ? err : "commit failed",
 				r->files[0]);

@@ -25,6 +25,7 @@ struct state {
 	sqlite3 *db;          /* NULL: read-only and no state yet */
 	int lock_fd;          /* -1 when not locked */
 	bool readonly;
+	bool in_commit;       /* between state_commit_begin() and _end() or _abort() */
 	sqlite3_stmt *fetch;  /* one row by key, for lazy accounts */
 };
 
@@ -360,6 +361,7 @@ void state_close(struct state *s)
 {
 	if (!s)
 		return;
+	state_commit_abort(s);
 	sqlite3_finalize(s->fetch);
 	if (s->db)
 		sqlite3_close(s->db);
@@ -598,19 +600,19 @@ static int by_key(const void *a, const void *b)
 		      commit_key(*(const struct plan_item *const *)b));
 }
 
-long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
-		       char **err)
+long long state_commit_begin(struct state *s, const struct plan *p,
+			     const struct state_run_info *ri, char **err)
 {
 	struct commit_ctx c = { 0 };
 	const struct plan_item **order = NULL;
 	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
 	size_t total = 0, done = 0;
 	long long id = -1;
-	bool in_tx = false;
 
 	*err = NULL;
-	if (s->readonly || !s->db) {
-		*err = xasprintf("state %s: opened read-only", s->path);
+	if (s->readonly || !s->db || s->in_commit) {
+		*err = xasprintf("state %s: %s", s->path, s->in_commit ? "a commit is under way" :
+				 "opened read-only");
 		goto out;
 	}
 	/* in key order, the primary key's B-tree is filled page after page: far fewer pages
@@ -623,7 +625,7 @@ long long state_commit(struct state *s, const struct plan *p, const struct state
 	/* 16 MiB of page cache: enough for a big commit written in key order */
 	if (exec(s, "PRAGMA cache_size = -16384", err) || exec(s, "BEGIN IMMEDIATE", err))
 		goto out;
-	in_tx = true;
+	s->in_commit = true;
 	c.now = ri && ri->finished ? ri->finished : time(NULL);
 	c.run_id = insert_run(s, p, ri, err);
 	if (c.run_id < 0)
@@ -641,9 +643,6 @@ long long state_commit(struct state *s, const struct plan *p, const struct state
 		if (++done == (total + 1) / 2 && crash && strcmp(crash, "state-mid") == 0)
 			raise(SIGKILL);
 	}
-	if (exec(s, "COMMIT", err))
-		goto out;
-	in_tx = false;
 	id = c.run_id;
 out:
 	free(order);
@@ -651,8 +650,62 @@ out:
 	sqlite3_finalize(c.hist);
 	sb_free(&c.row);
 	sb_free(&c.prev_row);
-	if (in_tx)
+	if (id < 0)
+		state_commit_abort(s);
+	return id;
+}
+
+void state_commit_abort(struct state *s)
+{
+	if (s && s->in_commit)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s)
+		s->in_commit = false;
+}
+
+int state_commit_end(struct state *s, long long run_id, const struct state_run_info *ri,
+		     char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*err = NULL;
+	if (!s->in_commit) {
+		*err = xasprintf("state %s: no commit under way", s->path);
+		return -1;
+	}
+	if (ri && (ri->files || ri->finished)) {
+		if (prepare(s, "UPDATE runs SET files = coalesce(?, files),"
+			    " finished = coalesce(?, finished) WHERE id = ?", &st, err))
+			goto out;
+		if (ri->files)
+			sqlite3_bind_text(st, 1, ri->files, -1, SQLITE_STATIC);
+		if (ri->finished)
+			sqlite3_bind_int64(st, 2, ri->finished);
+		sqlite3_bind_int64(st, 3, run_id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_err(s, err, "recording the run");
+			goto out;
+		}
+	}
+	if (exec(s, "COMMIT", err))
+		goto out;
+	s->in_commit = false;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	if (rc)
+		state_commit_abort(s);
+	return rc;
+}
+
+long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
+		       char **err)
+{
+	long long id = state_commit_begin(s, p, ri, err);
+
+	if (id >= 0 && state_commit_end(s, id, NULL, err))
+		id = -1;
 	return id;
 }
 

@@ -42,6 +42,17 @@ struct state_run_info {
 long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
 		       char **err) WUR;
 
+/* state_commit() in two steps, so that the writes can go on while the loadusers file is being
+ * written, and become durable only after it: _begin() opens the transaction and writes
+ * everything (the run's files and end time may be NULL/0 then); _end() sets them (when
+ * given), and commits; _abort() rolls back. Same return values; on failure the transaction
+ * is rolled back. One commit at a time per handle, from the thread that opened it. */
+long long state_commit_begin(struct state *s, const struct plan *p,
+			     const struct state_run_info *ri, char **err) WUR;
+int state_commit_end(struct state *s, long long run_id, const struct state_run_info *ri,
+		     char **err) WUR;
+void state_commit_abort(struct state *s);
+
 /* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit() raise SIGKILL mid-way. */
 
 /* The "state" command; argv[0] is the sub-command: list, history KEY, runs, forget KEY,

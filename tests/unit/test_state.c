@@ -507,6 +507,72 @@ static void test_crash_mid_commit(void **st)
 }
 
 /* 100,000 rows in one commit (the duration is printed, not asserted). */
+/* The two-step commit: nothing is visible or kept until _end(); _abort() (or closing the
+ * handle) rolls back; _end() records the files and end time given then. */
+static void test_commit_two_steps(void **st)
+{
+	char *path = tpath("two.db"), *err = NULL, *v;
+	struct account acc[2];
+	struct state *s;
+	struct state_account *prev;
+	size_t nprev;
+	struct plan p;
+	struct plan_opts o = opts();
+	struct state_run_info begin = { .started = NOW, .command = "apply" };
+	struct state_run_info end = { .finished = NOW + 9, .files = "/out/loadusers-1.xlsx" };
+	long long id;
+
+	(void)st;
+	mk_acc(&acc[0], "k1", "a@chu.fr", "A");
+	mk_acc(&acc[1], "k2", "b@chu.fr", "B");
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	assert_int_equal(state_load(s, &prev, &nprev, &err), 0);
+	assert_int_equal(plan_build(acc, 2, prev, nprev, &o, &p), 0);
+
+	id = state_commit_begin(s, &p, &begin, &err);
+	assert_true(id > 0);
+	assert_int_equal(state_commit_begin(s, &p, &begin, &err), -1);   /* one at a time */
+	free(err);
+	err = NULL;
+	state_commit_abort(s);
+	v = sql1(path, "SELECT count(*) FROM accounts");
+	assert_string_equal(v, "0");
+	free(v);
+	v = sql1(path, "SELECT count(*) FROM runs");
+	assert_string_equal(v, "0");
+	free(v);
+	assert_int_equal(state_commit_end(s, id, &end, &err), -1);        /* none under way */
+	free(err);
+	err = NULL;
+
+	id = state_commit_begin(s, &p, &begin, &err);
+	assert_true(id > 0);
+	assert_int_equal(state_commit_end(s, id, &end, &err), 0);
+	v = sql1(path, "SELECT count(*) FROM accounts");
+	assert_string_equal(v, "2");
+	free(v);
+	v = sql1(path, "SELECT files || ' ' || finished || ' ' || started FROM runs");
+	assert_string_equal(v, "/out/loadusers-1.xlsx 1741608009 1741608000");
+	free(v);
+
+	/* closing the handle mid-commit rolls back */
+	plan_free(&p);
+	free_prev(prev, nprev);
+	row_set(&acc[0].row, COL_NOM, "A2");
+	assert_int_equal(state_load(s, &prev, &nprev, &err), 0);
+	assert_int_equal(plan_build(acc, 2, prev, nprev, &o, &p), 0);
+	assert_true(state_commit_begin(s, &p, &begin, &err) > 0);
+	state_close(s);
+	v = sql1(path, "SELECT count(*) FROM runs");
+	assert_string_equal(v, "1");
+	free(v);
+	plan_free(&p);
+	free_prev(prev, nprev);
+	free_accs(acc, 2);
+	free(path);
+}
+
 static void test_big_commit(void **st)
 {
 	const size_t n = getenv("TEST_STATE_SMALL") ? 5000 : 100000;
@@ -566,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_mid_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_two_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_commit, setup, teardown),
 	};
 
