@@ -712,7 +712,15 @@ static enum req col_req(int col, enum bal_type type)
 
 static void check_upper(struct rowctx *x, int col, enum rule_id r, const char *v)
 {
-	char *up = utf8_upper(v);
+	const unsigned char *p = (const unsigned char *)v;
+	char *up;
+
+	/* plain ASCII without a lower-case letter: nothing to compare */
+	while (*p && *p < 0x80 && !(*p >= 'a' && *p <= 'z'))
+		p++;
+	if (!*p)
+		return;
+	up = utf8_upper(v);
 
 	if (strcmp(up, v) != 0)
 		add(x, col, r, v, _("%s must be in upper case (\"%s\")"), columns[col].header, up);

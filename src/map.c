@@ -719,10 +719,34 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 	return NULL;
 }
 
+/* The transforms of node nd applied to v (NULL = empty). */
+static char *transform(const struct node *nd, const char *v, struct findings *f,
+		       const char *where, int col)
+{
+	char *cur = apply_xform(&nd->xf[0], v ? v : "", f, where, col);
+
+	for (size_t j = 1; j < nd->nxf; j++) {
+		char *next = apply_xform(&nd->xf[j], cur, f, where, col);
+
+		free(cur);
+		cur = next;
+	}
+	return cur;
+}
+
 char *map_expand(const struct map_template *t, const struct entry *e,
 		 const struct conf_structure *st, struct findings *f, const char *where, int col)
 {
 	struct strbuf out = { 0 };
+
+	/* most templates are one "{attr|transform...}": no buffer, no copy */
+	if (t && t->n == 1 && t->nodes[0].nalts > 0) {
+		const char *v = node_value(&t->nodes[0], e, st, f, where, col);
+
+		if (t->nodes[0].nxf > 0)
+			return transform(&t->nodes[0], v, f, where, col);
+		return xstrdup(v ? v : "");
+	}
 
 	for (size_t i = 0; t && i < t->n; i++) {
 		const struct node *nd = &t->nodes[i];
@@ -739,13 +763,7 @@ char *map_expand(const struct map_template *t, const struct entry *e,
 				sb_add(&out, v);
 			continue;
 		}
-		cur = xstrdup(v ? v : "");
-		for (size_t j = 0; j < nd->nxf; j++) {
-			char *next = apply_xform(&nd->xf[j], cur, f, where, col);
-
-			free(cur);
-			cur = next;
-		}
+		cur = transform(nd, v, f, where, col);
 		sb_add(&out, cur);
 		free(cur);
 	}
