@@ -142,13 +142,21 @@ static const char *item_mail(const struct plan_item *it)
 	return row_get(it->cur ? &it->cur->row : &it->prev->row, COL_MAIL);
 }
 
-static int item_cmp(const void *pa, const void *pb)
+/* Sorting 100,000 items of 64 bytes moves a lot of memory and reaches each address through
+ * three pointers per comparison: sort small keys instead, then place the items. */
+struct sort_key {
+	const char *mail, *key;
+	const struct account *cur;
+	size_t idx;
+};
+
+static int sort_key_cmp(const void *pa, const void *pb)
 {
-	const struct plan_item *a = pa, *b = pb;
-	int c = strcmp(item_mail(a), item_mail(b));
+	const struct sort_key *a = pa, *b = pb;
+	int c = strcmp(a->mail, b->mail);
 
 	if (!c)
-		c = strcmp(item_key(a), item_key(b));
+		c = strcmp(a->key, b->key);
 	/* same key twice in the input: keep the input order */
 	if (!c && a->cur && b->cur) {
 		uintptr_t x = (uintptr_t)a->cur, y = (uintptr_t)b->cur;
@@ -156,6 +164,26 @@ static int item_cmp(const void *pa, const void *pb)
 		c = x < y ? -1 : x > y;
 	}
 	return c;
+}
+
+static void sort_items(struct plan *p)
+{
+	struct sort_key *k = xcalloc(p->n ? p->n : 1, sizeof(*k));
+	struct plan_item *sorted;
+
+	for (size_t i = 0; i < p->n; i++) {
+		k[i].mail = item_mail(&p->items[i]);
+		k[i].key = item_key(&p->items[i]);
+		k[i].cur = p->items[i].cur;
+		k[i].idx = i;
+	}
+	qsort(k, p->n, sizeof(*k), sort_key_cmp);
+	sorted = xcalloc(p->n ? p->n : 1, sizeof(*sorted));
+	for (size_t i = 0; i < p->n; i++)
+		sorted[i] = p->items[k[i].idx];
+	free(p->items);
+	p->items = sorted;
+	free(k);
 }
 
 static void set_expiry(struct plan_item *it, const struct plan_opts *o)
@@ -381,7 +409,14 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 		set_expiry(it, o);
 	}
 
-	qsort(out->items, out->n, sizeof(*out->items), item_cmp);
+	/* the look-up maps are done with: free them before sorting */
+	free(seen);
+	seen = NULL;
+	hmap_free(seen_cur);
+	seen_cur = NULL;
+	hmap_free(by_key);
+	by_key = NULL;
+	sort_items(out);
 	for (size_t i = 0; i < out->n; i++) {
 		const struct plan_item *it = &out->items[i];
 		enum bal_type t = it->cur ? it->cur->type : it->prev->type;
