@@ -20,6 +20,9 @@
 #   churn      apply on a copy of that state after gen-people.py --churn 1 was applied with
 #              ldapmodify; the directory is restored from a copy of its pristine mdb files
 #              after each run (slapd stopped, files copied back, slapd started, warmed up)
+# Each run of a step is preceded by one more run of the baseline searches; x_base is the
+# step's median over the median of those adjacent baselines (base_s), so that the drift of a
+# shared machine over the minutes of a benchmark does not bias the ratios.
 # The tool binds as cn=reader (tests/lib/slapd.sh) with SLAPD_READER_LIMIT=unlimited, over
 # plain ldap:// on loopback, with tests/bench/bench.conf.in; the baseline binds the same way.
 #
@@ -88,6 +91,17 @@ timed() {
 	fi
 	echo "$e $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}') $m $rc" >>"$rec"
 	return $rc
+}
+
+# near_baseline STEP RUN: the baseline searches once more, right before a run of STEP, into
+# base_STEP.rec; the step's ratio is taken against these (a shared machine drifts over the
+# minutes a step takes: a baseline measured at the start only would follow the drift)
+near_baseline() {
+	local rc
+	timed "$W/base_$1.rec" bash "$W/searches.sh"
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "N=$N baseline before $1 run $2"; else
+		not_ok "N=$N baseline before $1 run $2 (exit $rc)"; diag_file "$W/last.err"; fi
 }
 
 # step_ok NAME RUN RC: a TAP line; 0 and 4 (rejected entries) are completions
@@ -162,6 +176,7 @@ bench_one() {
 	# plan on an empty state
 	for ((r = 1; r <= RUNS; r++)); do
 		rm -rf "$W/state.db" "$W/out" && mkdir -m 0700 "$W/out"
+		near_baseline plan "$r"
 		timed "$W/plan.rec" "$MS_BIN" -c "$conf" plan
 		step_ok plan "$r" $?
 	done
@@ -170,6 +185,7 @@ bench_one() {
 	# first apply: fresh state and output directory
 	for ((r = 1; r <= RUNS; r++)); do
 		rm -rf "$W/state.db" "$W/out" && mkdir -m 0700 "$W/out"
+		near_baseline apply1 "$r"
 		timed "$W/apply1.rec" "$MS_BIN" -c "$conf" apply
 		step_ok "first apply" "$r" $?
 	done
@@ -181,6 +197,7 @@ bench_one() {
 	# apply with no change
 	for ((r = 1; r <= RUNS; r++)); do
 		cp "$W/state.after-apply1" "$W/state.db" && rm -rf "$W/out" && mkdir -m 0700 "$W/out"
+		near_baseline nochange "$r"
 		timed "$W/nochange.rec" "$MS_BIN" -c "$conf" apply
 		step_ok "no-change apply" "$r" $?
 	done
@@ -196,6 +213,7 @@ bench_one() {
 			return 1
 		}
 		cp "$W/state.after-apply1" "$W/state.db" && rm -rf "$W/out" && mkdir -m 0700 "$W/out"
+		near_baseline churn "$r"
 		timed "$W/churn.rec" "$MS_BIN" -c "$conf" apply
 		step_ok "apply after 1 % churn" "$r" $?
 		cp "$W/last.out" "$W/churn.summary"
@@ -217,13 +235,14 @@ medians() {
 }
 
 report_one() {
-	local step label target bw w c m x row
+	local step label target bw nb w c m x row
 	read -r bw _ <<<"$(medians baseline)"
 	{
 		echo "N=$N people, $(grep -c '^dn: cn=' "$W/dir.ldif") groups" \
 		     "($(grep -c '^dn: cn=bal-' "$W/dir.ldif") ORG), $RUNS run(s) each, medians;" \
 		     "$(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
-		printf '%-24s %8s %8s %8s %9s %7s %6s\n' step wall_s cpu_s rss_MB x_base target exit
+		printf '%-24s %8s %8s %8s %8s %8s %7s %6s\n' step wall_s cpu_s rss_MB base_s \
+			x_base target exit
 		for step in baseline plan apply1 nochange churn; do
 			case $step in
 			baseline) label="baseline ldapsearch"; target=- ;;
@@ -233,8 +252,10 @@ report_one() {
 			churn) label="apply after 1% churn"; target=- ;;
 			esac
 			read -r w c m x <<<"$(medians $step)"
-			printf '%-24s %8s %8s %8s %9s %7s %6s\n' "$label" "$w" "$c" "$m" \
-				"$(awk -v a="$w" -v b="$bw" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
+			nb=$bw
+			[ "$step" = baseline ] || read -r nb _ <<<"$(medians base_$step)"
+			printf '%-24s %8s %8s %8s %8s %8s %7s %6s\n' "$label" "$w" "$c" "$m" "$nb" \
+				"$(awk -v a="$w" -v b="$nb" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
 				"$target" "$x"
 		done
 		echo "peak RSS target at 100,000 people: <= 150 MB"
