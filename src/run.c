@@ -614,7 +614,7 @@ static void build_orgs(struct run *r, struct run_source *rs, struct source_data 
 /* An address must be unique among the accounts written: every holder is rejected. */
 static void check_duplicates(struct run *r)
 {
-	struct hmap *h = hmap_new(false);
+	struct hmap *h = hmap_new_borrowed(false);     /* the addresses stay in the rows */
 
 	for (size_t i = 0; i < r->nacc; i++) {
 		struct account *a = &r->acc[i];
@@ -623,11 +623,9 @@ static void check_duplicates(struct run *r)
 
 		if (a->rejected || a->disabled || !*mail)
 			continue;
-		other = hmap_get(h, mail);
-		if (!other) {
-			hmap_put(h, mail, a);
+		other = hmap_add(h, mail, a);
+		if (!other)
 			continue;
-		}
 		findings_add(&r->f, SEV_ERROR, a->dn, COL_MAIL, "mail-duplicate", mail,
 			     _("the address is also the address of %s"), other->dn);
 		if (!other->rejected)
