@@ -879,6 +879,7 @@ WUR static int build_entry(struct dir_session *s, LDAPMessage *msg, struct entry
 	}
 	e->dn = xstrndup(dn.bv_val, dn.bv_len);
 	for (;;) {
+		struct attr *at;
 		char *a;
 		long low, high;
 		int r;
@@ -894,22 +895,27 @@ WUR static int build_entry(struct dir_session *s, LDAPMessage *msg, struct entry
 		}
 		if (!name.bv_val)
 			break;
-		a = arena_strndup(&e->ar, name.bv_val, name.bv_len);
+		at = entry_attr_add(e, name.bv_val, name.bv_len);
 		for (size_t i = 0; vals && vals[i].bv_val; i++)
-			entry_add_value(e, a, vals[i].bv_val, vals[i].bv_len);
+			attr_add_value(e, at, vals[i].bv_val, vals[i].bv_len);
 		ber_memfree(vals);
 		vals = NULL;
+		if (at->namelen == name.bv_len)
+			continue;             /* no option: no range */
+		a = xstrndup(name.bv_val, name.bv_len);
 		r = parse_range(a, &low, &high);
 		if (r < 0) {
 			log_err("%s: %s: attribute %s: malformed range", s->where, e->dn, a);
+			free(a);
 			goto out;
 		}
 		if (r > 0 && high >= 0) {
 			split = xrealloc(split, (nsplit + 1) * sizeof(*split));
 			next = xrealloc(next, (nsplit + 1) * sizeof(*next));
-			split[nsplit] = xstrndup(a, strcspn(a, ";"));
+			split[nsplit] = xstrndup(a, at->namelen);
 			next[nsplit++] = high + 1;
 		}
+		free(a);
 	}
 	for (size_t i = 0; i < nsplit; i++)
 		if (fetch_ranges(s, e, split[i], next[i]))
@@ -988,11 +994,10 @@ out:
 WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
 {
 	LDAPMessage *res = NULL;
+	struct entry e = { 0 };     /* reused from one message to the next */
 	struct timeval tv;
 	bool finished = false;
 	int rc, ret = -1;
-
-	struct entry e = { 0 };     /* reused from one message to the next */
 
 	while (!finished) {
 		errno = 0;

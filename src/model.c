@@ -144,21 +144,31 @@ void row_take(struct row *r, enum col c, char *v)
 /* Attribute names compare case-insensitively, ignoring options after ';'. Stored names have
  * none (entry_add_value strips them), so only the wanted name is measured, once. A person is
  * looked up some thirty times: the length and the first letter settle most comparisons. */
-const struct attr *entry_attr(const struct entry *e, const char *name)
+/* The attribute whose name (without options) is the n bytes at name; name need not end there. */
+static struct attr *find_attr(const struct entry *e, const char *name, size_t n)
 {
-	size_t n = 0;
 	unsigned char c0 = (unsigned char)name[0] | 0x20;
 
-	while (name[n] && name[n] != ';')
-		n++;
 	for (size_t i = 0; i < e->nattrs; i++) {
-		const struct attr *a = &e->attrs[i];
+		struct attr *a = &e->attrs[i];
 
 		if (a->namelen == n && ((unsigned char)a->name[0] | 0x20) == c0 &&
 		    strncasecmp(a->name, name, n) == 0)
 			return a;
 	}
 	return NULL;
+}
+
+static size_t name_len(const char *name, size_t len)
+{
+	const char *semi = memchr(name, ';', len);
+
+	return semi ? (size_t)(semi - name) : len;
+}
+
+const struct attr *entry_attr(const struct entry *e, const char *name)
+{
+	return find_attr(e, name, name_len(name, strlen(name)));
 }
 
 const char *entry_get(const struct entry *e, const char *name)
@@ -168,20 +178,26 @@ const char *entry_get(const struct entry *e, const char *name)
 	return a && a->nvals > 0 ? a->vals[0] : NULL;
 }
 
-void entry_add_value(struct entry *e, const char *name, const char *val, size_t len)
+struct attr *entry_attr_add(struct entry *e, const char *name, size_t len)
 {
-	struct attr *a = (struct attr *)entry_attr(e, name);
-	size_t n;
+	size_t n = name_len(name, len);
+	struct attr *a = find_attr(e, name, n);
 
 	if (!a) {
 		xgrow(&e->attrs, &e->capattrs, e->nattrs + 1, sizeof(*e->attrs));
 		a = &e->attrs[e->nattrs++];
 		memset(a, 0, sizeof(*a));
-		a->namelen = strcspn(name, ";");
-		a->name = arena_strndup(&e->ar, name, a->namelen);
+		a->namelen = n;
+		a->name = arena_strndup(&e->ar, name, n);
 	}
+	return a;
+}
+
+void attr_add_value(struct entry *e, struct attr *a, const char *val, size_t len)
+{
+	size_t n = a->nvals;
+
 	/* the arrays double when nvals reaches a power of two (1, 2, 4, ...) */
-	n = a->nvals;
 	if ((n & (n - 1)) == 0) {
 		size_t cap = n ? 2 * n : 1;
 		char **vals = arena_alloc(&e->ar, cap * sizeof(*vals));
@@ -197,6 +213,11 @@ void entry_add_value(struct entry *e, const char *name, const char *val, size_t 
 	a->vals[n] = arena_strndup(&e->ar, val, len);
 	a->lens[n] = len;
 	a->nvals++;
+}
+
+void entry_add_value(struct entry *e, const char *name, const char *val, size_t len)
+{
+	attr_add_value(e, entry_attr_add(e, name, strlen(name)), val, len);
 }
 
 void entry_clear(struct entry *e)

@@ -97,6 +97,11 @@ struct entry {
 const struct attr *entry_attr(const struct entry *e, const char *name);
 const char *entry_get(const struct entry *e, const char *name);   /* first value or NULL */
 void entry_add_value(struct entry *e, const char *name, const char *val, size_t len);
+/* The same in two steps, for many values: the attribute named by the len bytes at name
+ * (options after ';' ignored; no NUL needed), added if new, then its values. The pointer
+ * holds until the next attribute is added. */
+struct attr *entry_attr_add(struct entry *e, const char *name, size_t len);
+void attr_add_value(struct entry *e, struct attr *a, const char *val, size_t len);
 void entry_free(struct entry *e);
 /* Empty the entry for the next one, keeping some of its memory. */
 void entry_clear(struct entry *e);

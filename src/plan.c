@@ -344,6 +344,12 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 			p->limits_tripped = true;
 }
 
+/* An active account of the state that this run did not read. */
+static bool gone(const struct state_account *prev, const bool *seen, size_t i)
+{
+	return !seen[i] && prev[i].status == ST_ACTIVE;
+}
+
 int plan_build(const struct account *acc, size_t nacc, struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out)
 {
@@ -383,21 +389,22 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 			goto fail;
 	}
 
-	/* accounts of the state absent from this run */
+	/* accounts of the state absent from this run: counted first, so that the array grows
+	 * by exactly that many */
 	{
-		size_t gone = 0;
+		size_t ngone = 0;
 
 		for (size_t i = 0; i < nprev; i++)
-			gone += !seen[i] && prev[i].status == ST_ACTIVE;
-		if (gone) {
-			out->items = xrealloc(out->items, (out->n + gone) * sizeof(*out->items));
-			memset(out->items + out->n, 0, gone * sizeof(*out->items));
+			ngone += gone(prev, seen, i);
+		if (ngone) {
+			out->items = xrealloc(out->items, (out->n + ngone) * sizeof(*out->items));
+			memset(out->items + out->n, 0, ngone * sizeof(*out->items));
 		}
 	}
 	for (size_t i = 0; i < nprev; i++) {
 		struct plan_item *it;
 
-		if (seen[i] || prev[i].status != ST_ACTIVE)
+		if (!gone(prev, seen, i))
 			continue;
 		if (need_row(&prev[i], o) < 0)
 			goto fail;

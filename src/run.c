@@ -352,7 +352,25 @@ out:
 	return rc;
 }
 
-static bool group_selected(const struct conf_directory *d, const struct entry *g);
+static bool group_selected(const struct conf_directory *d, const struct entry *g)
+{
+	char *ndn;
+	bool eq = false;
+
+	if (d->group_filter && dir_filter_match(d->group_filter, g) == 1)
+		return true;
+	if (d->ngroup_dns == 0)
+		return false;
+	ndn = dn_normalise(g->dn);
+	for (size_t i = 0; i < d->ngroup_dns && !eq; i++) {
+		char *a = dn_normalise(d->group_dns[i]);
+
+		eq = strcmp(a, ndn) == 0;
+		free(a);
+	}
+	free(ndn);
+	return eq;
+}
 
 static void register_groups(struct org_index *idx, const struct conf_directory *d,
 			    struct source_data *sd)
@@ -380,22 +398,6 @@ static void register_groups(struct org_index *idx, const struct conf_directory *
 		if (!sd->selected[i])
 			entry_free(g);     /* the index has its members: nothing else reads it */
 	}
-}
-
-static bool group_selected(const struct conf_directory *d, const struct entry *g)
-{
-	if (d->group_filter && dir_filter_match(d->group_filter, g) == 1)
-		return true;
-	for (size_t i = 0; i < d->ngroup_dns; i++) {
-		char *a = dn_normalise(d->group_dns[i]), *b = dn_normalise(g->dn);
-		bool eq = strcmp(a, b) == 0;
-
-		free(a);
-		free(b);
-		if (eq)
-			return true;
-	}
-	return false;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -53,7 +53,8 @@ int state_commit_end(struct state *s, long long run_id, const struct state_run_i
 		     char **err) WUR;
 void state_commit_abort(struct state *s);
 
-/* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit() raise SIGKILL mid-way. */
+/* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise SIGKILL
+ * mid-way. */
 
 /* The "state" command; argv[0] is the sub-command: list, history KEY, runs, forget KEY,
  * rollback (the last run not yet rolled back). forget and rollback need a read-write state.

@@ -314,6 +314,14 @@ static void test_entry(void **state)
 	assert_string_equal(entry_get(&e, "member"), "cn=a");
 	assert_int_equal(entry_attr(&e, "objectguid")->lens[0], 3);
 	assert_null(entry_get(&e, "mail"));
+	/* a name that does not end at its length (read in place from a message) */
+	attr_add_value(&e, entry_attr_add(&e, "mailXYZ", 4), "a@chu.fr", 8);
+	attr_add_value(&e, entry_attr_add(&e, "MAIL;binary", 11), "b@chu.fr", 8);
+	a = entry_attr(&e, "mail");
+	assert_non_null(a);
+	assert_string_equal(a->name, "mail");
+	assert_int_equal(a->nvals, 2);
+	assert_string_equal(a->vals[1], "b@chu.fr");
 	entry_clear(&e);     /* ready for the next entry */
 	assert_null(entry_get(&e, "member"));
 	e.dn = xstrdup("cn=c");
