@@ -18,10 +18,11 @@
 #include <unistd.h>
 
 #include "dir.h"
+#include "tmpdir.h"
 #include "log.h"
 
 /* Run-time scratch directory, removed at the end. */
-static char tmpdir[] = "/tmp/test_dir.XXXXXX";
+static char tmpdir[4096];
 
 static char *write_tmp(const char *name, const char *text, mode_t mode)
 {
@@ -457,18 +458,13 @@ static int setup(void **state)
 {
 	(void)state;
 	log_init("test_dir", false, LOG_ERR);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make(tmpdir, sizeof(tmpdir), "test_dir");
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	int rc;
-
 	(void)state;
-	rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	return tmpdir_remove(tmpdir);
 }
 
 int main(void)

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "state.h"
+#include "tmpdir.h"
 
 #define NOW 1741608000LL       /* 2025-03-10 12:00:00 UTC */
 
@@ -31,45 +32,22 @@ static char *tpath(const char *name)
 
 static size_t dir_entries(void)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-	size_t n = 0;
+	long n = tmpdir_count(tmpdir);
 
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	assert_true(n >= 0);
+	return (size_t)n;
 }
 
 static int setup(void **st)
 {
-	const char *base = getenv("TMPDIR");
-
 	(void)st;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test_state.XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir_make(tmpdir, sizeof(tmpdir), "test_state");
 }
 
 static int teardown(void **st)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-
 	(void)st;
-	while (d && (de = readdir(d))) {
-		char *p;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		p = tpath(de->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return rmdir(tmpdir);
+	return tmpdir_remove(tmpdir);
 }
 
 /* Run one SQL query on the file directly; returns its first column as text. */
