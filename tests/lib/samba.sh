@@ -38,6 +38,7 @@
 #
 # The ports are fixed (88, 135, 389, 464, 636, 3268, 3269): one DC at a time on the machine.
 # The DIR must be on a file system with xattrs and POSIX ACLs (ext4, xfs, tmpfs; not ramfs).
+. "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
 SAMBA_REALM=TEST.LAN
 SAMBA_DOMAIN=TEST
@@ -62,19 +63,9 @@ _samba_elapsed() {
 # samba refuses a key file others can read)
 _samba_tls() {
 	local d=$1
-	mkdir -p "$d" &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
-		-keyout "$d/ca.key" -out "$d/ca.crt" -subj "/O=medimail-sync tests/CN=Samba test CA" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 &&
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
-		-subj "/O=medimail-sync tests/CN=$SAMBA_FQDN" >/dev/null 2>&1 &&
-	printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:$SAMBA_FQDN,DNS:$SAMBA_HOST,DNS:localhost" \
-		"basicConstraints=CA:FALSE" "keyUsage=digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth" >"$d/server.ext" &&
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-		-CAcreateserial -days 30 -sha256 -extfile "$d/server.ext" \
-		-out "$d/server.crt" >/dev/null 2>&1 &&
+	tls_make_ca "$d" "Samba test CA" &&
+	tls_make_cert "$d" "$d" "$SAMBA_FQDN" \
+		"IP:127.0.0.1,DNS:$SAMBA_FQDN,DNS:$SAMBA_HOST,DNS:localhost" &&
 	chmod 0600 "$d/server.key" "$d/ca.key"
 }
 

@@ -8,7 +8,7 @@
 #   slapd_start / slapd_stop   start (polling until it answers) / stop (SIGTERM, wait)
 #   slapd_add LDIF, slapd_modify LDIF   ldapadd / ldapmodify as the rootdn
 #   slapd_search ARGS...       ldapsearch as the rootdn over ldapi
-#   tls_make_ca DIR NAME, tls_make_cert CADIR OUTDIR   (used by slapd_setup; reusable)
+#   tls_make_ca DIR NAME, tls_make_cert CADIR OUTDIR   (tls.sh: used by slapd_setup; reusable)
 #
 # Variables (set by slapd_setup; ports may be set before it):
 #   SLAPD_DIR, SLAPD_SUFFIX=dc=chu-exemple,dc=fr, SLAPD_ROOTDN, SLAPD_ROOTPW
@@ -50,27 +50,7 @@ _slapd_pick_ports() {
 	return 1
 }
 
-# tls_make_ca DIR NAME: DIR/ca.crt, DIR/ca.key
-tls_make_ca() {
-	mkdir -p "$1" &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
-		-keyout "$1/ca.key" -out "$1/ca.crt" -subj "/O=medimail-sync tests/CN=$2" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1
-}
-
-# tls_make_cert CADIR OUTDIR: OUTDIR/server.crt, OUTDIR/server.key for 127.0.0.1 / localhost
-tls_make_cert() {
-	mkdir -p "$2" &&
-	openssl req -newkey rsa:2048 -nodes -keyout "$2/server.key" -out "$2/server.csr" \
-		-subj "/O=medimail-sync tests/CN=127.0.0.1" >/dev/null 2>&1 &&
-	printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-		"basicConstraints=CA:FALSE" "keyUsage=digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth" >"$2/server.ext" &&
-	openssl x509 -req -in "$2/server.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" \
-		-CAcreateserial -days 30 -sha256 -extfile "$2/server.ext" \
-		-out "$2/server.crt" >/dev/null 2>&1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
 _urlencode_path() {
 	local s=$1 out= c i
