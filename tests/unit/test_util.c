@@ -150,7 +150,25 @@ static void test_hmap(void **state)
 	h = hmap_new(false);
 	hmap_put(h, "a@x.fr", (void *)1);
 	assert_null(hmap_get(h, "A@x.fr"));
+	/* hmap_add inserts once and leaves the first value */
+	assert_null(hmap_add(h, "b@x.fr", (void *)2));
+	assert_ptr_equal(hmap_add(h, "b@x.fr", (void *)3), (void *)2);
+	assert_ptr_equal(hmap_get(h, "b@x.fr"), (void *)2);
+	assert_int_equal(hmap_count(h), 2);
 	hmap_free(h);
+
+	/* borrowed keys are the caller's strings, not copies */
+	{
+		char mine[] = "c@x.fr";
+
+		h = hmap_new_borrowed(false);
+		assert_null(hmap_add(h, mine, (void *)4));
+		pos = 0;
+		assert_true(hmap_next(h, &pos, &k, &v));
+		assert_ptr_equal(k, mine);
+		assert_ptr_equal(hmap_get(h, "c@x.fr"), (void *)4);
+		hmap_free(h);
+	}
 }
 
 /* dn_normalise(in) is want, and normalising it again changes nothing */
