@@ -154,9 +154,16 @@ _samba_ldap_env() {
 	LDAPTLS_CACERT=$SAMBA_CA LDAPTLS_REQCERT=demand LDAPSASL_NOCANON=on "$@"
 }
 
-# samba_start: start the DC and wait (30 s at most) for an ldaps bind to work.
+# samba_start: start the DC and wait (30 s at most) for an ldaps bind to work. The ports are
+# the machine's: a lock file keeps two test scripts from starting a DC at the same time (it is
+# released when the script that holds it exits).
 samba_start() {
 	local t0 i pid
+	exec {_samba_lock_fd}>"${TMPDIR:-/tmp}/medimail-sync-samba.lock" &&
+		flock -w "${SAMBA_LOCK_WAIT:-1800}" "$_samba_lock_fd" || {
+		echo "samba.sh: another test holds the Samba DC lock" >&2
+		return 1
+	}
 	t0=$(_samba_now)
 	samba -i -s "$SAMBA_DIR/etc/smb.conf" -d 1 >"$SAMBA_DIR/samba.log" 2>&1 </dev/null &
 	pid=$!
