@@ -75,15 +75,22 @@ static int cmd_check_config(const struct config *c, bool connect)
 
 	/* Templates, rule ids and list names are checked by the modules that use them. */
 	ck = check_new(c, &err);
-	if (ck)
-		m = map_new(c, &err);
-	map_free(m);
-	check_free(ck);
-	if (!m) {
+	if (!ck) {
 		fprintf(stderr, "%s: %s\n", c->path, err ? err : "invalid configuration");
 		free(err);
 		return EXIT_USAGE;
 	}
+	check_free(ck);
+	/* the mapper's errors and warnings name the file and line themselves */
+	m = map_new(c, &err);
+	if (!m) {
+		fprintf(stderr, "%s\n", err ? err : "invalid configuration");
+		free(err);
+		return EXIT_USAGE;
+	}
+	if (map_warnings(m))
+		fprintf(stderr, "%s\n", map_warnings(m));
+	map_free(m);
 
 	printf("%s: configuration ok (%zu director%s, %zu structure%s)\n", c->path,
 	       c->ndirectories, c->ndirectories == 1 ? "y" : "ies", c->nstructures,

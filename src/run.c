@@ -228,9 +228,9 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	a->key = entry_key(e, d->id_attribute);
 	a->disabled = entry_disabled(d, e);
 	end = d->end_date_attribute ? entry_get(e, d->end_date_attribute) : NULL;
-	if (end && map_date_epoch(end, &t))
+	if (end && map_date_read(end, d->end_date_format, &t) == DATE_OK)
 		a->end_time = t;
-	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &r->f);
+	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &r->f, NULL);
 	if (!a->key) {
 		findings_add(&r->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
@@ -416,7 +416,7 @@ static char *expand_org(const struct mapper *m, enum map_org_field fld, const st
 {
 	const struct map_template *t = map_org_template(m, fld);
 
-	return t ? map_expand(t, e, st, f, e->dn, col) : xstrdup("");
+	return t ? map_expand(t, e, st, f, e->dn, col, NULL) : xstrdup("");
 }
 
 /* The kept entry of an ORG responsible, or NULL. */
@@ -494,7 +494,7 @@ static bool build_org(struct run *r, const struct conf_directory *d, const struc
 		const struct map_template *t = map_column(m, col);
 
 		if (t)
-			row_take(&a->row, col, map_expand(t, g, st, &r->f, g->dn, col));
+			row_take(&a->row, col, map_expand(t, g, st, &r->f, g->dn, col, NULL));
 	}
 	row_set(&a->row, COL_LIBERAL, "NON");
 	row_set(&a->row, COL_TYPE_BAL, "ORG");
@@ -764,13 +764,20 @@ static int do_run(struct run *r)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck = check_new(c, &err);
-	if (ck)
-		m = map_new(c, &err);
-	if (!m) {
+	if (!ck) {
 		log_err("%s: %s", c->path, err ? err : "invalid configuration");
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* the mapper's errors and warnings name the file and line themselves */
+	m = map_new(c, &err);
+	if (!m) {
+		log_err("%s", err ? err : "invalid configuration");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (map_warnings(m))
+		log_warn("%s", map_warnings(m));
 	/* The lock first: a second apply must give up before reading anything. */
 	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
 	if (!st) {
