@@ -333,8 +333,8 @@ static void sum_run(struct sheet *s, const struct run *r, const struct formats *
 	free(a);
 	free(b);
 	free(d);
-	for (size_t i = 0; i < r->nsrc; i++) {
-		const struct run_source *src = &r->src[i];
+	for (size_t i = 0; i < r->col.nsrc; i++) {
+		const struct collect_source *src = &r->col.src[i];
 		const struct conf_directory *dir = src->d;
 		char *part = xasprintf(_("Directory \"%s\""), dir && dir->name ? dir->name : "?");
 
@@ -433,15 +433,15 @@ static void sum_findings(struct sheet *s, const struct run *r, const struct form
 	char *w = xasprintf(_("sheet \"%s\""), _("Warnings"));
 
 	sum_count(s, _("Checks"), _("Errors (rejected entries)"),
-		  (double)findings_count(&r->f, SEV_ERROR), e, fmt);
-	sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->f, SEV_WARNING), w,
+		  (double)findings_count(&r->col.f, SEV_ERROR), e, fmt);
+	sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->col.f, SEV_WARNING), w,
 		  fmt);
 	free(e);
 	free(w);
-	for (size_t i = 0; i < r->f.n; i++) {
-		const char *rule = r->f.v[i].rule ? r->f.v[i].rule : "-";
+	for (size_t i = 0; i < r->col.f.n; i++) {
+		const char *rule = r->col.f.v[i].rule ? r->col.f.v[i].rule : "-";
 
-		if (r->f.v[i].sev != SEV_ERROR)
+		if (r->col.f.v[i].sev != SEV_ERROR)
 			continue;
 		for (j = 0; j < nrc && strcmp(rc[j].rule, rule); j++)
 			;
@@ -633,8 +633,8 @@ static lxw_error write_findings(lxw_workbook *wb, const struct run *r, const str
 
 	if (sheet_start(wb, &s, name, hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
-	for (size_t i = 0; i < r->f.n; i++) {
-		const struct finding *x = &r->f.v[i];
+	for (size_t i = 0; i < r->col.f.n; i++) {
+		const struct finding *x = &r->col.f.v[i];
 		const struct account *a = x->where ? hmap_get(by_dn, x->where) : NULL;
 
 		if (x->sev != sev || !sheet_row(&s))
@@ -735,9 +735,9 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 	struct hmap *by_dn = hmap_new(true);
 	lxw_error e;
 
-	for (size_t i = 0; i < r->nacc; i++)
-		if (r->acc[i].dn)
-			hmap_put(by_dn, r->acc[i].dn, (void *)&r->acc[i]);
+	for (size_t i = 0; i < r->col.nacc; i++)
+		if (r->col.acc[i].dn)
+			hmap_put(by_dn, r->col.acc[i].dn, (void *)&r->col.acc[i]);
 	e = add_formats(wb, &fmt);
 	if (!e)
 		e = write_summary(wb, r, &fmt);
