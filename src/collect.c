@@ -202,50 +202,155 @@ static bool is_member(const char *person_dn, const char *group_dn, void *arg)
 	return org_is_member(mc->idx, person_dn, group_dn);
 }
 
-static bool entry_disabled(const struct conf_directory *d, const struct entry *e)
+/* "attr \"value\"" for the attributes an expression reads, for messages. */
+static char *values_of(const struct entry *e, char *const *names, size_t n)
 {
-	if (d->disabled_attribute && entry_attr(e, d->disabled_attribute))
-		return true;
-	return d->disabled_filter && dir_filter_match(d->disabled_filter, e) == 1;
+	struct strbuf sb = { 0 };
+
+	sb_add(&sb, "");
+	for (size_t i = 0; i < n; i++) {
+		const struct attr *at = entry_attr(e, names[i]);
+
+		for (size_t v = 0; at && v < at->nvals; v++)
+			sb_addf(&sb, "%s%s \"%s\"", sb.len ? ", " : "", names[i], at->vals[v]);
+	}
+	return sb_steal(&sb);
 }
 
-/* Map, normalise and validate one person into a new account. */
+/* Whether the person is disabled: 1 yes, 0 no, -1 the marker cannot be read (the disabled
+ * filter is undefined for this entry: a flag word that is not a number...). */
+static int entry_disabled(const struct conf_directory *d, const struct entry *e)
+{
+	int r;
+
+	if (d->disabled_attribute && entry_attr(e, d->disabled_attribute))
+		return 1;
+	if (!d->disabled_filter)
+		return 0;
+	r = dir_filter_match(d->disabled_filter, e);
+	return r == DIR_FILTER_TRUE ? 1 : r == DIR_FILTER_FALSE ? 0 : -1;
+}
+
+/* AD's accountExpires says "never" with 0 or the largest 64-bit integer. */
+static bool date_never(const char *v)
+{
+	char *t = str_trim(v);
+	bool never = strcmp(t, "0") == 0 || strcmp(t, "9223372036854775807") == 0;
+
+	free(t);
+	return never;
+}
+
+/* The person's end date (the earliest of its values) into *end (0: none). Returns -1 when a
+ * value cannot be read as a date, with *bad pointing to it. */
+static int entry_end(const struct conf_directory *d, const struct entry *e, long long *end,
+		     const char **bad)
+{
+	const struct attr *at = d->end_date_attribute ?
+				entry_attr(e, d->end_date_attribute) : NULL;
+
+	*end = 0;
+	for (size_t i = 0; at && i < at->nvals; i++) {
+		long long t;
+
+		if (str_empty(at->vals[i]) || date_never(at->vals[i]))
+			continue;
+		if (!map_date_epoch(at->vals[i], &t)) {
+			*bad = at->vals[i];
+			return -1;
+		}
+		if (!*end || t < *end)
+			*end = t;
+	}
+	return 0;
+}
+
+/* A value that decides whether someone keeps a mailbox is never dropped without a word: an
+ * end date or a disabled marker that cannot be read keeps the entry out (rule severity error,
+ * the default), or is reported and ignored (warning), or ignored (off). Returns true when the
+ * entry is rejected. */
+static bool leaving_unknown(struct people_ctx *pc, const struct entry *e, struct account *a)
+{
+	const struct conf_directory *d = pc->rs->d;
+	struct findings *f = &pc->x->col->f;
+	enum severity sev;
+	const char *bad = NULL;
+	bool rejected = false;
+	int dis = entry_disabled(d, e);
+
+	a->disabled = dis == 1;
+	if (dis < 0) {
+		char **names = NULL, *vals;
+		size_t n = 0;
+
+		sev = check_severity(pc->ck, "disabled-unreadable");
+		add_filter_attrs(&names, &n, d->disabled_filter);
+		vals = values_of(e, names, n);
+		if (sev != SEV_OFF)
+			findings_add(f, sev, e->dn, -1, "disabled-unreadable", vals,
+				     _("cannot tell whether the account is disabled: %s is "
+				       "undefined for %s; the person's offboarding depends on it%s"),
+				     d->disabled_filter, *vals ? vals : _("this entry"),
+				     sev == SEV_ERROR ? _(", so the entry is kept out") :
+				     _(": taken as not disabled"));
+		rejected = sev == SEV_ERROR;
+		free(vals);
+		free_attrs(names, n);
+	}
+	if (entry_end(d, e, &a->end_time, &bad) < 0) {
+		sev = check_severity(pc->ck, "end-date-unreadable");
+		if (sev != SEV_OFF)
+			findings_add(f, sev, e->dn, COL_PEREMPTION, "end-date-unreadable", bad,
+				     _("cannot read %s \"%s\" as a date; the person's offboarding "
+				       "depends on it%s"), d->end_date_attribute, bad,
+				     sev == SEV_ERROR ? _(", so the entry is kept out") :
+				     _(": the end date is ignored"));
+		rejected = rejected || sev == SEV_ERROR;
+		a->end_time = 0;
+	}
+	return rejected;
+}
+
+/* Map, normalise and validate one person into a new account. A person who is leaving
+ * (disabled, or past their end date) is classified first: their data errors do not matter,
+ * since the row last written (if any) is what an expiry writes again. */
 static void map_one(struct people_ctx *pc, const struct entry *e)
 {
 	struct ctx *x = pc->x;
 	const struct conf_directory *d = pc->rs->d;
 	struct member_ctx mc = { pc->idx };
 	struct account *a = new_account(x);
-	const char *end;
-	long long t;
+	struct findings mf = { 0 };
+	bool gone;
 
 	a->dn = xstrdup(e->dn);
 	a->source = d->name;
 	a->key = entry_key(e, d->id_attribute);
-	a->disabled = entry_disabled(d, e);
-	end = d->end_date_attribute ? entry_get(e, d->end_date_attribute) : NULL;
-	if (end && map_date_epoch(end, &t))
-		a->end_time = t;
-	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &x->col->f);
+	a->rejected = leaving_unknown(pc, e, a);
+	gone = !a->rejected && (a->disabled || (a->end_time && a->end_time <= x->o->now));
+	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf);
 	if (!a->key) {
 		findings_add(&x->col->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
 		a->key = xasprintf("dn:%s", e->dn);
 		a->rejected = true;
 	}
+	if (gone) {
+		findings_free(&mf);
+		goto out;
+	}
+	findings_move(&x->col->f, &mf);
 	if (a->type == BAL_NONE) {
 		a->rejected = true;
-	} else {
-		/* A future end date is written ahead as Date de péremption. */
-		if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
-			row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
-		/* a disabled person is leaving: the last written row is what counts */
-		if (!a->disabled) {
-			check_normalise(pc->ck, &a->row, a->type);
-			if (check_row(pc->ck, &a->row, a->type, e->dn, &x->col->f) > 0)
-				a->rejected = true;
-		}
+		goto out;
 	}
+	/* A future end date is written ahead as Date de péremption. */
+	if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
+		row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
+	check_normalise(pc->ck, &a->row, a->type);
+	if (check_row(pc->ck, &a->row, a->type, e->dn, &x->col->f) > 0)
+		a->rejected = true;
+out:
 	row_pack(&a->row);
 }
 

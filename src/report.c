@@ -25,7 +25,7 @@ static const char *const action_labels[ACT_NACTIONS] = {
 	[ACT_CREATE] = N_("create"),         [ACT_UPDATE] = N_("update"),
 	[ACT_UNCHANGED] = N_("unchanged"),   [ACT_EXPIRE] = N_("expire"),
 	[ACT_REACTIVATE] = N_("reactivate"), [ACT_RENAME] = N_("rename"),
-	[ACT_REJECTED] = N_("rejected"),
+	[ACT_SKIPPED] = N_("skipped"),       [ACT_REJECTED] = N_("rejected"),
 };
 
 #define FINDINGS_SHOWN 50
@@ -210,6 +210,29 @@ static void print_files(const struct run *r, FILE *out)
 		fprintf(out, _("wrote %s\n"), r->files[i]);
 }
 
+/* Why some people have no mailbox, and which mailboxes keep old values. */
+static void print_leavers(const struct run *r, FILE *out)
+{
+	const struct plan *p = &r->plan;
+	size_t dis = 0, ended = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].act == ACT_SKIPPED)
+			p->items[i].reason == EXP_DISABLED ? dis++ : ended++;
+	if (dis + ended)
+		fprintf(out, _("  skipped: %zu disabled, %zu past their end date (never written: "
+			       "no mailbox to create)\n"), dis, ended);
+	if (p->stale) {
+		paint(out, C_YELLOW);
+		fprintf(out, ngettext("  %zu account written earlier is now rejected: its mailbox "
+				      "keeps its last values (stale-account)\n",
+				      "  %zu accounts written earlier are now rejected: their "
+				      "mailboxes keep their last values (stale-account)\n", p->stale),
+			p->stale);
+		paint(out, C_NONE);
+	}
+}
+
 static void print_summary(const struct run *r, const char *report, FILE *out)
 {
 	const struct plan *p = &r->plan;
@@ -243,6 +266,7 @@ static void print_summary(const struct run *r, const char *report, FILE *out)
 			paint(out, C_NONE);
 		fputc('\n', out);
 	}
+	print_leavers(r, out);
 	fputc('\n', out);
 	print_reasons(r, out);
 	print_limits(r, out);
@@ -273,6 +297,8 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	for (int a = 0; r->planned && a < ACT_NACTIONS; a++)
 		json_object_set_new(counts, action_name((enum action)a),
 				    json_integer((json_int_t)r->plan.count[a]));
+	if (r->planned)
+		json_object_set_new(counts, "stale", json_integer((json_int_t)r->plan.stale));
 	json_object_set_new(counts, "errors",
 			    json_integer((json_int_t)findings_count(&r->col.f, SEV_ERROR)));
 	json_object_set_new(counts, "warnings",
@@ -346,6 +372,9 @@ static int write_metrics(const struct run *r, const char *path)
 	metric_head(&sb, "medimail_sync_rejected_total",
 		    "Errors (rejected entries) of the last run.");
 	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->col.f, SEV_ERROR));
+	metric_head(&sb, "medimail_sync_stale_accounts",
+		    "Accounts written earlier and rejected now: their mailboxes keep old values.");
+	sb_addf(&sb, "medimail_sync_stale_accounts %zu\n", r->planned ? r->plan.stale : 0);
 	metric_head(&sb, "medimail_sync_warnings", "Warnings of the last run.");
 	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->col.f, SEV_WARNING));
 	metric_head(&sb, "medimail_sync_limit_tripped", "1 when a safety limit tripped.");
@@ -416,12 +445,12 @@ char *report_run(const struct run *r)
 		sb_addf(&files, "%s%s", i ? ", " : "", r->files[i]);
 	if (r->planned)
 		log_notice("%s: created %zu, updated %zu, expired %zu, reactivated %zu, "
-			   "renamed %zu, unchanged %zu, rejected %zu; files: %s",
+			   "renamed %zu, unchanged %zu, skipped %zu, rejected %zu; files: %s",
 			   r->o->apply ? "apply" : "plan", r->plan.count[ACT_CREATE],
 			   r->plan.count[ACT_UPDATE], r->plan.count[ACT_EXPIRE],
 			   r->plan.count[ACT_REACTIVATE], r->plan.count[ACT_RENAME],
-			   r->plan.count[ACT_UNCHANGED], r->plan.count[ACT_REJECTED],
-			   files.len ? files.buf : "none");
+			   r->plan.count[ACT_UNCHANGED], r->plan.count[ACT_SKIPPED],
+			   r->plan.count[ACT_REJECTED], files.len ? files.buf : "none");
 	sb_free(&files);
 	if (r->o->json_path && write_json(r, report, r->o->json_path) != 0)
 		log_err("%s: cannot write the JSON summary", r->o->json_path);

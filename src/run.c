@@ -109,6 +109,30 @@ static int fetch_prev(void *arg, struct state_account *a)
 	return state_fetch_row(fc->st, a, &fc->err);
 }
 
+/* An account written earlier and rejected now keeps, in Medimail, the values last written:
+ * a finding of its own says so, beside the reasons of the rejection. */
+static void flag_stale(struct run *r)
+{
+	for (size_t i = 0; i < r->plan.n; i++) {
+		const struct plan_item *it = &r->plan.items[i];
+		char day[16] = "?";
+		const char *mail;
+		time_t t;
+		struct tm tm;
+
+		if (!it->stale)
+			continue;
+		t = (time_t)it->prev->written;
+		if (t && localtime_r(&t, &tm))
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		mail = row_get(&it->cur->row, COL_MAIL);
+		findings_add(&r->col.f, SEV_WARNING, it->cur->dn, -1, "stale-account",
+			     *mail ? mail : NULL,
+			     _("written on %s, now rejected: the mailbox keeps its last values "
+			       "until the entry is fixed"), day);
+	}
+}
+
 static int do_run(struct run *r)
 {
 	const struct config *c = r->c;
@@ -169,6 +193,7 @@ static int do_run(struct run *r)
 		goto out;
 	}
 	r->planned = true;
+	flag_stale(r);
 	/* a base without people trips the empty-source limit, whatever the plan says */
 	if (r->col.empty) {
 		struct plan_limit *l = &r->plan.limit[LIMIT_EMPTY_SOURCE];
