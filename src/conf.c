@@ -600,7 +600,7 @@ static cfg_opt_t bal_rule_opts[] = {
 
 static cfg_opt_t org_opts[] = {
 	O_STR("adresse-mail",           "{mail|trim|lower}",    0,  v_record),
-	O_STR("nom",                    "{cn}",                 0,  v_record),
+	O_STR("nom",                    "{cn|trim|upper}",      0,  v_record),
 	O_STR("prenom",                 "{ou/$raison-sociale}", 0,  v_record),
 	O_STR("description",            "{description/cn}",     0,  v_record),
 	O_STR("default-owner",          "",                     0,  NULL),
@@ -687,10 +687,10 @@ static const struct map_default {
 	{ COL_NOM,            "{sn|trim|upper}",         NULL },
 	{ COL_PRENOM,         "{givenName|trim}",        NULL },
 	{ COL_RAISON_SOCIALE, "{$raison-sociale}",       NULL },
-	{ COL_ADRESSE1,       "{street/$adresse-1}",     "{streetAddress/$adresse-1}" },
+	{ COL_ADRESSE1,       "{street/$adresse-1|trim}", "{streetAddress/$adresse-1|trim}" },
 	{ COL_ADRESSE2,       "{$adresse-2}",            NULL },
 	{ COL_CP,             "{postalCode/$cp|digits}", NULL },
-	{ COL_VILLE,          "{l/$ville|upper}",        NULL },
+	{ COL_VILLE,          "{l/$ville|trim|upper}",   NULL },
 	{ COL_DEPARTEMENT,    "{$departement}",          NULL },
 	{ COL_REGION,         "{$region}",               NULL },
 	{ COL_TEL1,           "{telephoneNumber|phone}", NULL },

@@ -657,8 +657,8 @@ WUR static int ldif_search(struct dir_session *s, const char *base, enum dir_sco
 			log_err("%s: bad filter %s", s->where, filter);
 			goto out;
 		}
-		if (!r)
-			continue;
+		if (r != DIR_FILTER_TRUE)
+			continue;     /* false or undefined, as a server does */
 		out.dn = xstrdup(e->dn);
 		for (size_t a = 0; a < e->nattrs; a++) {
 			if (!attr_wanted(attrs, e->attrs[a].name))
@@ -1314,7 +1314,7 @@ static int match_value(enum fop op, const char *rule, const char *val, const cha
 		if (!parse_int(assert, &b))
 			return -1;
 		if (!parse_int(val, &a))
-			return 0;
+			return DIR_FILTER_UNDEFINED;    /* a flag word that is not a number */
 		if (strcmp(rule, OID_BIT_AND) == 0)
 			return ((unsigned long long)a & (unsigned long long)b) ==
 			       (unsigned long long)b;
@@ -1406,13 +1406,22 @@ static int filter_item(const char **pp, const struct entry *e)
 		ret = 1;
 		goto out;
 	}
+	/* true when a value matches; else undefined when a value could not be compared */
 	a = entry_attr(e, name);
-	for (size_t i = 0; a && i < a->nvals && ret == 0; i++) {
+	for (size_t i = 0; a && i < a->nvals && ret != DIR_FILTER_TRUE; i++) {
+		int m;
+
 		if (op == F_PRESENT) {
-			ret = 1;
+			ret = DIR_FILTER_TRUE;
 			break;
 		}
-		ret = match_value(op, rule, a->vals[i], assert, raw, rawend);
+		m = match_value(op, rule, a->vals[i], assert, raw, rawend);
+		if (m < 0) {
+			ret = -1;
+			break;
+		}
+		if (m != DIR_FILTER_FALSE)
+			ret = m;
 	}
 out:
 	free(name);
@@ -1421,7 +1430,20 @@ out:
 	return ret;
 }
 
-/* "(...)" at *pp: 1, 0 or -1; advances *pp past the closing parenthesis. */
+/* Three-valued logic (RFC 4511, 4.5.1.7): "&" is false when a part is false, else undefined
+ * when a part is; "|" is true when a part is true, else undefined when a part is. */
+static int combine(bool and, int r, int c)
+{
+	int absorbing = and ? DIR_FILTER_FALSE : DIR_FILTER_TRUE;
+
+	if (r == absorbing || c == absorbing)
+		return absorbing;
+	if (r == DIR_FILTER_UNDEFINED || c == DIR_FILTER_UNDEFINED)
+		return DIR_FILTER_UNDEFINED;
+	return and ? DIR_FILTER_TRUE : DIR_FILTER_FALSE;
+}
+
+/* "(...)" at *pp: DIR_FILTER_*, or -1; advances *pp past the closing parenthesis. */
 static int filter_eval(const char **pp, const struct entry *e, int depth)
 {
 	const char *p = *pp;
@@ -1435,7 +1457,7 @@ static int filter_eval(const char **pp, const struct entry *e, int depth)
 	if (*p == '&' || *p == '|') {
 		bool and = *p == '&';
 
-		r = and ? 1 : 0;
+		r = and ? DIR_FILTER_TRUE : DIR_FILTER_FALSE;
 		p++;
 		skip_blanks(&p);
 		while (*p == '(') {
@@ -1443,7 +1465,7 @@ static int filter_eval(const char **pp, const struct entry *e, int depth)
 
 			if (c < 0)
 				return -1;
-			r = and ? (r && c) : (r || c);
+			r = combine(and, r, c);
 			skip_blanks(&p);
 		}
 	} else if (*p == '!') {
@@ -1451,7 +1473,8 @@ static int filter_eval(const char **pp, const struct entry *e, int depth)
 		r = filter_eval(&p, e, depth + 1);
 		if (r < 0)
 			return -1;
-		r = !r;
+		if (r != DIR_FILTER_UNDEFINED)
+			r = r == DIR_FILTER_TRUE ? DIR_FILTER_FALSE : DIR_FILTER_TRUE;
 		skip_blanks(&p);
 	} else {
 		r = filter_item(&p, e);

@@ -43,8 +43,12 @@ char *dir_filter_escape(const char *value);
 char *dir_guid_text(const unsigned char *guid, size_t len);
 
 /* Client-side evaluation of an LDAP filter against an entry (for LDIF sources, and for the
- * disabled filter). Supports &, |, !, =, =*, substrings, >=, <= and the AD bitwise AND rule
- * 1.2.840.113556.1.4.803. Returns 1 match, 0 no match, -1 bad filter. */
+ * disabled filter). Supports &, |, !, =, =*, substrings, >=, <= and the AD bitwise rules
+ * 1.2.840.113556.1.4.803 (AND) and .804 (OR). Returns DIR_FILTER_TRUE, DIR_FILTER_FALSE,
+ * DIR_FILTER_UNDEFINED (RFC 4511's third value: a value could not be compared, e.g. a
+ * bitwise rule against a flag word that is not a number; "!" keeps it undefined), or -1 for
+ * a malformed filter. */
+enum { DIR_FILTER_FALSE = 0, DIR_FILTER_TRUE = 1, DIR_FILTER_UNDEFINED = 2 };
 int dir_filter_match(const char *filter, const struct entry *e);
 
 #endif

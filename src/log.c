@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -69,4 +70,14 @@ void log_close(void)
 {
 	if (use_syslog)
 		closelog();
+}
+
+void log_timing(const char *what, struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	log_debug("timing: %s: %.3f s", what, (double)(t.tv_sec - t0->tv_sec) +
+		  (double)(t.tv_nsec - t0->tv_nsec) / 1e9);
+	*t0 = t;
 }

@@ -15,6 +15,10 @@ int log_level_parse(const char *name);
 void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
 bool log_enabled(int prio);
 void log_close(void);
+/* "-l debug" tells where the time of a run goes: logs "timing: WHAT: N s" since *t0 (a
+ * CLOCK_MONOTONIC reading) and sets *t0 to now. */
+struct timespec;
+void log_timing(const char *what, struct timespec *t0);
 
 #define log_err(...)     log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)    log_msg(LOG_WARNING, __VA_ARGS__)

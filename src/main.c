@@ -1,6 +1,6 @@
 /*
  * main.c - the command line: global options, then one command (plan, apply, check-config,
- * validate, state). Exit codes are in run.h and medimail-sync(8).
+ * validate, state). Exit codes are in exitcode.h and medimail-sync(8).
  */
 #include "config.h"
 

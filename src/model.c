@@ -278,3 +278,14 @@ size_t findings_count(const struct findings *f, enum severity sev)
 			n++;
 	return n;
 }
+
+void findings_move(struct findings *dst, struct findings *src)
+{
+	if (src->n) {
+		xgrow(&dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
+		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+		dst->n += src->n;
+	}
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+}

@@ -123,6 +123,8 @@ struct findings {
 void findings_add(struct findings *f, enum severity sev, const char *where, int col,
 		  const char *rule, const char *value, const char *fmt, ...) PRINTF(7, 8);
 void findings_free(struct findings *f);
+/* Append every finding of src to dst, leaving src empty (and its storage freed). */
+void findings_move(struct findings *dst, struct findings *src);
 size_t findings_count(const struct findings *f, enum severity sev);
 
 #endif

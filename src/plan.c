@@ -17,7 +17,7 @@ static const char *const action_names[ACT_NACTIONS] = {
 	[ACT_CREATE] = "create",         [ACT_UPDATE] = "update",
 	[ACT_UNCHANGED] = "unchanged",   [ACT_EXPIRE] = "expire",
 	[ACT_REACTIVATE] = "reactivate", [ACT_RENAME] = "rename",
-	[ACT_REJECTED] = "rejected",
+	[ACT_SKIPPED] = "skipped",       [ACT_REJECTED] = "rejected",
 };
 
 const char *action_name(enum action a)
@@ -219,6 +219,7 @@ static int plan_present(struct plan_item *it, const struct account *a,
 	it->new_status = prev ? prev->status : ST_ACTIVE;
 	if (a->rejected) {
 		it->act = ACT_REJECTED;
+		it->stale = prev && prev->status == ST_ACTIVE;
 		return 0;
 	}
 	/* the common case of a nightly run: the same row as last time, told by its digest */
@@ -237,7 +238,7 @@ static int plan_present(struct plan_item *it, const struct account *a,
 			set_expiry(it, o);
 		} else {
 			/* never written, or already expired: nothing to tell Medimail */
-			it->act = ACT_UNCHANGED;
+			it->act = prev ? ACT_UNCHANGED : ACT_SKIPPED;
 			it->new_status = ST_EXPIRED;
 		}
 	} else if (!prev) {
@@ -429,6 +430,7 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 		enum bal_type t = it->cur ? it->cur->type : it->prev->type;
 
 		out->count[it->act]++;
+		out->stale += it->stale;
 		if (t >= 0 && t < BAL_NTYPES)
 			out->count_type[it->act][t]++;
 	}

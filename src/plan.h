@@ -30,6 +30,7 @@ struct state_account {
 	char *dn;
 	struct row row;       /* the row last written; empty while lazy */
 	long long run_id;
+	long long written;    /* epoch s of the run that wrote the row (its start), 0 unknown */
 	uint64_t digest;      /* row_digest() of the row last written, when lazy */
 	enum bal_type type;
 	enum acct_status status;
@@ -37,9 +38,11 @@ struct state_account {
 };
 void state_account_free(struct state_account *a);   /* frees the fields, not a itself */
 
+/* ACT_SKIPPED: a person who is disabled or past their end date and was never written (the
+ * reason says which): nothing to tell Medimail, but the admin sees why there is no mailbox. */
 enum action {
 	ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE, ACT_REACTIVATE, ACT_RENAME,
-	ACT_REJECTED, ACT_NACTIONS
+	ACT_SKIPPED, ACT_REJECTED, ACT_NACTIONS
 };
 const char *action_name(enum action a);   /* "create", "update", ... */
 
@@ -55,7 +58,10 @@ struct plan_item {
 					       (allocated); the account's own row is written
 					       otherwise, without a copy: see plan_item_row() */
 	unsigned long long changed;         /* ACT_UPDATE/REACTIVATE: bit i = column i changed */
-	enum expire_reason reason;
+	enum expire_reason reason;          /* ACT_EXPIRE and ACT_SKIPPED */
+	bool stale;                         /* ACT_REJECTED of an account that an earlier run
+					       wrote and left active: its mailbox keeps the
+					       values last written */
 	char *expire_date;                  /* "AA-MM-JJ" for expiries */
 	enum acct_status new_status;        /* what the state will hold after apply (for written
 					       items; state_commit ignores the others) */
@@ -92,14 +98,16 @@ struct plan {
 	size_t count[ACT_NACTIONS];
 	size_t count_type[ACT_NACTIONS][BAL_NTYPES];
 	size_t managed;              /* active accounts in the state before the run */
+	size_t stale;                /* rejected items with stale set */
 	struct plan_limit limit[LIMIT_N];
 	bool limits_tripped;         /* any tripped and not overridden */
 };
 
 /* Build the plan. accounts and prev stay owned by the caller and must outlive the plan.
  * Items come out in a deterministic order (by address, then key). Every account gets one item,
- * unchanged and rejected ones included (disabled or ended accounts never written before count as
- * unchanged); an expired account still absent gets none. On success free with plan_free(). */
+ * unchanged, skipped and rejected ones included (a disabled or ended account never written
+ * before is skipped; one already expired stays unchanged); an expired account still absent
+ * gets none. On success free with plan_free(). */
 int plan_build(const struct account *acc, size_t nacc, struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out) WUR;
 void plan_free(struct plan *p);

@@ -25,7 +25,7 @@ static const char *const action_labels[ACT_NACTIONS] = {
 	[ACT_CREATE] = N_("create"),         [ACT_UPDATE] = N_("update"),
 	[ACT_UNCHANGED] = N_("unchanged"),   [ACT_EXPIRE] = N_("expire"),
 	[ACT_REACTIVATE] = N_("reactivate"), [ACT_RENAME] = N_("rename"),
-	[ACT_REJECTED] = N_("rejected"),
+	[ACT_SKIPPED] = N_("skipped"),       [ACT_REJECTED] = N_("rejected"),
 };
 
 #define FINDINGS_SHOWN 50
@@ -84,27 +84,27 @@ static void print_finding(FILE *out, const struct finding *x)
 }
 
 /* Errors first, then warnings, FINDINGS_SHOWN at most: the report has them all. */
-static void print_findings(const struct run *r, FILE *out)
+static void print_findings(const struct run *r, const char *report, FILE *out)
 {
 	size_t shown = 0;
 
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < r->f.n; i++) {
-			const struct finding *x = &r->f.v[i];
+		for (size_t i = 0; i < r->col.f.n; i++) {
+			const struct finding *x = &r->col.f.v[i];
 
 			if ((x->sev == SEV_ERROR) != (pass == 0) || shown >= FINDINGS_SHOWN)
 				continue;
 			print_finding(out, x);
 			shown++;
 		}
-	if (shown == r->f.n)
+	if (shown == r->col.f.n)
 		return;
-	if (r->report)
-		fprintf(out, _("... %zu more findings: see the report %s\n"), r->f.n - shown,
-			r->report);
+	if (report)
+		fprintf(out, _("... %zu more findings: see the report %s\n"), r->col.f.n - shown,
+			report);
 	else
 		fprintf(out, _("... %zu more findings (no report was written)\n"),
-			r->f.n - shown);
+			r->col.f.n - shown);
 }
 
 /* Rejections grouped by rule and column, most frequent first. */
@@ -130,8 +130,8 @@ static void print_reasons(const struct run *r, FILE *out)
 	struct reason *v = NULL;
 	size_t n = 0, cap = 0, j;
 
-	for (size_t i = 0; i < r->f.n; i++) {
-		const struct finding *x = &r->f.v[i];
+	for (size_t i = 0; i < r->col.f.n; i++) {
+		const struct finding *x = &r->col.f.v[i];
 		const char *rule = x->rule ? x->rule : "-";
 
 		if (x->sev != SEV_ERROR)
@@ -210,7 +210,30 @@ static void print_files(const struct run *r, FILE *out)
 		fprintf(out, _("wrote %s\n"), r->files[i]);
 }
 
-static void print_summary(const struct run *r, FILE *out)
+/* Why some people have no mailbox, and which mailboxes keep old values. */
+static void print_leavers(const struct run *r, FILE *out)
+{
+	const struct plan *p = &r->plan;
+	size_t dis = 0, ended = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].act == ACT_SKIPPED)
+			p->items[i].reason == EXP_DISABLED ? dis++ : ended++;
+	if (dis + ended)
+		fprintf(out, _("  skipped: %zu disabled, %zu past their end date (never written: "
+			       "no mailbox to create)\n"), dis, ended);
+	if (p->stale) {
+		paint(out, C_YELLOW);
+		fprintf(out, ngettext("  %zu account written earlier is now rejected: its mailbox "
+				      "keeps its last values (stale-account)\n",
+				      "  %zu accounts written earlier are now rejected: their "
+				      "mailboxes keep their last values (stale-account)\n", p->stale),
+			p->stale);
+		paint(out, C_NONE);
+	}
+}
+
+static void print_summary(const struct run *r, const char *report, FILE *out)
 {
 	const struct plan *p = &r->plan;
 
@@ -218,11 +241,11 @@ static void print_summary(const struct run *r, FILE *out)
 	paint(out, C_BOLD);
 	fprintf(out, "medimail-sync %s\n", r->o->apply ? "apply" : "plan");
 	paint(out, C_NONE);
-	for (size_t i = 0; i < r->nsrc; i++)
+	for (size_t i = 0; i < r->col.nsrc; i++)
 		fprintf(out, _("  directory \"%s\": %zu people, %zu groups, %zu ORG mailboxes, "
-			       "%lu searches\n"), r->src[i].d->name, r->src[i].people,
-			r->src[i].groups, r->src[i].orgs, r->src[i].searches);
-	print_findings(r, out);
+			       "%lu searches\n"), r->col.src[i].d->name, r->col.src[i].people,
+			r->col.src[i].groups, r->col.src[i].orgs, r->col.src[i].searches);
+	print_findings(r, report, out);
 	if (!r->planned) {
 		fprintf(out, _("no plan: the run failed before planning\n"));
 		goto report;
@@ -243,13 +266,14 @@ static void print_summary(const struct run *r, FILE *out)
 			paint(out, C_NONE);
 		fputc('\n', out);
 	}
+	print_leavers(r, out);
 	fputc('\n', out);
 	print_reasons(r, out);
 	print_limits(r, out);
 	print_files(r, out);
 report:
-	if (r->report)
-		fprintf(out, _("report %s\n"), r->report);
+	if (report)
+		fprintf(out, _("report %s\n"), report);
 }
 
 /* Wall-clock seconds, whatever MEDIMAIL_SYNC_NOW says "now" is. */
@@ -260,7 +284,7 @@ static long long run_duration(const struct run *r)
 	return r->finished > t0 ? r->finished - t0 : 0;
 }
 
-static int write_json(const struct run *r, const char *path)
+static int write_json(const struct run *r, const char *report, const char *path)
 {
 	json_t *root = json_object(), *counts = json_object(), *limits = json_object();
 	json_t *files = json_array();
@@ -273,10 +297,12 @@ static int write_json(const struct run *r, const char *path)
 	for (int a = 0; r->planned && a < ACT_NACTIONS; a++)
 		json_object_set_new(counts, action_name((enum action)a),
 				    json_integer((json_int_t)r->plan.count[a]));
+	if (r->planned)
+		json_object_set_new(counts, "stale", json_integer((json_int_t)r->plan.stale));
 	json_object_set_new(counts, "errors",
-			    json_integer((json_int_t)findings_count(&r->f, SEV_ERROR)));
+			    json_integer((json_int_t)findings_count(&r->col.f, SEV_ERROR)));
 	json_object_set_new(counts, "warnings",
-			    json_integer((json_int_t)findings_count(&r->f, SEV_WARNING)));
+			    json_integer((json_int_t)findings_count(&r->col.f, SEV_WARNING)));
 	json_object_set_new(root, "counts", counts);
 	for (int i = 0; r->planned && i < LIMIT_N; i++) {
 		json_t *l = json_object();
@@ -290,7 +316,7 @@ static int write_json(const struct run *r, const char *path)
 	for (size_t i = 0; i < r->nfiles; i++)
 		json_array_append_new(files, json_string(r->files[i]));
 	json_object_set_new(root, "files", files);
-	json_object_set_new(root, "report", r->report ? json_string(r->report) : json_null());
+	json_object_set_new(root, "report", report ? json_string(report) : json_null());
 	json_object_set_new(root, "nothing_to_do", json_boolean(r->nothing_to_do));
 	if (strcmp(path, "-") == 0)
 		rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -345,9 +371,12 @@ static int write_metrics(const struct run *r, const char *path)
 			action_name((enum action)a), r->plan.count[a]);
 	metric_head(&sb, "medimail_sync_rejected_total",
 		    "Errors (rejected entries) of the last run.");
-	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->f, SEV_ERROR));
+	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->col.f, SEV_ERROR));
+	metric_head(&sb, "medimail_sync_stale_accounts",
+		    "Accounts written earlier and rejected now: their mailboxes keep old values.");
+	sb_addf(&sb, "medimail_sync_stale_accounts %zu\n", r->planned ? r->plan.stale : 0);
 	metric_head(&sb, "medimail_sync_warnings", "Warnings of the last run.");
-	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->f, SEV_WARNING));
+	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->col.f, SEV_WARNING));
 	metric_head(&sb, "medimail_sync_limit_tripped", "1 when a safety limit tripped.");
 	for (int i = 0; r->planned && i < LIMIT_N; i++)
 		sb_addf(&sb, "medimail_sync_limit_tripped{limit=\"%s\"} %d\n", limit_names[i],
@@ -388,42 +417,44 @@ out:
 }
 
 /* The XLSX report goes next to the loadusers files, for plan and apply alike. */
-static void write_report(struct run *r)
+static char *write_report(const struct run *r)
 {
 	char *path = unique_path(r->c->output.directory, "report", "xlsx"), *err = NULL;
 
 	if (report_xlsx_write(r, path, &err) != 0) {
 		log_err("%s", err ? err : path);
 		free(path);
-	} else {
-		r->report = path;
+		path = NULL;
 	}
 	free(err);
+	return path;
 }
 
-void report_run(struct run *r)
+char *report_run(const struct run *r)
 {
 	struct strbuf files = { 0 };
+	char *report = NULL;
 
 	if (r->planned)
-		write_report(r);
+		report = write_report(r);
 
 	if (!r->o->quiet)
-		print_summary(r, stdout);
+		print_summary(r, report, stdout);
 	fflush(stdout);
 	for (size_t i = 0; i < r->nfiles; i++)
 		sb_addf(&files, "%s%s", i ? ", " : "", r->files[i]);
 	if (r->planned)
 		log_notice("%s: created %zu, updated %zu, expired %zu, reactivated %zu, "
-			   "renamed %zu, unchanged %zu, rejected %zu; files: %s",
+			   "renamed %zu, unchanged %zu, skipped %zu, rejected %zu; files: %s",
 			   r->o->apply ? "apply" : "plan", r->plan.count[ACT_CREATE],
 			   r->plan.count[ACT_UPDATE], r->plan.count[ACT_EXPIRE],
 			   r->plan.count[ACT_REACTIVATE], r->plan.count[ACT_RENAME],
-			   r->plan.count[ACT_UNCHANGED], r->plan.count[ACT_REJECTED],
-			   files.len ? files.buf : "none");
+			   r->plan.count[ACT_UNCHANGED], r->plan.count[ACT_SKIPPED],
+			   r->plan.count[ACT_REJECTED], files.len ? files.buf : "none");
 	sb_free(&files);
-	if (r->o->json_path && write_json(r, r->o->json_path) != 0)
+	if (r->o->json_path && write_json(r, report, r->o->json_path) != 0)
 		log_err("%s: cannot write the JSON summary", r->o->json_path);
 	if (r->o->metrics_path && write_metrics(r, r->o->metrics_path) != 0)
 		log_err("%s: cannot write the metrics: %s", r->o->metrics_path, strerror(errno));
+	return report;
 }

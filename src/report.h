@@ -7,9 +7,11 @@
 
 #include "run.h"
 
-/* Print the summary (stdout unless quiet), log the one-line summary, write the JSON summary
- * when asked. Errors writing a report are logged; they do not change r->exit_code. */
-void report_run(struct run *r);
+/* Write the XLSX report (when the run got as far as a plan), print the summary (stdout unless
+ * quiet), log the one-line summary, write the JSON summary and the metrics when asked. Errors
+ * writing a report are logged; they do not change the run's exit code. Returns the path of
+ * the XLSX report written (the caller frees it), or NULL. */
+char *report_run(const struct run *r);
 
 /* Write the XLSX report of r to path (mode 0600, through a temporary file renamed into place):
  * sheets Summary, Creations, Updates, Expiries, Renames, Rejections, Warnings, ORG (names

@@ -46,7 +46,7 @@ static const char *const action_many[ACT_NACTIONS] = {
 	[ACT_CREATE] = N_("Creations"),         [ACT_UPDATE] = N_("Updates"),
 	[ACT_UNCHANGED] = N_("Unchanged"),      [ACT_EXPIRE] = N_("Expiries"),
 	[ACT_REACTIVATE] = N_("Reactivations"), [ACT_RENAME] = N_("Renames"),
-	[ACT_REJECTED] = N_("Rejections"),
+	[ACT_SKIPPED] = N_("Skipped"),          [ACT_REJECTED] = N_("Rejections"),
 };
 
 /* One item's action, for a cell */
@@ -54,7 +54,7 @@ static const char *const action_one[ACT_NACTIONS] = {
 	[ACT_CREATE] = N_("creation"),         [ACT_UPDATE] = N_("update"),
 	[ACT_UNCHANGED] = N_("unchanged"),     [ACT_EXPIRE] = N_("expiry"),
 	[ACT_REACTIVATE] = N_("reactivation"), [ACT_RENAME] = N_("rename"),
-	[ACT_REJECTED] = N_("rejection"),
+	[ACT_SKIPPED] = N_("skipped"),         [ACT_REJECTED] = N_("rejection"),
 };
 
 static const char *reason_text(enum expire_reason r)
@@ -333,8 +333,8 @@ static void sum_run(struct sheet *s, const struct run *r, const struct formats *
 	free(a);
 	free(b);
 	free(d);
-	for (size_t i = 0; i < r->nsrc; i++) {
-		const struct run_source *src = &r->src[i];
+	for (size_t i = 0; i < r->col.nsrc; i++) {
+		const struct collect_source *src = &r->col.src[i];
 		const struct conf_directory *dir = src->d;
 		char *part = xasprintf(_("Directory \"%s\""), dir && dir->name ? dir->name : "?");
 
@@ -433,15 +433,15 @@ static void sum_findings(struct sheet *s, const struct run *r, const struct form
 	char *w = xasprintf(_("sheet \"%s\""), _("Warnings"));
 
 	sum_count(s, _("Checks"), _("Errors (rejected entries)"),
-		  (double)findings_count(&r->f, SEV_ERROR), e, fmt);
-	sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->f, SEV_WARNING), w,
+		  (double)findings_count(&r->col.f, SEV_ERROR), e, fmt);
+	sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->col.f, SEV_WARNING), w,
 		  fmt);
 	free(e);
 	free(w);
-	for (size_t i = 0; i < r->f.n; i++) {
-		const char *rule = r->f.v[i].rule ? r->f.v[i].rule : "-";
+	for (size_t i = 0; i < r->col.f.n; i++) {
+		const char *rule = r->col.f.v[i].rule ? r->col.f.v[i].rule : "-";
 
-		if (r->f.v[i].sev != SEV_ERROR)
+		if (r->col.f.v[i].sev != SEV_ERROR)
 			continue;
 		for (j = 0; j < nrc && strcmp(rc[j].rule, rule); j++)
 			;
@@ -570,25 +570,35 @@ out:
 	return sheet_end(&s);
 }
 
-static lxw_error write_expiries(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+/* The leavers: expiries (a row is written with its Date de péremption), or people skipped
+ * (disabled or past their end date, never written: no mailbox, and the admin sees why). */
+static lxw_error write_leavers(lxw_workbook *wb, const struct run *r, const struct formats *fmt,
+			       enum action act)
 {
 	const char *const hdr[] = {
-		_("Mail address"), _("BAL type"), "DN", _("Reason"), _("Expiry date"),
+		_("Mail address"), _("BAL type"), "DN", _("Reason"),
+		act == ACT_EXPIRE ? _("Expiry date") : _("End date"),
 	};
 	struct sheet s;
 
-	if (sheet_start(wb, &s, _("Expiries"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
+	if (sheet_start(wb, &s, _(action_many[act]), hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
+		char *end = NULL;
 
-		if (it->act != ACT_EXPIRE || !sheet_row(&s))
+		if (it->act != act || !sheet_row(&s))
 			continue;
-		sheet_str(&s, 0, row_get(plan_item_row(it), COL_MAIL), NULL);
+		sheet_str(&s, 0, row_get(act == ACT_EXPIRE ? plan_item_row(it) : &it->cur->row,
+					 COL_MAIL), NULL);
 		sheet_str(&s, 1, bal_type_name(item_type(it)), NULL);
 		sheet_str(&s, 2, item_dn(it), NULL);
 		sheet_str(&s, 3, reason_text(it->reason), NULL);
-		sheet_str(&s, 4, it->expire_date, NULL);
+		if (act == ACT_EXPIRE)
+			sheet_str(&s, 4, it->expire_date, NULL);
+		else if (it->cur->end_time)
+			sheet_str(&s, 4, (end = plan_date(it->cur->end_time)), NULL);
+		free(end);
 	}
 out:
 	return sheet_end(&s);
@@ -633,8 +643,8 @@ static lxw_error write_findings(lxw_workbook *wb, const struct run *r, const str
 
 	if (sheet_start(wb, &s, name, hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
-	for (size_t i = 0; i < r->f.n; i++) {
-		const struct finding *x = &r->f.v[i];
+	for (size_t i = 0; i < r->col.f.n; i++) {
+		const struct finding *x = &r->col.f.v[i];
 		const struct account *a = x->where ? hmap_get(by_dn, x->where) : NULL;
 
 		if (x->sev != sev || !sheet_row(&s))
@@ -735,9 +745,9 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 	struct hmap *by_dn = hmap_new(true);
 	lxw_error e;
 
-	for (size_t i = 0; i < r->nacc; i++)
-		if (r->acc[i].dn)
-			hmap_put(by_dn, r->acc[i].dn, (void *)&r->acc[i]);
+	for (size_t i = 0; i < r->col.nacc; i++)
+		if (r->col.acc[i].dn)
+			hmap_put(by_dn, r->col.acc[i].dn, (void *)&r->col.acc[i]);
 	e = add_formats(wb, &fmt);
 	if (!e)
 		e = write_summary(wb, r, &fmt);
@@ -746,7 +756,9 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 	if (!e)
 		e = write_updates(wb, r, &fmt);
 	if (!e)
-		e = write_expiries(wb, r, &fmt);
+		e = write_leavers(wb, r, &fmt, ACT_EXPIRE);
+	if (!e)
+		e = write_leavers(wb, r, &fmt, ACT_SKIPPED);
 	if (!e)
 		e = write_renames(wb, r, &fmt);
 	if (!e)

@@ -5,18 +5,10 @@
 #ifndef MS_RUN_H
 #define MS_RUN_H
 
+#include "collect.h"
 #include "conf.h"
+#include "exitcode.h"
 #include "plan.h"
-
-/* Exit codes (documented in medimail-sync(8)). */
-enum exit_code {
-	EXIT_OK = 0,          /* success (also: nothing to do) */
-	EXIT_FAIL = 1,        /* directory, I/O or state failure: nothing written */
-	EXIT_USAGE = 2,       /* usage or configuration error */
-	EXIT_LIMIT = 3,       /* a safety limit tripped: nothing written but the report */
-	EXIT_REJECTED = 4,    /* completed, with rejected entries */
-	EXIT_LOCKED = 5,      /* another run holds the lock */
-};
 
 struct run_opts {
 	bool apply;
@@ -27,26 +19,15 @@ struct run_opts {
 	long long now;            /* 0: time(NULL); MEDIMAIL_SYNC_NOW in tests */
 };
 
-/* What one directory section gave. */
-struct run_source {
-	const struct conf_directory *d;
-	size_t people, groups, orgs;
-	unsigned long searches;
-};
-
 /* Everything a run knows, for the reports. Owned by run_main(). */
 struct run {
 	const struct config *c;
 	const struct run_opts *o;
 	long long started, finished;      /* epoch s */
 	long long clock_started;          /* time(NULL) at start: started may be a test's clock */
-	struct run_source *src;
-	size_t nsrc;
-	struct account *acc;              /* people then ORG mailboxes */
-	size_t nacc, capacc;
+	struct collection col;            /* the accounts read, their findings, the sources */
 	struct state_account *prev;
 	size_t nprev;
-	struct findings f;
 	struct plan plan;
 	bool planned;
 	char **files;                     /* written (apply) or to be written (plan) */

@@ -455,8 +455,9 @@ static int load(struct state *s, struct state_account **out, size_t *n, bool laz
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (prepare(s, "SELECT key, dn, type, status, row, run_id FROM accounts ORDER BY key",
-		    &st, err))
+	if (prepare(s, "SELECT a.key, a.dn, a.type, a.status, a.row, a.run_id, r.started"
+		    " FROM accounts a LEFT JOIN runs r ON r.id = a.run_id ORDER BY a.key", &st,
+		    err))
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct state_account *a;
@@ -476,6 +477,7 @@ static int load(struct state *s, struct state_account **out, size_t *n, bool laz
 		a->type = bal_type_parse(col_text(st, 2));
 		a->status = strcmp(col_text(st, 3), "expired") == 0 ? ST_EXPIRED : ST_ACTIVE;
 		a->run_id = sqlite3_column_int64(st, 5);
+		a->written = sqlite3_column_int64(st, 6);
 		a->lazy = lazy;
 	}
 	if (step != SQLITE_DONE) {

@@ -14,7 +14,7 @@
 
 #include "check.h"
 #include "i18n.h"
-#include "run.h"
+#include "exitcode.h"
 #include "validate.h"
 
 #define CELL_CAP (4 * 32767 + 4)   /* bytes kept of a cell: enough to see it is too long */

@@ -157,7 +157,9 @@ static void test_good_openldap(void **state)
 	assert_string_equal(c->map[COL_NOM], "{sn|upper}");
 	assert_null(c->map[COL_ADRESSE2]);
 	assert_string_equal(c->map[COL_MAIL], "{mail|trim|lower}");
-	assert_string_equal(c->map[COL_ADRESSE1], "{street/$adresse-1}");
+	assert_string_equal(c->map[COL_ADRESSE1], "{street/$adresse-1|trim}");
+	/* defaults pass the product's own rules: VILLE trimmed and in upper case */
+	assert_string_equal(c->map[COL_VILLE], "{l/$ville|trim|upper}");
 	assert_string_equal(c->map[COL_LIBERAL], "NON");
 	assert_null(c->map[COL_TYPE_BAL]);
 	assert_null(c->map[COL_SERVICE]);
@@ -172,6 +174,7 @@ static void test_good_openldap(void **state)
 	assert_null(c->rules[2].if_column);
 
 	assert_string_equal(c->org.mail, "{mail|trim|lower}");
+	assert_string_equal(c->org.nom, "{cn|trim|upper}");     /* NOM is in upper case */
 	assert_string_equal(c->org.default_owner, "uid=dsi,ou=people,dc=chu,dc=example");
 	/* responsible defaults to the people mapping */
 	assert_string_equal(c->org.responsible_nom, "{sn|upper}");
@@ -219,7 +222,7 @@ static void test_good_ad(void **state)
 	assert_int_equal(d->tls_reqcert, TLS_DEMAND);
 	assert_null(d->structure);
 	assert_null(d->st);
-	assert_string_equal(c->map[COL_ADRESSE1], "{streetAddress/$adresse-1}");
+	assert_string_equal(c->map[COL_ADRESSE1], "{streetAddress/$adresse-1|trim}");
 	/* built-in defaults */
 	assert_string_equal(c->state_file, LOCALSTATEDIR "/lib/medimail-sync/state.db");
 	assert_string_equal(c->output.directory, LOCALSTATEDIR "/lib/medimail-sync/out");

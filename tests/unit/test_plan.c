@@ -130,11 +130,13 @@ static void test_every_action(void **st)
 	assert_int_equal(p.managed, 7);
 	assert_int_equal(p.count[ACT_CREATE], 1);
 	assert_int_equal(p.count[ACT_UPDATE], 1);
-	assert_int_equal(p.count[ACT_UNCHANGED], 2);
+	assert_int_equal(p.count[ACT_UNCHANGED], 1);
+	assert_int_equal(p.count[ACT_SKIPPED], 1);
 	assert_int_equal(p.count[ACT_EXPIRE], 3);
 	assert_int_equal(p.count[ACT_REACTIVATE], 1);
 	assert_int_equal(p.count[ACT_RENAME], 1);
 	assert_int_equal(p.count[ACT_REJECTED], 2);
+	assert_int_equal(p.stale, 1);            /* k08: written, active, rejected now */
 	assert_int_equal(p.count_type[ACT_EXPIRE][BAL_PER], 3);
 	assert_false(p.limits_tripped);
 
@@ -178,6 +180,11 @@ static void test_every_action(void **st)
 	assert_int_equal(it->act, ACT_REJECTED);
 	assert_int_equal(it->new_status, ST_ACTIVE);
 	assert_non_null(it->prev);
+	assert_true(it->stale);
+
+	it = find(&p, "k11");                    /* rejected, never written: not stale */
+	assert_int_equal(it->act, ACT_REJECTED);
+	assert_false(it->stale);
 
 	it = find(&p, "k09");
 	assert_int_equal(it->act, ACT_EXPIRE);
@@ -189,8 +196,9 @@ static void test_every_action(void **st)
 	assert_int_equal(it->reason, EXP_END_DATE);
 	assert_string_equal(it->expire_date, "25-03-07");    /* the end date comes sooner */
 
-	it = find(&p, "k12");
-	assert_int_equal(it->act, ACT_UNCHANGED);
+	it = find(&p, "k12");                    /* disabled, never written: skipped */
+	assert_int_equal(it->act, ACT_SKIPPED);
+	assert_int_equal(it->reason, EXP_DISABLED);
 	assert_null(plan_item_row(it));     /* writes nothing */
 
 	/* rows: create, update, 3 expiries, reactivate, rename (2), sorted by address */
@@ -219,6 +227,46 @@ static void test_every_action(void **st)
 }
 
 /* A future end date sooner than the grace period wins; a later one does not. */
+/* Leavers never written are skipped, with their reason; one expired earlier and still
+ * leaving is unchanged; a rejected leaver written before is stale, never expired for that. */
+static void test_skipped_and_stale(void **st)
+{
+	struct account a[4];
+	struct state_account s[2];
+	struct plan_opts o = no_limits();
+	struct plan p;
+	const struct plan_item *it;
+
+	(void)st;
+	mk_acc(&a[0], "k1", "a@x.fr", "A");      /* past its end date, never written */
+	a[0].end_time = NOW - DAY;
+	mk_acc(&a[1], "k2", "b@x.fr", "B");      /* future end date, never written: a creation */
+	a[1].end_time = NOW + DAY;
+	mk_acc(&a[2], "k3", "c@x.fr", "C");      /* disabled, expired by an earlier run */
+	a[2].disabled = true;
+	mk_acc(&a[3], "k4", "d@x.fr", "D");      /* rejected; written and expired before */
+	a[3].rejected = true;
+	mk_prev(&s[0], "k3", "c@x.fr", "C", ST_EXPIRED);
+	mk_prev(&s[1], "k4", "d@x.fr", "D", ST_EXPIRED);
+
+	assert_int_equal(plan_build(a, 4, s, 2, &o, &p), 0);
+	it = find(&p, "k1");
+	assert_int_equal(it->act, ACT_SKIPPED);
+	assert_int_equal(it->reason, EXP_END_DATE);
+	assert_int_equal(it->new_status, ST_EXPIRED);
+	assert_null(plan_item_row(it));
+	assert_int_equal(find(&p, "k2")->act, ACT_CREATE);
+	assert_int_equal(find(&p, "k3")->act, ACT_UNCHANGED);
+	it = find(&p, "k4");
+	assert_int_equal(it->act, ACT_REJECTED);
+	assert_false(it->stale);                 /* its mailbox is expired, not stale */
+	assert_int_equal(p.count[ACT_SKIPPED], 1);
+	assert_int_equal(p.count_type[ACT_SKIPPED][BAL_PER], 1);
+	assert_int_equal(p.stale, 0);
+	plan_free(&p);
+	free_all(a, 4, s, 2);
+}
+
 static void test_expiry_dates(void **st)
 {
 	struct account a[2];
@@ -593,6 +641,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_every_action),
+		cmocka_unit_test(test_skipped_and_stale),
 		cmocka_unit_test(test_expiry_dates),
 		cmocka_unit_test(test_future_end_date),
 		cmocka_unit_test(test_limit_expire_count),
