@@ -898,10 +898,13 @@ static void get_rules(cfg_t *cfg, struct config *c)
 		cfg_t *s = cfg_getnsec(cfg, "bal-rule", i);
 		struct conf_bal_rule *r;
 		int t = choice_index("type", cfg_getstr(s, "type"));
+		const char *col;
 
 		/* choices "type" are PER INT MED, in that order */
+		/* an unknown if-column was reported by v_column_key: not copied */
+		col = cfg_getstr(s, "if-column");
 		add_rule(c, cfg_title(s), t == 1 ? BAL_INT : t == 2 ? BAL_MED : BAL_PER,
-			 cfg_getstr(s, "if-column"));
+			 col && column_by_key(col) >= 0 ? col : NULL);
 		r = &c->rules[c->nrules - 1];
 		r->if_attribute = dup_opt(cfg_getstr(s, "if-attribute"));
 		r->if_value = dup_opt(cfg_getstr(s, "if-value"));
@@ -1269,6 +1272,11 @@ out:
 
 struct config *conf_load(const char *path)
 {
+	return conf_load_checked(path, NULL);
+}
+
+struct config *conf_load_checked(const char *path, conf_check_fn check)
+{
 	struct load_ctx lc = { .path = path };
 	struct config *c = NULL;
 	cfg_t *cfg = NULL;
@@ -1298,6 +1306,15 @@ struct config *conf_load(const char *path)
 		goto out;
 	/* built even after validator errors, so that the later checks are reported too */
 	c = conf_build(cfg, path);
+	if (check) {
+		char *err = check(c);
+
+		if (err) {
+			fprintf(stderr, "%s\n", err);
+			lc.errors++;
+			free(err);
+		}
+	}
 	if (lc.errors > 0) {
 		conf_free(c);
 		c = NULL;

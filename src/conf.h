@@ -167,6 +167,13 @@ struct config {
 
 /* Load and validate. Returns NULL after printing every error found. */
 struct config *conf_load(const char *path) WUR;
+/* The checks other modules make on a whole configuration (the mapper compiles templates,
+ * rules and tables): an allocated text of errors, one per line, each naming its file and
+ * line, or NULL when there is none. */
+typedef char *(*conf_check_fn)(const struct config *c);
+/* conf_load, and check run on the configuration built, even when the file has errors of its
+ * own, so that every error of the file is printed at once; its errors make the load fail. */
+struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
 /* Names of every option, for the man page consistency test: "section.option" NULL-terminated */
 const char *const *conf_option_names(void);

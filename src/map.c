@@ -2143,7 +2143,9 @@ static bool nc(enum bal_type type, int col)
 	return type != BAL_NONE && col >= 0 && columns[col].req[type] == REQ_NC;
 }
 
-/* Move the findings of the cells that stay to f, one per rule and value. */
+/* Move the findings of the cells that stay to f, one per rule and value. An identifier of no
+ * known shape is kept even on a cell cleared for the type: it is likely why the person got
+ * that type (no RPPS, no ADELI: not PER). */
 static void keep_findings(struct findings *f, struct findings *tmp, enum bal_type type)
 {
 	size_t start = f->n;
@@ -2155,7 +2157,7 @@ static void keep_findings(struct findings *f, struct findings *tmp, enum bal_typ
 		for (size_t j = start; j < f->n && x->value && !dup; j++)
 			dup = f->v[j].value && strcmp(f->v[j].rule, x->rule) == 0 &&
 			      strcmp(f->v[j].value, x->value) == 0;
-		if (dup || nc(type, x->col)) {
+		if (dup || (nc(type, x->col) && strcmp(x->rule, mf_defs[MF_IDNAT].rule) != 0)) {
 			finding_drop(x);
 			continue;
 		}

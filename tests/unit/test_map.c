@@ -1319,10 +1319,15 @@ static void test_idnat_dedupe(void **state)
 	assert_string_equal(row_get(&row, COL_RPPS), "81000104536");
 	row_free(&row);
 	entry_free(&e);
+	/* no RPPS, no ADELI: MED; the finding stays although RPPS and ADELI are NC for MED,
+	 * since it says why the person is not PER */
 	e.dn = xstrdup("uid=z,dc=x");
 	add(&e, "employeeNumber", "8100010453678");
 	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
-	assert_int_equal(f.n, 0);       /* RPPS and ADELI are NC for MED: dropped */
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "idnat-format");
+	assert_string_equal(row_get(&row, COL_RPPS), "");
+	findings_free(&f);
 	row_free(&row);
 	entry_free(&e);
 	map_free(m);
