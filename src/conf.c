@@ -1095,8 +1095,8 @@ static void get_tables(cfg_t *cfg, struct config *c)
 			char *key, *value;
 
 			if (!split_entry(v, &key, &value)) {
-				conf_err_at(line, what, false, "entry \"%s\": no => between key and "
-					    "value (\"KEY => VALUE\")", v);
+				conf_err_at(line, what, false, "entry \"%s\": no => between key "
+					    "and value (\"KEY => VALUE\")", v);
 				continue;
 			}
 			table_add(&tl, key, value, c->path, line);
@@ -1106,8 +1106,8 @@ static void get_tables(cfg_t *cfg, struct config *c)
 			table_read_file(&tl, line_of(s, "file"));
 		}
 		if (t->nentries == 0)
-			conf_err_at(t->line, what, true, "no entry and no file: every value is "
-				    "unmatched");
+			conf_err_at(t->line, what, true, "no key (no entry, no line in a file): "
+				    "every value is unmatched");
 		hmap_free(tl.dups);
 		free(what);
 	}

@@ -473,9 +473,9 @@ static char *parse_replacement(struct xform *x, const char *raw, size_t pos)
 			continue;
 		}
 		if (!is_digit(*p)) {
-			err = xasprintf("position %zu: '\\%c' in the replacement of 'replace' (write "
-					"\\0 to \\9 for a group, \\\\ for a backslash, \\/ for a slash)",
-					pos, *p);
+			err = xasprintf("position %zu: '\\%c' in the replacement of 'replace' "
+					"(write \\0 to \\9 for a group, \\\\ for a backslash, "
+					"\\/ for a slash)", pos, *p);
 			break;
 		}
 		g = *p - '0';
@@ -511,7 +511,8 @@ static char *parse_regex_arg(struct xform *x, const struct xf_def *def, const st
 
 	if (s[i] != '/') {
 		err = xasprintf("position %zu: '%s' takes a delimited expression: %s", pos,
-				def->name, def->kind == XF_MATCH ? "match:/RE/" : "replace:/RE/TEXT/");
+				def->name,
+				def->kind == XF_MATCH ? "match:/RE/" : "replace:/RE/TEXT/");
 		goto out;
 	}
 	if (!read_delimited(s, &i, &re, true)) {
@@ -678,8 +679,8 @@ static char *parse_xform(struct node *nd, const struct cstate *cs, size_t *pi, s
 		else
 			err = set_arg(x, def, cs, s + a, k - a, pos);
 	} else if (def->arg != ARG_NONE && def->arg != ARG_OPTIONAL) {
-		err = xasprintf("position %zu: transform '%s' needs an argument (%s:...)", pos, name,
-				name);
+		err = xasprintf("position %zu: transform '%s' needs an argument (%s:...)", pos,
+				name, name);
 	}
 	if (!err) {
 		x->label = trimmed(s + start, k - start);
@@ -766,7 +767,8 @@ static struct map_template *compile(const char *text, struct mapper *m, char **e
 			sb_addc(&lit, c);
 			i += 2;
 		} else if (c == '}') {
-			*err = xasprintf("position %zu: unbalanced '}' (write }} for a brace)", i + 1);
+			*err = xasprintf("position %zu: unbalanced '}' (write }} for a brace)",
+					 i + 1);
 		} else if (c == '{') {
 			if (lit.len > 0)
 				add_node(t)->text = sb_steal(&lit);
@@ -1476,8 +1478,8 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 			return xstrdup("");
 		r = map_phone(cur, &ok);
 		if (!ok)
-			emit(x, MF_PHONE, cur, _("\"%s\" is not a French 10-digit telephone number"),
-			     cur);
+			emit(x, MF_PHONE, cur,
+			     _("\"%s\" is not a French 10-digit telephone number"), cur);
 		return r;
 	case XF_DATE:
 		if (str_empty(cur))
@@ -1531,9 +1533,9 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 	case XF_IDNAT:
 		r = map_idnat(cur, xf->b == 1, &ok);
 		if (!ok)
-			emit(x, MF_IDNAT, cur, _("%s \"%s\" is neither an RPPS (11 digits, or 8 "
-						 "followed by 11 digits) nor an ADELI (9 digits, or "
-						 "0 followed by 9 digits)"),
+			emit(x, MF_IDNAT, cur,
+			     _("%s \"%s\" is neither an RPPS (11 digits, or 8 followed by 11 "
+			       "digits) nor an ADELI (9 digits, or 0 followed by 9 digits)"),
 			     x->src ? x->src : "value", cur);
 		return r;
 	case XF_TABLE:
@@ -1757,9 +1759,9 @@ static void table_re_key(struct map_table *tb, struct tkey *k, const char *key,
 			continue;
 		}
 		if ((*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80) {
-			add_err(warns, k->file, k->line, "table \"%s\": warning: key %s: values are "
-				"compared folded (lower case, no accents): '%.*s' never matches",
-				tb->name, key, (int)char_len(p), p);
+			add_err(warns, k->file, k->line, "table \"%s\": warning: key %s: values "
+				"are compared folded (lower case, no accents): '%.*s' never "
+				"matches", tb->name, key, (int)char_len(p), p);
 			break;
 		}
 	}
@@ -1883,7 +1885,8 @@ struct mapper *map_new(const struct config *c, char **err)
 		char *name = xasprintf("map.%s", columns[i].key);
 
 		if (i != COL_TYPE_BAL)
-			compile_into(m, &m->cols[i], c->map[i], name, c->path, c->map_line[i], &errs);
+			compile_into(m, &m->cols[i], c->map[i], name, c->path, c->map_line[i],
+				     &errs);
 		free(name);
 		map_template_attrs(m->cols[i], &m->attrs, &m->nattrs);
 	}
@@ -1916,8 +1919,8 @@ struct mapper *map_new(const struct config *c, char **err)
 	for (size_t i = 0; i < m->ntables; i++)
 		if (!m->tables[i].used)
 			add_err(&warns, m->tables[i].cfile, m->tables[i].line, "table \"%s\": "
-				"warning: no template (table:%s) and no bal-rule (if-table) uses it",
-				m->tables[i].name, m->tables[i].name);
+				"warning: no template (table:%s) and no bal-rule (if-table) uses "
+				"it", m->tables[i].name, m->tables[i].name);
 	null_terminate(&m->attrs, m->nattrs);
 	null_terminate(&m->group_attrs, m->ngroup_attrs);
 	if (warns.len)
@@ -2088,7 +2091,8 @@ static bool rule_holds(const struct map_rule *mr, const struct entry *e, const s
 	if (mr->member_of) {
 		c = member && e->dn && member(e->dn, mr->member_of, member_arg);
 		if (tr)
-			sb_addf(tr, "  if-member-of \"%s\" -> %s\n", mr->member_of, c ? "yes" : "no");
+			sb_addf(tr, "  if-member-of \"%s\" -> %s\n", mr->member_of,
+				c ? "yes" : "no");
 		ok = ok && c;
 		if (!ok && !tr)
 			return false;
@@ -2176,7 +2180,8 @@ static void keep_unmatched(struct map_stats *s, struct pending *pend, enum bal_t
 		bool dup = false;
 
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = pend->v[j].table == p->table && strcmp(pend->v[j].folded, p->folded) == 0;
+			dup = pend->v[j].table == p->table &&
+			      strcmp(pend->v[j].folded, p->folded) == 0;
 		if (s && !dup && !nc(type, p->col))
 			stats_unmatched(s, p->table->name, p->value, p->folded, where);
 	}
@@ -2243,8 +2248,8 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 			cx.tr = trace ? &trace->col[i] : NULL;
 			if (cx.tr)
 				sb_addf(cx.tr, "template (map-type \"%s\", for this type): %s\n",
-					bal_type_name(type),
-					m->tcols[type][i] ? m->tcols[type][i]->src : "\"\" (empty)");
+					bal_type_name(type), m->tcols[type][i] ?
+					m->tcols[type][i]->src : "\"\" (empty)");
 			if (m->tcols[type][i])
 				v = expand(m->tcols[type][i], e, st, &cx);
 			if (v && !*v) {

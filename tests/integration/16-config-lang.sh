@@ -151,8 +151,8 @@ like "$MS_OUT" "^rejected: uid=typo,$P: Date de péremption: end-date-unreadable
 like "$MS_OUT" "^warning: uid=other,$P: RPPS: idnat-format: employeeNumber \"8123\" is neither an RPPS" \
 	"a national identifier of no known shape: a warning"
 is "$(grep -c 'idnat-format' "$MS_OUT")" 1 "one idnat-format finding for RPPS and ADELI read from one attribute"
-like "$MS_OUT" "^warning: uid=other,$P: Profession: table-unmatched: title \"Brancardier\" matches no key of table \"profession\"" \
-	"a title no key matches: a warning (raised from off)"
+like "$MS_OUT" "^warning: uid=other,$P: Profession: table-unmatched: title \"Brancardier\" \
+matches no key of table \"profession\"" "a title no key matches: a warning (raised from off)"
 F=$(ls "$OUT"/loadusers-*.csv 2>/dev/null | head -1)
 [ -n "$F" ] || bail "a loadusers CSV was written"
 # uid, RPPS, ADELI, Profession, Type BAL, Civilité exercice, Date de péremption
@@ -168,8 +168,11 @@ for r in sorted(rows[1:]):
     print("|".join(r[i] for i in idx))
 PY
 }
-is "$(cells)" "adeli@chu-exemple.fr||012600631|Infirmier|PER||
-interne@chu-exemple.fr|||Médecin|INT|Docteur|
-other@chu-exemple.fr|||Personnel administratif|MED||
-rpps@chu-exemple.fr|10001045367||Médecin|PER||27-01-31" "the cells worked out by hand"
+want=(
+	"adeli@chu-exemple.fr||012600631|Infirmier|PER||"
+	"interne@chu-exemple.fr|||Médecin|INT|Docteur|"
+	"other@chu-exemple.fr|||Personnel administratif|MED||"
+	"rpps@chu-exemple.fr|10001045367||Médecin|PER||27-01-31"
+)
+is "$(cells)" "$(printf '%s\n' "${want[@]}")" "the cells worked out by hand"
 done_testing

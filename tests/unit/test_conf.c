@@ -648,7 +648,7 @@ static char *write_file_in(const char *dir, const char *name, const char *text)
 static void test_tables(void **state)
 {
 	char dir[] = "/tmp/test_conf_tables.XXXXXX";
-	char *tsv, *conf, *errors = NULL, *want;
+	char *tsv, *empty, *conf, *errors = NULL, *want;
 	struct config *c;
 	const struct conf_table *t;
 
@@ -661,6 +661,7 @@ static void test_tables(void **state)
 			    "  /^sage.femme/ \t Sage-Femme \n"             /* 4 */
 			    "infirmiere de bloc\tdouble\n"                 /* 5: already line 4 */
 			    "Empty\t\n");                                  /* 6: "" */
+	empty = write_file_in(dir, "comments.tsv", "# nothing yet\n\n");
 	conf = write_file_in(dir, "ms.conf",
 			     DIR_OK                                                  /* 1 */
 			     "table \"profession\" {\n"                              /* 2 */
@@ -670,11 +671,12 @@ static void test_tables(void **state)
 			     " file = \"prof.tsv\"\n"                                /* 6 */
 			     " default = \"\"\n"                                     /* 7 */
 			     "}\n"                                                   /* 8 */
-			     "table \"civ\" { entry = { \"INFIRMIERE-DE-BLOC => b\" } }\n");
+			     "table \"civ\" { entry = { \"INFIRMIERE-DE-BLOC => b\" } }\n"   /* 9 */
+			     "table \"empty\" {\n file = \"comments.tsv\"\n}\n");        /* 10-12 */
 	c = load_capture(conf, &errors);
 	if (!c)
 		fail_msg("%s", errors);
-	assert_int_equal(c->ntables, 2);
+	assert_int_equal(c->ntables, 3);
 	t = &c->tables[0];
 	assert_string_equal(t->name, "profession");
 	assert_string_equal(t->file, tsv);
@@ -707,11 +709,19 @@ static void test_tables(void **state)
 			 "already at %s:3; the first one wins\n", tsv, conf);
 	assert_non_null(strstr(errors, want));
 	free(want);
+	/* a table without a key: a warning */
+	assert_int_equal(c->tables[2].nentries, 0);
+	want = xasprintf("%s:11: table \"empty\": warning: no key (no entry, no line in a "
+			 "file): every value is unmatched\n", conf);
+	assert_non_null(strstr(errors, want));
+	free(want);
 	conf_free(c);
 	free(errors);
 	unlink(tsv);
+	unlink(empty);
 	unlink(conf);
 	free(tsv);
+	free(empty);
 	free(conf);
 	rmdir(dir);
 }

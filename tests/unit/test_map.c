@@ -580,7 +580,8 @@ static void test_regex_errors(void **state)
 			    "position 17: bad regular expression '^8([0-9]{11}$': "
 			    "Unmatched ( or \\(");
 	check_compile_error("{a|match:/[a-/}",
-			    "position 4: bad regular expression '[a-': Unmatched [, [^, [:, [., or [=");
+			    "position 4: bad regular expression '[a-': "
+			    "Unmatched [, [^, [:, [., or [=");
 	check_compile_error("{a|match:^8}", "position 4: 'match' takes a delimited expression: "
 			    "match:/RE/");
 	check_compile_error("{a|match}", "position 4: transform 'match' needs an argument "
@@ -600,8 +601,8 @@ static void test_regex_errors(void **state)
 	check_compile_error("{a|replace:/(a)/\\2/}", "position 4: \\2 in the replacement, but the "
 			    "expression has 1 group");
 	check_compile_error("{a|replace:/a/\\n/}", "position 4: '\\n' in the replacement of "
-			    "'replace' (write \\0 to \\9 for a group, \\\\ for a backslash, \\/ for "
-			    "a slash)");
+			    "'replace' (write \\0 to \\9 for a group, \\\\ for a backslash, "
+			    "\\/ for a slash)");
 	check_compile_error("{a|replace:/a/b/x}", "position 4: unknown flag 'x' for 'replace' "
 			    "(g: every match, i: ignore case)");
 	check_compile_error("{a|idnat}", "position 4: transform 'idnat' needs an argument "
@@ -820,7 +821,9 @@ static void test_date_forms(void **state)
 
 static void test_date_form_names(void **state)
 {
-	static const char *const names[] = { "auto", "gentime", "ad", "days", "unix", "iso", "dmy" };
+	static const char *const names[] = {
+		"auto", "gentime", "ad", "days", "unix", "iso", "dmy"
+	};
 	enum date_form f;
 
 	(void)state;
@@ -1086,8 +1089,8 @@ static void test_table_errors(void **state)
 	assert_string_equal(map_warnings(m),
 			    "/etc/ms.conf:20: table \"unused\": warning: key /^IDE/: values are "
 			    "compared folded (lower case, no accents): 'I' never matches\n"
-			    "/etc/ms.conf:30: table \"unused\": warning: no template (table:unused) "
-			    "and no bal-rule (if-table) uses it");
+			    "/etc/ms.conf:30: table \"unused\": warning: no template "
+			    "(table:unused) and no bal-rule (if-table) uses it");
 	map_free(m);
 }
 
@@ -1236,8 +1239,8 @@ static void test_rules_patterns(void **state)
 			    "expression '^interne(': Unmatched ( or \\(\n"
 			    "/etc/ms.conf:45: bal-rule \"int-table\": if-table: no table section "
 			    "\"professions\"\n"
-			    "/etc/ms.conf:50: bal-rule \"per-cell\": if-match: \"^x\": write /RE/ or "
-			    "/RE/i\n"
+			    "/etc/ms.conf:50: bal-rule \"per-cell\": if-match: \"^x\": write "
+			    "/RE/ or /RE/i\n"
 			    "/etc/ms.conf: bal-rule \"med-cell\": if-match: \"/x/g\": unknown flag "
 			    "'g' (i: ignore case)");
 	free(err);
