@@ -1342,22 +1342,11 @@ struct xctx {
 	const char *src;             /* the alternative that gave the value */
 };
 
-PRINTF(4, 5)
-static void emit(const struct xctx *x, enum mf k, const char *value, const char *fmt, ...)
-{
-	enum severity sev = x->sev ? x->sev[k] : mf_defs[k].sev;
-	va_list ap;
-	char *msg;
-
-	if (sev == SEV_OFF)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	findings_add(x->f, sev, x->where, x->col, mf_defs[k].rule, value, "%s", msg ? msg : fmt);
-	free(msg);
-}
+/* A finding of kind k on the cell being expanded, with the severity the config gives it
+ * (findings_add drops it when that is off). */
+#define emit(x, k, value, ...) \
+	findings_add((x)->f, (x)->sev ? (x)->sev[k] : mf_defs[k].sev, (x)->where, (x)->col, \
+		     mf_defs[k].rule, value, __VA_ARGS__)
 
 static void unmatched(const struct xctx *x, const struct map_table *tb, const char *value,
 		      const char *folded)

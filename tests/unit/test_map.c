@@ -1094,6 +1094,30 @@ static void test_table_errors(void **state)
 	map_free(m);
 }
 
+/* base_config with the rules of the array r. */
+#define with_rules(c, r) (base_config(c), (c)->rules = (r), (c)->nrules = ARRAY_SIZE(r))
+
+/* map_person on an entry: DN dn, then attribute name/value pairs, NULL-terminated. The row is
+ * emptied first; the findings are added to f. */
+static enum bal_type map_attrs(const struct mapper *m, struct row *row, struct findings *f,
+			       const char *dn, ...)
+{
+	struct entry e = { 0 };
+	const char *name;
+	enum bal_type t;
+	va_list ap;
+
+	row_free(row);
+	e.dn = xstrdup(dn);
+	va_start(ap, dn);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		add(&e, name, va_arg(ap, const char *));
+	va_end(ap);
+	t = map_person(m, &e, NULL, NULL, NULL, row, f, NULL);
+	entry_free(&e);
+	return t;
+}
+
 /* map-type: a column per type; "" empties it; the rules read the map cells; NC still cleared */
 static void test_map_type(void **state)
 {
@@ -1105,14 +1129,11 @@ static void test_map_type(void **state)
 	struct config c;
 	struct mapper *m;
 	struct findings f = { 0 };
-	struct entry e = { 0 };
 	struct row row = { 0 };
 	char *err = NULL;
 
 	(void)state;
-	base_config(&c);
-	c.rules = rules;
-	c.nrules = 3;
+	with_rules(&c, rules);
 	c.map[COL_PROFESSION] = "{title}";
 	c.map[COL_TEL1] = "{tel|phone}";
 	c.type_map[BAL_INT][COL_PROFESSION] = "Interne {title|lower}";
@@ -1124,40 +1145,25 @@ static void test_map_type(void **state)
 	if (!m)
 		fail_msg("%s", err);
 	/* INT: profession and civilité from map-type, the bad phone's finding dropped */
-	e.dn = xstrdup("uid=i,dc=x");
-	add(&e, "title", "Pharmacie");
-	add(&e, "civ", "dr");
-	add(&e, "tel", "12");
-	add(&e, "employeeType", "interne");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_INT);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=i,dc=x", "title", "Pharmacie", "civ", "dr",
+				   "tel", "12", "employeeType", "interne", NULL), BAL_INT);
 	assert_string_equal(row_get(&row, COL_PROFESSION), "Interne pharmacie");
 	assert_string_equal(row_get(&row, COL_CIVILITE), "DR");
 	assert_string_equal(row_get(&row, COL_TEL1), "");
 	assert_int_equal(f.n, 0);
-	row_free(&row);
-	entry_free(&e);
 	/* PER by the map's rpps cell, then emptied by map-type "PER" */
-	e.dn = xstrdup("uid=p,dc=x");
-	add(&e, "rpps", "10001045367");
-	add(&e, "title", "Pharmacien");
-	add(&e, "civ", "dr");
-	add(&e, "tel", "12");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=p,dc=x", "rpps", "10001045367", "title",
+				   "Pharmacien", "civ", "dr", "tel", "12", NULL), BAL_PER);
 	assert_string_equal(row_get(&row, COL_RPPS), "");
 	assert_string_equal(row_get(&row, COL_PROFESSION), "Pharmacien");
 	assert_string_equal(row_get(&row, COL_CIVILITE), "");   /* map has no template */
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "phone-format");
 	findings_free(&f);
-	row_free(&row);
-	entry_free(&e);
 	/* MED: civilité set in map-type "MED" but NC for MED */
-	e.dn = xstrdup("uid=m,dc=x");
-	add(&e, "civ", "dr");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=m,dc=x", "civ", "dr", NULL), BAL_MED);
 	assert_string_equal(row_get(&row, COL_CIVILITE), "");
 	row_free(&row);
-	entry_free(&e);
 	map_free(m);
 }
 
@@ -1177,7 +1183,6 @@ static void test_rules_patterns(void **state)
 	struct config c;
 	struct mapper *m;
 	struct findings f = { 0 };
-	struct entry e = { 0 };
 	struct row row = { 0 };
 	char *err = NULL;
 
@@ -1185,45 +1190,28 @@ static void test_rules_patterns(void **state)
 	table_config(&c, &t, "Autre");
 	c.map[COL_PROFESSION] = "{prof}";
 	c.rules = rules;
-	c.nrules = 4;
+	c.nrules = ARRAY_SIZE(rules);
 	m = map_new(&c, &err);
 	if (!m)
 		fail_msg("%s", err);
 	/* if-match on any value of the attribute, i flag */
-	e.dn = xstrdup("uid=a,dc=x");
-	add(&e, "title", "Médecin");
-	add(&e, "title", "INTERNE des hôpitaux");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_INT);
-	row_free(&row);
-	entry_free(&e);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=a,dc=x", "title", "Médecin", "title",
+				   "INTERNE des hôpitaux", NULL), BAL_INT);
 	/* if-table on the attribute: a key matches (the default does not count) */
-	e.dn = xstrdup("uid=b,dc=x");
-	add(&e, "title", "IDE");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_INT);
-	row_free(&row);
-	entry_free(&e);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=b,dc=x", "title", "IDE", NULL), BAL_INT);
 	/* if-column + if-match: the cell must match, not only be filled */
-	e.dn = xstrdup("uid=c,dc=x");
-	add(&e, "title", "Brancardier");
-	add(&e, "rpps", "1000104536");
-	add(&e, "prof", "Sage femme");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
-	row_free(&row);
-	entry_free(&e);
-	e.dn = xstrdup("uid=d,dc=x");
-	add(&e, "rpps", "10001045367");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
-	row_free(&row);
-	entry_free(&e);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=c,dc=x", "title", "Brancardier", "rpps",
+				   "1000104536", "prof", "Sage femme", NULL), BAL_MED);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=d,dc=x", "rpps", "10001045367", NULL),
+			 BAL_PER);
 	/* if-column + if-table: "Brancardier" matches no key: no rule */
-	e.dn = xstrdup("uid=e,dc=x");
-	add(&e, "prof", "Brancardier");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_NONE);
+	assert_int_equal(f.n, 0);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=e,dc=x", "prof", "Brancardier", NULL),
+			 BAL_NONE);
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "no-bal-rule");
 	findings_free(&f);
 	row_free(&row);
-	entry_free(&e);
 	map_free(m);
 
 	/* errors, with the file and the line of the option */
@@ -1255,25 +1243,19 @@ static void test_severity_overrides(void **state)
 	struct config c;
 	struct mapper *m;
 	struct findings f = { 0 };
-	struct entry e = { 0 };
 	struct row row = { 0 };
 	char *err = NULL;
 
 	(void)state;
-	base_config(&c);
-	c.rules = rules;
-	c.nrules = 1;
+	with_rules(&c, rules);
 	c.sev_rule = (char **)sev_rule;
 	c.sev_value = sev_value;
 	c.nsev = 3;
 	c.map[COL_SERVICE] = "{id|idnat:rpps}{d|date}";
 	m = map_new(&c, &err);
 	assert_non_null(m);
-	e.dn = xstrdup("uid=s,dc=x");
-	add(&e, "tel", "12");
-	add(&e, "id", "8123");
-	add(&e, "d", "soon");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=s,dc=x", "tel", "12", "id", "8123", "d",
+				   "soon", NULL), BAL_MED);
 	assert_int_equal(f.n, 2);
 	assert_string_equal(f.v[0].rule, "idnat-format");
 	assert_int_equal(f.v[0].sev, SEV_ERROR);
@@ -1281,7 +1263,6 @@ static void test_severity_overrides(void **state)
 	assert_int_equal(f.v[1].sev, SEV_WARNING);
 	findings_free(&f);
 	row_free(&row);
-	entry_free(&e);
 	map_free(m);
 }
 
@@ -1296,59 +1277,46 @@ static void test_idnat_dedupe(void **state)
 	struct config c;
 	struct mapper *m;
 	struct findings f = { 0 };
-	struct entry e = { 0 };
 	struct row row = { 0 };
 	char *err = NULL;
 
 	(void)state;
-	base_config(&c);
-	c.rules = rules;
-	c.nrules = 3;
+	with_rules(&c, rules);
 	c.map[COL_RPPS] = "{employeeNumber|idnat:rpps}";
 	c.map[COL_ADELI] = "{employeeNumber|idnat:adeli}";
 	m = map_new(&c, &err);
 	assert_non_null(m);
-	e.dn = xstrdup("uid=x,dc=x");
-	add(&e, "employeeNumber", "0 12 600 631");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=x,dc=x", "employeeNumber", "0 12 600 631",
+				   NULL), BAL_PER);
 	assert_string_equal(row_get(&row, COL_ADELI), "012600631");
 	assert_string_equal(row_get(&row, COL_RPPS), "");
 	assert_int_equal(f.n, 0);
-	row_free(&row);
-	entry_free(&e);
-	e.dn = xstrdup("uid=y,dc=x");
-	add(&e, "employeeNumber", "81000104536");   /* 11 digits: an RPPS (its key is wrong) */
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
+	/* 11 digits: an RPPS (its key is wrong: the checker says so, not the mapper) */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=y,dc=x", "employeeNumber", "81000104536",
+				   NULL), BAL_PER);
 	assert_string_equal(row_get(&row, COL_RPPS), "81000104536");
-	row_free(&row);
-	entry_free(&e);
 	/* no RPPS, no ADELI: MED; the finding stays although RPPS and ADELI are NC for MED,
 	 * since it says why the person is not PER */
-	e.dn = xstrdup("uid=z,dc=x");
-	add(&e, "employeeNumber", "8100010453678");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=z,dc=x", "employeeNumber", "8100010453678",
+				   NULL), BAL_MED);
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "idnat-format");
 	assert_string_equal(row_get(&row, COL_RPPS), "");
 	findings_free(&f);
-	row_free(&row);
-	entry_free(&e);
 	map_free(m);
 
 	/* the same with a rule that keeps the person PER: one finding for two columns */
 	rules[2].type = BAL_PER;
 	m = map_new(&c, &err);
 	assert_non_null(m);
-	e.dn = xstrdup("uid=z,dc=x");
-	add(&e, "employeeNumber", "8100010453678");
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=z,dc=x", "employeeNumber", "8100010453678",
+				   NULL), BAL_PER);
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "idnat-format");
 	assert_int_equal(f.v[0].col, COL_RPPS);
 	assert_string_equal(f.v[0].value, "8100010453678");
 	findings_free(&f);
 	row_free(&row);
-	entry_free(&e);
 	map_free(m);
 }
 
