@@ -336,6 +336,9 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 		findings_free(&mf);
 		goto out;
 	}
+	/* a mapping finding the config made an error (table-unmatched:error...) rejects too */
+	if (findings_count(&mf, SEV_ERROR) > 0)
+		a->rejected = true;
 	findings_move(&x->col->f, &mf);
 	if (a->type == BAL_NONE) {
 		a->rejected = true;

@@ -175,4 +175,16 @@ want=(
 	"rpps@chu-exemple.fr|10001045367||Médecin|PER||27-01-31"
 )
 is "$(cells)" "$(printf '%s\n' "${want[@]}")" "the cells worked out by hand"
+
+# raised to error, an unmatched title rejects the person: the row is not written
+sed -i 's/table-unmatched:warning/table-unmatched:error/' "$MS_TMP/lang.conf"
+rm -f "$OUT"/loadusers-* "$MS_TMP/state.db"
+ms_run -c "$MS_TMP/lang.conf" apply
+exit_is 4 "apply with table-unmatched:error completes with rejected entries"
+like "$MS_OUT" "^rejected: uid=other,$P: Profession: table-unmatched: " \
+	"table-unmatched:error: the finding is an error"
+F=$(ls "$OUT"/loadusers-*.csv 2>/dev/null | head -1)
+[ -n "$F" ] || bail "a loadusers CSV was written"
+unlike "$F" "other@chu-exemple\.fr" "table-unmatched:error: the person is not written"
+like "$F" "rpps@chu-exemple\.fr" "table-unmatched:error: the others are"
 done_testing
