@@ -25,7 +25,8 @@ enum rule_id {
 	R_SPECIALITE_LIST, R_DIPLOME_REQUIRED, R_DIPLOME_LIST, R_LIBERAL_LIST, R_TYPE_BAL,
 	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
-	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
+	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
+	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
 	R_CSV_BINARY, R_NRULES
 };
 
@@ -87,6 +88,13 @@ const struct check_rule_info check_rules[] = {
 	/* 33 Date de péremption, 35 Compte(s) de connexion */
 	[R_DATE]            = { "date-format",      E,   "33: not AA-MM-JJ or not a real date" },
 	[R_CONNEXION]       = { "connexion-mailbox", E,  "35: an account is not a mailbox" },
+	/* reading the directory: emitted by the mapper (idnat:, table:) and the collector;
+	 * here so that severity = { ... } can change them */
+	[R_IDNAT_FORMAT]    = { "idnat-format",     W,   "4-5: idnat: neither RPPS nor ADELI" },
+	[R_TABLE_UNMATCHED] = { "table-unmatched",  OFF, "table: a value no key matches" },
+	[R_END_DATE_UNREADABLE] = { "end-date-unreadable", E, "end date cannot be read" },
+	[R_DISABLED_UNREADABLE] = { "disabled-unreadable", E,
+				    "disabled marker cannot be read" },
 	/* validate FILE only */
 	[R_CSV_HEADER]      = { "csv-header",       E,   "header cell is not the guide's text" },
 	[R_CSV_COLUMNS]     = { "csv-columns",      E,   "record without exactly 36 cells" },

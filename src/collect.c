@@ -232,15 +232,6 @@ static int entry_disabled(const struct conf_directory *d, const struct entry *e)
 }
 
 /* AD's accountExpires says "never" with 0 or the largest 64-bit integer. */
-static bool date_never(const char *v)
-{
-	char *t = str_trim(v);
-	bool never = strcmp(t, "0") == 0 || strcmp(t, "9223372036854775807") == 0;
-
-	free(t);
-	return never;
-}
-
 /* The person's end date (the earliest of its values) into *end (0: none). Returns -1 when a
  * value cannot be read as a date, with *bad pointing to it. */
 static int entry_end(const struct conf_directory *d, const struct entry *e, long long *end,
@@ -253,11 +244,17 @@ static int entry_end(const struct conf_directory *d, const struct entry *e, long
 	for (size_t i = 0; at && i < at->nvals; i++) {
 		long long t;
 
-		if (str_empty(at->vals[i]) || date_never(at->vals[i]))
+		if (str_empty(at->vals[i]))
 			continue;
-		if (!map_date_epoch(at->vals[i], &t)) {
+		/* the form decides what "never" is (AD 0, shadowExpire -1...) */
+		switch (map_date_read(at->vals[i], d->end_date_format, &t)) {
+		case DATE_NEVER:
+			continue;
+		case DATE_BAD:
 			*bad = at->vals[i];
 			return -1;
+		case DATE_OK:
+			break;
 		}
 		if (!*end || t < *end)
 			*end = t;
@@ -328,7 +325,7 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	a->key = entry_key(e, d->id_attribute);
 	a->rejected = leaving_unknown(pc, e, a);
 	gone = !a->rejected && (a->disabled || (a->end_time && a->end_time <= x->o->now));
-	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf);
+	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf, NULL);
 	if (!a->key) {
 		findings_add(&x->col->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
@@ -339,6 +336,9 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 		findings_free(&mf);
 		goto out;
 	}
+	/* a mapping finding the config made an error (table-unmatched:error...) rejects too */
+	if (findings_count(&mf, SEV_ERROR) > 0)
+		a->rejected = true;
 	findings_move(&x->col->f, &mf);
 	if (a->type == BAL_NONE) {
 		a->rejected = true;
@@ -517,7 +517,7 @@ static char *expand_org(const struct mapper *m, enum map_org_field fld, const st
 {
 	const struct map_template *t = map_org_template(m, fld);
 
-	return t ? map_expand(t, e, st, f, e->dn, col) : xstrdup("");
+	return t ? map_expand(t, e, st, f, e->dn, col, NULL) : xstrdup("");
 }
 
 /* The kept entry of an ORG responsible, or NULL. */
@@ -595,7 +595,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		const struct map_template *t = map_column(m, col);
 
 		if (t)
-			row_take(&a->row, col, map_expand(t, g, st, &x->col->f, g->dn, col));
+			row_take(&a->row, col, map_expand(t, g, st, &x->col->f, g->dn, col, NULL));
 	}
 	row_set(&a->row, COL_LIBERAL, "NON");
 	row_set(&a->row, COL_TYPE_BAL, "ORG");

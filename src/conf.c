@@ -28,6 +28,13 @@ struct line_rec {
 	int line;
 };
 
+/* Where a value of a list option was read. */
+struct value_rec {
+	const cfg_t *sec;
+	unsigned int idx;
+	int line;
+};
+
 /* State of one conf_load() (libconfuse callbacks take no user pointer). */
 struct load_ctx {
 	const char *path;
@@ -36,6 +43,8 @@ struct load_ctx {
 	size_t nlines, cap;
 	const cfg_opt_t *last_list;   /* list validators run per value and at '}' */
 	unsigned int last_list_n;
+	struct value_rec *vlines;     /* lines of list values (table entries) */
+	size_t nvlines, capv;
 };
 
 static struct load_ctx *ctx;
@@ -65,25 +74,46 @@ static void conf_err(const cfg_t *sec, const char *what, const char *fmt, ...)
 	ctx->errors++;
 }
 
-PRINTF(4, 5)
-static void conf_err_at(int line, const char *what, bool warning, const char *fmt, ...)
+/* "file:line: what: [warning: ]why"; an error is counted. */
+PRINTF(5, 0)
+static void conf_vmsg(const char *file, int line, const char *what, bool warning,
+		      const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *msg;
 
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	if (line > 0)
-		fprintf(stderr, "%s:%d: %s: %s%s\n", ctx->path, line, what,
+		fprintf(stderr, "%s:%d: %s: %s%s\n", file, line, what,
 			warning ? "warning: " : "", msg ? msg : fmt);
 	else
-		fprintf(stderr, "%s: %s: %s%s\n", ctx->path, what, warning ? "warning: " : "",
+		fprintf(stderr, "%s: %s: %s%s\n", file, what, warning ? "warning: " : "",
 			msg ? msg : fmt);
 	free(msg);
 	if (!warning)
 		ctx->errors++;
+}
+
+PRINTF(4, 5)
+static void conf_err_at(int line, const char *what, bool warning, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(ctx->path, line, what, warning, fmt, ap);
+	va_end(ap);
+}
+
+/* The same in another file (a table's TSV file). */
+PRINTF(5, 6)
+static void conf_msg(const char *file, int line, const char *what, bool warning,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(file, line, what, warning, fmt, ap);
+	va_end(ap);
 }
 
 /* libconfuse's own messages ("no such option 'foo'") rewritten as "file:line: foo: why". */
@@ -142,10 +172,19 @@ static int line_of(const cfg_t *sec, const char *opt)
 	return line;
 }
 
+/* Line of value idx of the list option of sec that v_table_entry records, or 0. */
+static int value_line(const cfg_t *sec, unsigned int idx)
+{
+	for (size_t i = 0; i < ctx->nvlines; i++)
+		if (ctx->vlines[i].sec == sec && ctx->vlines[i].idx == idx)
+			return ctx->vlines[i].line;
+	return 0;
+}
+
 /* Domains of the string options, by option name (names are unique across sections). */
 struct choice {
 	const char *opt;
-	const char *values[5];
+	const char *values[8];
 };
 
 static const struct choice choices[] = {
@@ -157,6 +196,8 @@ static const struct choice choices[] = {
 	{ "id-type",      { "FINESS", "SIRET", "SIREN" } },
 	{ "type",         { "PER", "INT", "MED" } },
 	{ "sasl-mech",    { "EXTERNAL", "GSSAPI" } },
+	/* in the order of enum date_form */
+	{ "end-date-format", { "auto", "gentime", "ad", "days", "unix", "iso", "dmy" } },
 };
 
 /* Index of value in the domain of option name (case-insensitive), or -1. */
@@ -165,9 +206,9 @@ static int choice_index(const char *name, const char *value)
 	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
 		if (strcmp(choices[i].opt, name) != 0)
 			continue;
-		for (int j = 0; j < 5 && choices[i].values[j]; j++)
+		for (size_t j = 0; j < ARRAY_SIZE(choices[i].values) && choices[i].values[j]; j++)
 			if (value && strcasecmp(choices[i].values[j], value) == 0)
-				return j;
+				return (int)j;
 		return -1;
 	}
 	return -1;
@@ -196,7 +237,7 @@ static int v_choice(cfg_t *cfg, cfg_opt_t *opt)
 	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
 		if (strcmp(choices[i].opt, opt->name) != 0)
 			continue;
-		for (int j = 0; j < 5 && choices[i].values[j]; j++) {
+		for (size_t j = 0; j < ARRAY_SIZE(choices[i].values) && choices[i].values[j]; j++) {
 			sb_add(&sb, j ? ", " : "");
 			sb_add(&sb, choices[i].values[j]);
 		}
@@ -389,7 +430,56 @@ static int v_bal_rule(cfg_t *cfg, cfg_opt_t *opt)
 		conf_err(cfg, what, "type is required (PER, INT or MED)");
 	if (val && *val && !(attr && *attr))
 		conf_err(cfg, what, "if-value needs if-attribute");
+	/* if-match and if-table test the values of one thing: an attribute or a cell */
+	for (int i = 0; i < 2; i++) {
+		const char *o = i == 0 ? "if-match" : "if-table", *v = cfg_getstr(r, o);
+		const char *col = cfg_getstr(r, "if-column");
+
+		if (!v || !*v)
+			continue;
+		if ((attr && *attr) == (col && *col))
+			conf_err_at(line_of(r, o), what, false, "%s needs exactly one of "
+				    "if-attribute and if-column (the values it tests)", o);
+		if (val && *val)
+			conf_err_at(line_of(r, o), what, false, "%s cannot be combined with "
+				    "if-value (if-value is one exact value, %s a pattern)", o, o);
+	}
 	free(what);
+	return 0;
+}
+
+/* map-type "PER" | "INT" | "MED" */
+static int v_map_type(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *title = cfg_title(last_sec(opt));
+
+	if (strcasecmp(title, "ORG") == 0)
+		conf_err(cfg, "map-type", "\"%s\": ORG mailboxes come from groups (org section)",
+			 title);
+	else if (choice_index("type", title) < 0)
+		conf_err(cfg, "map-type", "\"%s\" is not a BAL type: PER, INT or MED", title);
+	return 0;
+}
+
+/* A table name is used in templates (table:NAME), where | and } end it. */
+static int v_table(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *title = cfg_title(last_sec(opt));
+
+	if (!*title || strspn(title, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789-_.") != strlen(title))
+		conf_err(cfg, "table", "\"%s\": a table name is letters, digits, '-', '_' and "
+			 "'.'", title);
+	return 0;
+}
+
+/* entry = { "KEY => VALUE", ... }: the line of each value, for the checks of conf_build. */
+static int v_table_entry(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (list_seen(opt))
+		return 0;
+	xgrow(&ctx->vlines, &ctx->capv, ctx->nvlines + 1, sizeof(*ctx->vlines));
+	ctx->vlines[ctx->nvlines++] = (struct value_rec){ cfg, cfg_opt_size(opt) - 1, cfg->line };
 	return 0;
 }
 
@@ -484,6 +574,7 @@ static cfg_opt_t directory_opts[] = {
 	O_STR("disabled-filter",    NULL,       ND, NULL),
 	O_STR("disabled-attribute", NULL,       ND, NULL),
 	O_STR("end-date-attribute", NULL,       ND, NULL),
+	O_STR("end-date-format",    NULL,       ND, v_choice),
 	O_STR("owner-attribute",    NULL,       ND, NULL),
 	O_LIST("member-attribute",              ND, NULL),
 	O_STR("uid-attribute",      NULL,       ND, NULL),
@@ -500,27 +591,42 @@ static cfg_opt_t bal_rule_opts[] = {
 	O_STR("if-column",    "",   0,  v_column_key),
 	O_STR("if-attribute", "",   0,  NULL),
 	O_STR("if-value",     "",   0,  NULL),
+	O_STR("if-match",     "",   0,  v_record),
+	O_STR("if-table",     "",   0,  v_record),
 	O_STR("if-member-of", "",   0,  NULL),
 	O_STR("if-dn-suffix", "",   0,  NULL),
 	O_END()
 };
 
 static cfg_opt_t org_opts[] = {
-	O_STR("adresse-mail",           "{mail|trim|lower}",    0,  NULL),
-	O_STR("nom",                    "{cn|trim|upper}",      0,  NULL),
-	O_STR("prenom",                 "{ou/$raison-sociale}", 0,  NULL),
-	O_STR("description",            "{description/cn}",     0,  NULL),
+	O_STR("adresse-mail",           "{mail|trim|lower}",    0,  v_record),
+	O_STR("nom",                    "{cn|trim|upper}",      0,  v_record),
+	O_STR("prenom",                 "{ou/$raison-sociale}", 0,  v_record),
+	O_STR("description",            "{description/cn}",     0,  v_record),
 	O_STR("default-owner",          "",                     0,  NULL),
-	O_STR("responsible-nom",        NULL,                   ND, NULL),
-	O_STR("responsible-prenom",     NULL,                   ND, NULL),
-	O_STR("responsible-profession", NULL,                   ND, NULL),
-	O_STR("responsible-rpps",       NULL,                   ND, NULL),
+	O_STR("responsible-nom",        NULL,                   ND, v_record),
+	O_STR("responsible-prenom",     NULL,                   ND, v_record),
+	O_STR("responsible-profession", NULL,                   ND, v_record),
+	O_STR("responsible-rpps",       NULL,                   ND, v_record),
 	O_END()
+};
+
+/* The templates of org, in the order of conf_org.line[] (enum map_org_field). */
+static const char *const org_templates[8] = {
+	"adresse-mail", "nom", "prenom", "description", "responsible-nom", "responsible-prenom",
+	"responsible-profession", "responsible-rpps"
 };
 
 static cfg_opt_t list_opts[] = {
 	O_LIST("add",     ND, NULL),
 	O_BOOL("replace", cfg_false),
+	O_END()
+};
+
+static cfg_opt_t table_opts[] = {
+	O_LIST("entry",   ND,       v_table_entry),
+	O_STR("file",     "",   0,  v_record),
+	O_STR("default",  NULL, ND, NULL),
 	O_END()
 };
 
@@ -535,6 +641,8 @@ static cfg_opt_t root_opts[] = {
 	O_SEC("structure",  structure_opts, TITLED, NULL),
 	O_SEC("directory",  directory_opts, TITLED, v_directory),
 	O_SEC("map",        map_opts,       0,      NULL),
+	O_SEC("map-type",   map_opts,       TITLED, v_map_type),
+	O_SEC("table",      table_opts,     TITLED, v_table),
 	O_SEC("bal-rule",   bal_rule_opts,  TITLED, v_bal_rule),
 	O_SEC("org",        org_opts,       0,      NULL),
 	O_SEC("list",       list_opts,      TITLED, v_list),
@@ -546,7 +654,7 @@ static void map_opts_init(void)
 	if (map_opts[0].name)
 		return;
 	for (int i = 0; i < NCOLS; i++) {
-		map_opts[i] = (cfg_opt_t)O_STR(columns[i].key, NULL, ND, NULL);
+		map_opts[i] = (cfg_opt_t)O_STR(columns[i].key, NULL, ND, v_record);
 		if (i == COL_TYPE_BAL)
 			map_opts[i].validcb = v_type_bal;
 	}
@@ -561,7 +669,7 @@ static const struct flavor_defaults {
 } flavor_defaults[] = {
 	[FLAVOR_OPENLDAP] = {
 		"entryUUID", "(objectClass=inetOrgPerson)", NULL, "pwdAccountLockedTime",
-		NULL, "owner", "uid", { "member", "uniqueMember", "memberUid", NULL }
+		"shadowExpire", "owner", "uid", { "member", "uniqueMember", "memberUid", NULL }
 	},
 	[FLAVOR_AD] = {
 		"objectGUID", "(&(objectCategory=person)(objectClass=user))",
@@ -666,6 +774,16 @@ static void get_directory(cfg_t *s, struct conf_directory *d)
 	d->disabled_filter = dup_or(s, "disabled-filter", fd->disabled_filter);
 	d->disabled_attribute = dup_or(s, "disabled-attribute", fd->disabled_attribute);
 	d->end_date_attribute = dup_or(s, "end-date-attribute", fd->end_date_attribute);
+	/* the form follows the attribute unless set: AD ticks, shadow days, else any form */
+	v = choice_index("end-date-format", cfg_getstr(s, "end-date-format"));
+	if (cfg_size(s, "end-date-format") > 0)
+		d->end_date_format = v < 0 ? DATE_FORM_AUTO : (enum date_form)v;
+	else if (d->end_date_attribute && strcasecmp(d->end_date_attribute, "accountExpires") == 0)
+		d->end_date_format = DATE_FORM_AD;
+	else if (d->end_date_attribute && strcasecmp(d->end_date_attribute, "shadowExpire") == 0)
+		d->end_date_format = DATE_FORM_DAYS;
+	else
+		d->end_date_format = DATE_FORM_AUTO;
 	d->owner_attribute = dup_or(s, "owner-attribute", fd->owner_attribute);
 	if (cfg_size(s, "member-attribute") > 0) {
 		d->member_attributes = dup_list(s, "member-attribute", &d->nmember_attributes);
@@ -715,15 +833,48 @@ static void get_map(cfg_t *cfg, struct config *c)
 	cfg_t *m = cfg_getsec(cfg, "map");
 	enum flavor fl = c->ndirectories > 0 ? c->directories[0].flavor : FLAVOR_OPENLDAP;
 
-	for (int i = 0; i < NCOLS; i++)
+	for (int i = 0; i < NCOLS; i++) {
 		if (i != COL_TYPE_BAL && cfg_size(m, columns[i].key) > 0)
 			c->map[i] = dup_opt(cfg_getstr(m, columns[i].key));
+		c->map_line[i] = line_of(m, columns[i].key);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(map_defaults); i++) {
 		const struct map_default *md = &map_defaults[i];
 
 		if (cfg_size(m, columns[md->col].key) > 0)
 			continue;
 		c->map[md->col] = xstrdup(fl == FLAVOR_AD && md->ad ? md->ad : md->openldap);
+	}
+}
+
+/* map-type "T" sections: the columns they set, "" included (empty for that type). */
+static void get_type_maps(cfg_t *cfg, struct config *c)
+{
+	static const enum bal_type types[] = { BAL_PER, BAL_INT, BAL_MED };  /* choices "type" */
+	bool seen[BAL_NTYPES] = { false };
+
+	for (unsigned int i = 0; i < cfg_size(cfg, "map-type"); i++) {
+		cfg_t *s = cfg_getnsec(cfg, "map-type", i);
+		int k = choice_index("type", cfg_title(s));
+		enum bal_type t;
+
+		if (k < 0)
+			continue;       /* v_map_type said why */
+		t = types[k];
+		if (seen[t])
+			conf_err_at(s->line, "map-type", false, "\"%s\": another map-type section "
+				    "is for %s", cfg_title(s), bal_type_name(t));
+		seen[t] = true;
+		for (int col = 0; col < NCOLS; col++) {
+			const char *v;
+
+			if (col == COL_TYPE_BAL || cfg_size(s, columns[col].key) == 0)
+				continue;
+			v = cfg_getstr(s, columns[col].key);
+			free(c->type_map[t][col]);
+			c->type_map[t][col] = xstrdup(v ? v : "");
+			c->type_map_line[t][col] = line_of(s, columns[col].key);
+		}
 	}
 }
 
@@ -747,13 +898,20 @@ static void get_rules(cfg_t *cfg, struct config *c)
 		cfg_t *s = cfg_getnsec(cfg, "bal-rule", i);
 		struct conf_bal_rule *r;
 		int t = choice_index("type", cfg_getstr(s, "type"));
+		const char *col;
 
 		/* choices "type" are PER INT MED, in that order */
+		/* an unknown if-column was reported by v_column_key: not copied */
+		col = cfg_getstr(s, "if-column");
 		add_rule(c, cfg_title(s), t == 1 ? BAL_INT : t == 2 ? BAL_MED : BAL_PER,
-			 cfg_getstr(s, "if-column"));
+			 col && column_by_key(col) >= 0 ? col : NULL);
 		r = &c->rules[c->nrules - 1];
 		r->if_attribute = dup_opt(cfg_getstr(s, "if-attribute"));
 		r->if_value = dup_opt(cfg_getstr(s, "if-value"));
+		r->if_match = dup_opt(cfg_getstr(s, "if-match"));
+		r->if_table = dup_opt(cfg_getstr(s, "if-table"));
+		r->line_match = line_of(s, "if-match");
+		r->line_table = line_of(s, "if-table");
 		r->if_member_of = dup_opt(cfg_getstr(s, "if-member-of"));
 		r->if_dn_suffix = dup_opt(cfg_getstr(s, "if-dn-suffix"));
 	}
@@ -780,6 +938,179 @@ static void get_org(cfg_t *cfg, struct config *c)
 	org->responsible_profession = dup_or(o, "responsible-profession",
 					     c->map[COL_PROFESSION]);
 	org->responsible_rpps = dup_or(o, "responsible-rpps", c->map[COL_RPPS]);
+	for (size_t i = 0; i < ARRAY_SIZE(org_templates); i++)
+		org->line[i] = line_of(o, org_templates[i]);
+}
+
+/* "KEY => VALUE": split at the first "=>" that is not inside a /.../ key. */
+static bool split_entry(const char *s, char **key, char **value)
+{
+	const char *p = s + strspn(s, " \t"), *from = p, *arrow;
+	char *raw;
+
+	if (*p == '/') {
+		size_t i = 1;
+
+		for (; p[i] && p[i] != '/'; i++)
+			if (p[i] == '\\' && p[i + 1])
+				i++;
+		if (p[i] == '/')
+			from = p + i + 1;
+	}
+	arrow = strstr(from, "=>");
+	if (!arrow)
+		return false;
+	raw = xstrndup(s, (size_t)(arrow - s));
+	*key = str_trim(raw);
+	*value = str_trim(arrow + 2);
+	free(raw);
+	return true;
+}
+
+/* A table's pairs: checked, then added with the place they come from. dups maps the folded
+ * plain keys to their index + 1, for the warning about a key written twice. */
+struct table_load {
+	struct conf_table *t;
+	struct hmap *dups;
+	const char *what;        /* "table \"NAME\"" */
+};
+
+static void table_add(struct table_load *tl, char *key, char *value, const char *file,
+		      int line)
+{
+	struct conf_table *t = tl->t;
+	size_t len = strlen(key);
+	struct conf_table_entry *e;
+
+	if (len == 0) {
+		conf_msg(file, line, tl->what, false, "empty key");
+		goto fail;
+	}
+	if (key[0] == '/' && (len < 2 || key[len - 1] != '/')) {
+		conf_msg(file, line, tl->what, false, "key \"%s\": a regular expression key is "
+			 "written /RE/, without flags (values are compared folded: lower case, no "
+			 "accents)", key);
+		goto fail;
+	}
+	if (key[0] != '/') {
+		char *folded = utf8_fold(key);
+		uintptr_t prev = (uintptr_t)hmap_add(tl->dups, folded,
+						     (void *)(uintptr_t)(t->nentries + 1));
+
+		if (prev)
+			conf_msg(file, line, tl->what, true, "key \"%s\" is already at %s:%d; the "
+				 "first one wins", key, t->entries[prev - 1].file,
+				 t->entries[prev - 1].line);
+		free(folded);
+	}
+	t->entries = xrealloc(t->entries, (t->nentries + 1) * sizeof(*t->entries));
+	e = &t->entries[t->nentries++];
+	*e = (struct conf_table_entry){ key, value, file, line };
+	return;
+fail:
+	free(key);
+	free(value);
+}
+
+/* The TSV file of a table: KEY<TAB>VALUE lines, UTF-8, # comments and empty lines. */
+static void table_read_file(struct table_load *tl, int opt_line)
+{
+	const char *path = tl->t->file;
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int line = 0;
+
+	if (!f) {
+		conf_err_at(opt_line, "file", false, "%s: cannot read: %s", path, strerror(errno));
+		return;
+	}
+	while ((n = getline(&buf, &cap, f)) > 0) {
+		char *p = buf, *tab;
+		size_t len = (size_t)n;
+
+		line++;
+		if (memchr(buf, '\0', len)) {
+			conf_msg(path, line, tl->what, false, "NUL byte (not a text file)");
+			continue;
+		}
+		while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+			p[--len] = '\0';
+		if (line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+			p += 3;         /* the byte order mark some editors write */
+		if (!utf8_valid(p, strlen(p))) {
+			conf_msg(path, line, tl->what, false, "not valid UTF-8 (save the file as "
+				 "UTF-8)");
+			continue;
+		}
+		if (str_empty(p) || p[strspn(p, " \t")] == '#')
+			continue;
+		tab = strchr(p, '\t');
+		if (!tab) {
+			conf_msg(path, line, tl->what, false, "no tab between key and value");
+			continue;
+		}
+		*tab = '\0';
+		table_add(tl, str_trim(p), str_trim(tab + 1), path, line);
+	}
+	if (ferror(f))
+		conf_err_at(opt_line, "file", false, "%s: cannot read: %s", path, strerror(errno));
+	free(buf);
+	fclose(f);
+}
+
+/* A path relative to the directory of the configuration file. */
+static char *conf_relative(const char *path)
+{
+	const char *slash = strrchr(ctx->path, '/');
+
+	if (path[0] == '/' || !slash)
+		return xstrdup(path);
+	return xasprintf("%.*s/%s", (int)(slash - ctx->path), ctx->path, path);
+}
+
+static void get_tables(cfg_t *cfg, struct config *c)
+{
+	c->ntables = cfg_size(cfg, "table");
+	c->tables = xcalloc(c->ntables, sizeof(*c->tables));
+	for (size_t i = 0; i < c->ntables; i++) {
+		cfg_t *s = cfg_getnsec(cfg, "table", (unsigned int)i);
+		struct conf_table *t = &c->tables[i];
+		const char *file = cfg_getstr(s, "file");
+		struct table_load tl = { t, hmap_new(false), NULL };
+		char *what = xasprintf("table \"%s\"", cfg_title(s));
+		unsigned int n = cfg_size(s, "entry");
+
+		tl.what = what;
+		t->name = xstrdup(cfg_title(s));
+		if (cfg_size(s, "default") > 0)
+			t->dflt = xstrdup(cfg_getstr(s, "default") ? cfg_getstr(s, "default") : "");
+		t->line = n > 0 ? value_line(s, 0) : line_of(s, "file");
+		if (t->line <= 0)
+			t->line = s->line;
+		for (unsigned int k = 0; k < n; k++) {
+			const char *v = cfg_getnstr(s, "entry", k);
+			int line = value_line(s, k);
+			char *key, *value;
+
+			if (!split_entry(v, &key, &value)) {
+				conf_err_at(line, what, false, "entry \"%s\": no => between key "
+					    "and value (\"KEY => VALUE\")", v);
+				continue;
+			}
+			table_add(&tl, key, value, c->path, line);
+		}
+		if (file && *file) {
+			t->file = conf_relative(file);
+			table_read_file(&tl, line_of(s, "file"));
+		}
+		if (t->nentries == 0)
+			conf_err_at(t->line, what, true, "no key (no entry, no line in a file): "
+				    "every value is unmatched");
+		hmap_free(tl.dups);
+		free(what);
+	}
 }
 
 static void get_output(cfg_t *cfg, struct config *c)
@@ -863,6 +1194,8 @@ static struct config *conf_build(cfg_t *cfg, const char *path)
 		conf_err_at(0, "directory", false, "at least one directory section is needed");
 	resolve_structures(cfg, c);
 	get_map(cfg, c);
+	get_type_maps(cfg, c);
+	get_tables(cfg, c);
 	get_rules(cfg, c);
 	get_org(cfg, c);
 	get_output(cfg, c);
@@ -939,6 +1272,11 @@ out:
 
 struct config *conf_load(const char *path)
 {
+	return conf_load_checked(path, NULL);
+}
+
+struct config *conf_load_checked(const char *path, conf_check_fn check)
+{
 	struct load_ctx lc = { .path = path };
 	struct config *c = NULL;
 	cfg_t *cfg = NULL;
@@ -968,6 +1306,15 @@ struct config *conf_load(const char *path)
 		goto out;
 	/* built even after validator errors, so that the later checks are reported too */
 	c = conf_build(cfg, path);
+	if (check) {
+		char *err = check(c);
+
+		if (err) {
+			fprintf(stderr, "%s\n", err);
+			lc.errors++;
+			free(err);
+		}
+	}
 	if (lc.errors > 0) {
 		conf_free(c);
 		c = NULL;
@@ -979,6 +1326,7 @@ out:
 	if (cfg)
 		cfg_free(cfg);
 	free(lc.lines);
+	free(lc.vlines);
 	ctx = NULL;
 	return c;
 }
@@ -1028,8 +1376,24 @@ void conf_free(struct config *c)
 		free_list(d->member_attributes, d->nmember_attributes);
 	}
 	free(c->directories);
-	for (int i = 0; i < NCOLS; i++)
+	for (int i = 0; i < NCOLS; i++) {
 		free(c->map[i]);
+		for (int t = 0; t < BAL_NTYPES; t++)
+			free(c->type_map[t][i]);
+	}
+	for (size_t i = 0; i < c->ntables; i++) {
+		struct conf_table *t = &c->tables[i];
+
+		for (size_t k = 0; k < t->nentries; k++) {
+			free(t->entries[k].key);
+			free(t->entries[k].value);
+		}
+		free(t->entries);
+		free(t->name);
+		free(t->file);
+		free(t->dflt);
+	}
+	free(c->tables);
 	for (size_t i = 0; i < c->nrules; i++) {
 		struct conf_bal_rule *r = &c->rules[i];
 
@@ -1037,6 +1401,8 @@ void conf_free(struct config *c)
 		free(r->if_column);
 		free(r->if_attribute);
 		free(r->if_value);
+		free(r->if_match);
+		free(r->if_table);
 		free(r->if_member_of);
 		free(r->if_dn_suffix);
 	}

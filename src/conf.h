@@ -15,6 +15,12 @@ enum flavor { FLAVOR_OPENLDAP, FLAVOR_AD };
 enum out_format { OUT_XLSX, OUT_CSV };
 enum tls_reqcert { TLS_DEMAND, TLS_ALLOW, TLS_NEVER };
 enum value_form { FORM_LABEL, FORM_CODE, FORM_CODE_LABEL };
+/* How a directory writes a date (end-date-format, the date:FORM transform); map_date_read()
+ * in map.h reads them. The order is that of the option's words in conf.c. */
+enum date_form {
+	DATE_FORM_AUTO, DATE_FORM_GENTIME, DATE_FORM_AD, DATE_FORM_DAYS, DATE_FORM_UNIX,
+	DATE_FORM_ISO, DATE_FORM_DMY
+};
 
 /* The establishment's values: defaults for the structure columns. */
 struct conf_structure {
@@ -32,8 +38,31 @@ struct conf_bal_rule {
 	char *if_column;           /* mapped column key that must be non-empty, e.g. "rpps" */
 	char *if_attribute;        /* directory attribute that must be present ... */
 	char *if_value;            /* ... and, when set, hold this value (case-insensitive) */
+	char *if_match;            /* "/RE/[i]": a value of if-attribute, or the if-column cell,
+				      must match (checked by map_new) */
+	char *if_table;            /* table name: a value (or the cell) must match one of its keys */
 	char *if_member_of;        /* group DN the person must belong to (transitively) */
 	char *if_dn_suffix;        /* person DN ends with this (e.g. "ou=internes,dc=chu,dc=fr") */
+	int line_match, line_table;   /* lines of if-match and if-table (0: unknown) */
+};
+
+/* A value table (table "NAME"): KEY => VALUE pairs, from entry in order, then from the file's
+ * lines in order. A key is plain text (compared folded, utf8_fold) or "/RE/" (a POSIX extended
+ * expression matched against the folded value); conf_load has checked the syntax, map_new
+ * compiles the expressions. */
+struct conf_table_entry {
+	char *key, *value;         /* trimmed */
+	const char *file;          /* where it was read: the config's path or the table's file */
+	int line;
+};
+struct conf_table {
+	char *name;
+	struct conf_table_entry *entries;
+	size_t nentries;
+	char *file;                /* the TSV file (absolute, or relative to the working
+				      directory), NULL when not used */
+	char *dflt;                /* output when no key matches; NULL when unset */
+	int line;                  /* line of the section's closing brace */
 };
 
 struct conf_directory {
@@ -62,7 +91,8 @@ struct conf_directory {
 	char *id_attribute;        /* stable id: entryUUID / objectGUID */
 	char *disabled_filter;     /* people matching it are disabled (client-side eval) */
 	char *disabled_attribute;  /* present => disabled (pwdAccountLockedTime) */
-	char *end_date_attribute;  /* accountExpires, or a contract end date */
+	char *end_date_attribute;  /* accountExpires, shadowExpire, or a contract end date */
+	enum date_form end_date_format;   /* how end_date_attribute is written */
 	char *owner_attribute;     /* owner / managedBy */
 	char **member_attributes;  /* member, uniqueMember, memberUid */
 	size_t nmember_attributes;
@@ -80,6 +110,9 @@ struct conf_org {
 	char *mail, *nom, *prenom, *description;
 	char *default_owner;       /* DN of a person used when a group has no owner */
 	char *responsible_nom, *responsible_prenom, *responsible_profession, *responsible_rpps;
+	/* lines of the templates above, in the order mail, nom, prenom, description,
+	 * responsible-nom, -prenom, -profession, -rpps (0: not in the file) */
+	int line[8];
 };
 
 struct conf_output {
@@ -108,6 +141,13 @@ struct config {
 	struct conf_directory *directories;
 	size_t ndirectories;
 	char *map[NCOLS];          /* template per column; NULL = empty */
+	int map_line[NCOLS];       /* line of each map option (0: a default) */
+	/* map-type "T": template per column for BAL type T; NULL = unset (the map one is used),
+	 * "" = empty for this type. Indexed by enum bal_type (ORG stays unset). */
+	char *type_map[BAL_NTYPES][NCOLS];
+	int type_map_line[BAL_NTYPES][NCOLS];
+	struct conf_table *tables;
+	size_t ntables;
 	struct conf_bal_rule *rules;
 	size_t nrules;
 	struct conf_org org;
@@ -127,6 +167,13 @@ struct config {
 
 /* Load and validate. Returns NULL after printing every error found. */
 struct config *conf_load(const char *path) WUR;
+/* The checks other modules make on a whole configuration (the mapper compiles templates,
+ * rules and tables): an allocated text of errors, one per line, each naming its file and
+ * line, or NULL when there is none. */
+typedef char *(*conf_check_fn)(const struct config *c);
+/* conf_load, and check run on the configuration built, even when the file has errors of its
+ * own, so that every error of the file is printed at once; its errors make the load fail. */
+struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
 /* Names of every option, for the man page consistency test: "section.option" NULL-terminated */
 const char *const *conf_option_names(void);

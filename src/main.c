@@ -66,6 +66,34 @@ static int count_entry(struct entry *e, void *arg)
 	return 0;
 }
 
+/* The errors of the modules that compile the configuration (rule ids, templates, rules,
+ * tables), for conf_load_checked: printed with the file's own errors, all at once. */
+static char *config_errors(const struct config *c)
+{
+	struct checker *ck;
+	struct mapper *m;
+	char *err = NULL, *merr = NULL, *both;
+
+	ck = check_new(c, &err);
+	check_free(ck);
+	if (err) {
+		both = xasprintf("%s: %s", c->path, err);
+		free(err);
+		err = both;
+	}
+	m = map_new(c, &merr);
+	map_free(m);
+	if (merr && err) {
+		both = xasprintf("%s\n%s", err, merr);
+		free(err);
+		free(merr);
+		err = both;
+	} else if (merr) {
+		err = merr;
+	}
+	return err;
+}
+
 static int cmd_check_config(const struct config *c, bool connect)
 {
 	struct checker *ck;
@@ -75,15 +103,22 @@ static int cmd_check_config(const struct config *c, bool connect)
 
 	/* Templates, rule ids and list names are checked by the modules that use them. */
 	ck = check_new(c, &err);
-	if (ck)
-		m = map_new(c, &err);
-	map_free(m);
-	check_free(ck);
-	if (!m) {
+	if (!ck) {
 		fprintf(stderr, "%s: %s\n", c->path, err ? err : "invalid configuration");
 		free(err);
 		return EXIT_USAGE;
 	}
+	check_free(ck);
+	/* the mapper's errors and warnings name the file and line themselves */
+	m = map_new(c, &err);
+	if (!m) {
+		fprintf(stderr, "%s\n", err ? err : "invalid configuration");
+		free(err);
+		return EXIT_USAGE;
+	}
+	if (map_warnings(m))
+		fprintf(stderr, "%s\n", map_warnings(m));
+	map_free(m);
 
 	printf("%s: configuration ok (%zu director%s, %zu structure%s)\n", c->path,
 	       c->ndirectories, c->ndirectories == 1 ? "y" : "ies", c->nstructures,
@@ -254,7 +289,7 @@ int main(int argc, char **argv)
 		rc = validate_file(argv[1], NULL, stdout);
 		goto out;
 	}
-	c = conf_load(config_path);
+	c = conf_load_checked(config_path, config_errors);
 	if (!c) {
 		rc = EXIT_USAGE;
 		goto out;

@@ -477,10 +477,315 @@ static void test_option_names(void **state)
 	}
 	assert_true(seen_state && seen_dir_uri && seen_map_nom);
 	assert_false(seen_type_bal);
-	/* 2 top-level + 8 output + 4 limits + 10 structure + 30 directory + 35 map + 6 bal-rule
-	 * + 9 org + 2 list */
-	assert_int_equal(n, 106);
+	/* 2 top-level + 8 output + 4 limits + 10 structure + 31 directory + 35 map + 35 map-type
+	 * + 3 table + 8 bal-rule + 9 org + 2 list */
+	assert_int_equal(n, 147);
 	assert_ptr_equal(names, conf_option_names());
+}
+
+/* Load text that must parse; returns the config (caller frees), errors (warnings) in *errors. */
+static struct config *load_text(const char *text, char **path, char **errors)
+{
+	struct config *c;
+
+	*path = write_conf(text);
+	c = load_capture(*path, errors);
+	if (!c)
+		fail_msg("did not load:\n%s\n%s", text, *errors);
+	return c;
+}
+
+static void unload(struct config *c, char *path, char *errors)
+{
+	conf_free(c);
+	unlink(path);
+	free(path);
+	free(errors);
+}
+
+/* The end date's form follows the attribute unless set. */
+static void test_end_date_format(void **state)
+{
+	static const struct {
+		const char *dir;
+		const char *attr;
+		enum date_form form;
+	} cases[] = {
+		{ "ldif = \"x\"", "shadowExpire", DATE_FORM_DAYS },
+		{ "ldif = \"x\"\n flavor = ad", "accountExpires", DATE_FORM_AD },
+		{ "ldif = \"x\"\n end-date-attribute = \"SHADOWEXPIRE\"", "SHADOWEXPIRE",
+		  DATE_FORM_DAYS },
+		{ "ldif = \"x\"\n end-date-attribute = \"accountexpires\"", "accountexpires",
+		  DATE_FORM_AD },
+		{ "ldif = \"x\"\n end-date-attribute = \"contractEnd\"", "contractEnd",
+		  DATE_FORM_AUTO },
+		{ "ldif = \"x\"\n end-date-format = iso", "shadowExpire", DATE_FORM_ISO },
+		{ "ldif = \"x\"\n flavor = ad\n end-date-format = \"gentime\"", "accountExpires",
+		  DATE_FORM_GENTIME },
+		{ "ldif = \"x\"\n end-date-format = auto", "shadowExpire", DATE_FORM_AUTO },
+		{ "ldif = \"x\"\n end-date-format = days", "shadowExpire", DATE_FORM_DAYS },
+		{ "ldif = \"x\"\n end-date-format = unix", "shadowExpire", DATE_FORM_UNIX },
+		{ "ldif = \"x\"\n end-date-format = AD", "shadowExpire", DATE_FORM_AD },
+		{ "ldif = \"x\"\n end-date-format = dmy", "shadowExpire", DATE_FORM_DMY },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = xasprintf("directory \"d\" {\n %s\n}\n", cases[i].dir), *path, *errors;
+		struct config *c = load_text(text, &path, &errors);
+
+		assert_string_equal(c->directories[0].end_date_attribute, cases[i].attr);
+		assert_int_equal(c->directories[0].end_date_format, cases[i].form);
+		unload(c, path, errors);
+		free(text);
+	}
+	expect_errors("directory \"d\" {\n ldif = \"x\"\n end-date-format = \"yyyymmdd\"\n}\n",
+		      (const char *const[]){ "3: end-date-format: \"yyyymmdd\" is not one of: "
+		      "auto, gentime, ad, days, unix, iso, dmy", NULL });
+}
+
+/* map-type sections, if-match and if-table, and the lines map_new's errors will name. */
+static void test_lang_options(void **state)
+{
+	char *path, *errors;
+	struct config *c = load_text(
+		DIR_OK                                                         /* 1 */
+		"map {\n"                                                      /* 2 */
+		" rpps = '{employeeNumber|match:/^8([0-9]{11})$/}'\n"          /* 3 */
+		" profession = \"{title|table:profession}\"\n"                  /* 4 */
+		"}\n"                                                          /* 5 */
+		"map-type \"INT\" {\n"                                         /* 6 */
+		" profession = \"Interne\"\n"                                  /* 7 */
+		" telephone-1 = \"\"\n"                                        /* 8 */
+		"}\n"                                                          /* 9 */
+		"map-type per { civilite-exercice = \"{civ}\" }\n"             /* 10 */
+		"bal-rule \"int\" {\n"                                         /* 11 */
+		" type = INT\n"                                                /* 12 */
+		" if-attribute = \"title\"\n"                                  /* 13 */
+		" if-match = '/^interne\\/x/i'\n"                              /* 14 */
+		"}\n"                                                          /* 15 */
+		"bal-rule \"by-table\" { type = PER if-column = \"profession\"\n" /* 16 */
+		"  if-table = \"profession\" }\n"                              /* 17 */
+		"org {\n"                                                      /* 18 */
+		" nom = \"{cn|upper}\"\n"                                      /* 19 */
+		"}\n"                                                          /* 20 */
+		"table \"profession\" { entry = { \"IDE => Infirmier\" } }\n", /* 21 */
+		&path, &errors);
+
+	(void)state;
+	assert_string_equal(c->map[COL_RPPS], "{employeeNumber|match:/^8([0-9]{11})$/}");
+	assert_int_equal(c->map_line[COL_RPPS], 3);
+	assert_int_equal(c->map_line[COL_PROFESSION], 4);
+	assert_int_equal(c->map_line[COL_MAIL], 0);       /* a default */
+	assert_string_equal(c->type_map[BAL_INT][COL_PROFESSION], "Interne");
+	assert_int_equal(c->type_map_line[BAL_INT][COL_PROFESSION], 7);
+	assert_string_equal(c->type_map[BAL_INT][COL_TEL1], "");    /* empty for INT */
+	assert_int_equal(c->type_map_line[BAL_INT][COL_TEL1], 8);
+	assert_null(c->type_map[BAL_INT][COL_NOM]);                  /* unset: the map one */
+	assert_string_equal(c->type_map[BAL_PER][COL_CIVILITE], "{civ}");
+	assert_null(c->type_map[BAL_MED][COL_CIVILITE]);
+	assert_int_equal(c->nrules, 2);
+	/* single quotes keep the backslash of \/ */
+	assert_string_equal(c->rules[0].if_match, "/^interne\\/x/i");
+	assert_int_equal(c->rules[0].line_match, 14);
+	assert_null(c->rules[0].if_table);
+	assert_string_equal(c->rules[1].if_table, "profession");
+	assert_int_equal(c->rules[1].line_table, 17);
+	assert_string_equal(c->org.nom, "{cn|upper}");
+	assert_int_equal(c->org.line[1], 19);
+	assert_int_equal(c->org.line[0], 0);
+	assert_int_equal(c->ntables, 1);
+	assert_string_equal(errors, "");
+	unload(c, path, errors);
+}
+
+static void test_map_type_errors(void **state)
+{
+	(void)state;
+	expect_errors(DIR_OK "map-type \"ORG\" {\n nom = \"x\"\n}\n", (const char *const[]){
+		"4: map-type: \"ORG\": ORG mailboxes come from groups (org section)", NULL });
+	expect_errors(DIR_OK "map-type \"interne\" { }\n", (const char *const[]){
+		"2: map-type: \"interne\" is not a BAL type: PER, INT or MED", NULL });
+	expect_errors(DIR_OK "map-type \"INT\" { }\nmap-type \"INT\" { }\n", (const char *const[]){
+		"3: title 'INT'", NULL });
+	expect_errors(DIR_OK "map-type \"INT\" { }\nmap-type \"int\" {\n}\n", (const char *const[]){
+		"4: map-type: \"int\": another map-type section is for INT", NULL });
+	expect_errors(DIR_OK "map-type \"MED\" {\n type-bal = \"PER\"\n}\n", (const char *const[]){
+		"3: type-bal: set by the bal-rule sections", NULL });
+	expect_errors(DIR_OK "map-type \"MED\" {\n nome = \"x\"\n}\n", (const char *const[]){
+		"3: nome: no such option", NULL });
+}
+
+static void test_rule_pattern_errors(void **state)
+{
+	(void)state;
+	expect_errors(DIR_OK "bal-rule \"x\" {\n type = INT\n if-match = \"/a/\"\n}\n",
+		      (const char *const[]){ "4: bal-rule \"x\": if-match needs exactly one of "
+		      "if-attribute and if-column (the values it tests)", NULL });
+	expect_errors(DIR_OK "bal-rule \"x\" {\n type = INT\n if-table = \"t\"\n"
+		      " if-attribute = \"title\"\n if-column = \"profession\"\n}\n"
+		      "table \"t\" { entry = { \"a => b\" } }\n",
+		      (const char *const[]){ "4: bal-rule \"x\": if-table needs exactly one of "
+		      "if-attribute and if-column", NULL });
+	expect_errors(DIR_OK "bal-rule \"x\" {\n type = INT\n if-attribute = \"title\"\n"
+		      " if-value = \"IDE\"\n if-match = \"/a/\"\n}\n",
+		      (const char *const[]){ "6: bal-rule \"x\": if-match cannot be combined with "
+		      "if-value", NULL });
+}
+
+/* A TSV file for a table: path relative to the directory of the config. */
+static char *write_file_in(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	fclose(f);
+	return path;
+}
+
+static void test_tables(void **state)
+{
+	char dir[] = "/tmp/test_conf_tables.XXXXXX";
+	char *tsv, *empty, *conf, *errors = NULL, *want;
+	struct config *c;
+	const struct conf_table *t;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	tsv = write_file_in(dir, "prof.tsv",
+			    "\xef\xbb\xbf# title\tprofession\n"          /* 1: BOM, comment */
+			    "\n"                                           /* 2 */
+			    "Cadre de santé\tCadre de santé\r\n"           /* 3: CRLF */
+			    "  /^sage.femme/ \t Sage-Femme \n"             /* 4 */
+			    "infirmiere de bloc\tdouble\n"                 /* 5: already line 4 */
+			    "Empty\t\n");                                  /* 6: "" */
+	empty = write_file_in(dir, "comments.tsv", "# nothing yet\n\n");
+	conf = write_file_in(dir, "ms.conf",
+			     DIR_OK                                                  /* 1 */
+			     "table \"profession\" {\n"                              /* 2 */
+			     " entry = { \"Infirmière de bloc => Infirmier\",\n"     /* 3 */
+			     "   '/^ide( |$)/ => Infirmier',\n"                      /* 4 */
+			     "   \" /a=>b/ => x => y \" }\n"                         /* 5 */
+			     " file = \"prof.tsv\"\n"                                /* 6 */
+			     " default = \"\"\n"                                     /* 7 */
+			     "}\n"                                                   /* 8 */
+			     "table \"civ\" { entry = { \"INFIRMIERE-DE-BLOC => b\" } }\n"   /* 9 */
+			     "table \"empty\" {\n file = \"comments.tsv\"\n}\n");        /* 10-12 */
+	c = load_capture(conf, &errors);
+	if (!c)
+		fail_msg("%s", errors);
+	assert_int_equal(c->ntables, 3);
+	t = &c->tables[0];
+	assert_string_equal(t->name, "profession");
+	assert_string_equal(t->file, tsv);
+	assert_non_null(t->dflt);
+	assert_string_equal(t->dflt, "");
+	assert_int_equal(t->line, 3);
+	assert_int_equal(t->nentries, 7);
+	assert_string_equal(t->entries[0].key, "Infirmière de bloc");
+	assert_string_equal(t->entries[0].value, "Infirmier");
+	assert_string_equal(t->entries[0].file, conf);
+	assert_int_equal(t->entries[0].line, 3);
+	assert_string_equal(t->entries[1].key, "/^ide( |$)/");
+	assert_int_equal(t->entries[1].line, 4);
+	/* split at the first => outside the /.../ key */
+	assert_string_equal(t->entries[2].key, "/a=>b/");
+	assert_string_equal(t->entries[2].value, "x => y");
+	assert_int_equal(t->entries[2].line, 5);
+	assert_string_equal(t->entries[3].key, "Cadre de santé");
+	assert_string_equal(t->entries[3].value, "Cadre de santé");
+	assert_string_equal(t->entries[3].file, tsv);
+	assert_int_equal(t->entries[3].line, 3);
+	assert_string_equal(t->entries[4].key, "/^sage.femme/");
+	assert_string_equal(t->entries[4].value, "Sage-Femme");
+	assert_int_equal(t->entries[5].line, 5);
+	assert_string_equal(t->entries[6].key, "Empty");
+	assert_string_equal(t->entries[6].value, "");
+	assert_null(c->tables[1].dflt);
+	/* a plain key met twice: a warning at the second, naming the first */
+	want = xasprintf("%s:5: table \"profession\": warning: key \"infirmiere de bloc\" is "
+			 "already at %s:3; the first one wins\n", tsv, conf);
+	assert_non_null(strstr(errors, want));
+	free(want);
+	/* a table without a key: a warning */
+	assert_int_equal(c->tables[2].nentries, 0);
+	want = xasprintf("%s:11: table \"empty\": warning: no key (no entry, no line in a "
+			 "file): every value is unmatched\n", conf);
+	assert_non_null(strstr(errors, want));
+	free(want);
+	conf_free(c);
+	free(errors);
+	unlink(tsv);
+	unlink(empty);
+	unlink(conf);
+	free(tsv);
+	free(empty);
+	free(conf);
+	rmdir(dir);
+}
+
+static void test_table_errors(void **state)
+{
+	char dir[] = "/tmp/test_conf_tables.XXXXXX";
+	char *tsv, *conf, *want[6];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	tsv = write_file_in(dir, "bad.tsv",
+			    "ok\tyes\n"                   /* 1 */
+			    "no tab here\n"               /* 2 */
+			    "Infirmi\xe8re\tx\n"          /* 3: Latin-1 */
+			    "\tempty key\n"               /* 4 */
+			    "/^ide/i\tx\n");              /* 5 */
+	conf = write_file_in(dir, "ms.conf",
+			     DIR_OK                                                  /* 1 */
+			     "table \"t\" {\n"                                       /* 2 */
+			     " entry = { \"a => b\", \"no arrow\",\n"                /* 3 */
+			     "  \"/x => y/\",\n"                                     /* 4 */
+			     "  \" => z\" }\n"                                       /* 5 */
+			     " file = \"bad.tsv\"\n"                                 /* 6 */
+			     "}\n"                                                   /* 7 */
+			     "table \"u\" {\n"                                       /* 8 */
+			     " file = \"/nonexistent/u.tsv\"\n"                      /* 9 */
+			     "}\n"                                                   /* 10 */
+			     "table \"bad name\" { entry = { \"a => b\" } }\n");     /* 11 */
+	want[0] = xasprintf("3: table \"t\": entry \"no arrow\": no => between key and value");
+	want[1] = xasprintf("4: table \"t\": entry \"/x => y/\": no => between key and value");
+	want[2] = xasprintf("5: table \"t\": empty key");
+	want[3] = xasprintf("9: file: /nonexistent/u.tsv: cannot read: No such file or "
+			    "directory");
+	want[4] = xasprintf("11: table: \"bad name\": a table name is letters, digits");
+	want[5] = NULL;
+	expect_file_errors(conf, (const char *const *)want);
+	for (int i = 0; want[i]; i++)
+		free(want[i]);
+	/* the errors of the TSV file name it and its lines (path relative to the config) */
+	{
+		char *errors = NULL;
+		struct config *c = load_capture(conf, &errors);
+		char *w[4];
+
+		assert_null(c);
+		w[0] = xasprintf("%s:2: table \"t\": no tab between key and value\n", tsv);
+		w[1] = xasprintf("%s:3: table \"t\": not valid UTF-8 (save the file as UTF-8)\n",
+				 tsv);
+		w[2] = xasprintf("%s:4: table \"t\": empty key\n", tsv);
+		w[3] = xasprintf("%s:5: table \"t\": key \"/^ide/i\": a regular expression key is "
+				 "written /RE/, without flags", tsv);
+		for (int i = 0; i < 4; i++) {
+			if (!strstr(errors, w[i]))
+				fail_msg("missing \"%s\" in:\n%s", w[i], errors);
+			free(w[i]);
+		}
+		free(errors);
+	}
+	unlink(tsv);
+	unlink(conf);
+	free(tsv);
+	free(conf);
+	rmdir(dir);
 }
 
 int main(void)
@@ -500,6 +805,12 @@ int main(void)
 		cmocka_unit_test(test_examples),
 		cmocka_unit_test(test_several_structures),
 		cmocka_unit_test(test_option_names),
+		cmocka_unit_test(test_end_date_format),
+		cmocka_unit_test(test_lang_options),
+		cmocka_unit_test(test_map_type_errors),
+		cmocka_unit_test(test_rule_pattern_errors),
+		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_table_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@ static char *expand(const char *text, const struct entry *e, const struct conf_s
 
 	if (!t)
 		fail_msg("%s: %s", text, err);
-	r = map_expand(t, e, st, f, "uid=x", 0);
+	r = map_expand(t, e, st, f, "uid=x", 0, NULL);
 	map_template_free(t);
 	return r;
 }
@@ -130,19 +130,20 @@ static void test_date(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *r = map_date(cases[i].in);
+		char *r;
 
-		assert_non_null(r);
+		assert_int_equal(map_date_read(cases[i].in, DATE_FORM_AUTO, &t), DATE_OK);
+		r = map_date_text(t);
 		assert_string_equal(r, cases[i].out);
 		free(r);
 	}
 	for (size_t i = 0; i < sizeof(null_cases) / sizeof(null_cases[0]); i++)
-		assert_null(map_date(null_cases[i]));
-	assert_true(map_date_epoch("20270131000000Z", &t));
+		assert_int_not_equal(map_date_read(null_cases[i], DATE_FORM_AUTO, &t), DATE_OK);
+	assert_int_equal(map_date_read("20270131000000Z", DATE_FORM_AUTO, &t), DATE_OK);
 	assert_int_equal(t, 1801353600LL);
-	assert_true(map_date_epoch("134458272000000000", &t));
+	assert_int_equal(map_date_read("134458272000000000", DATE_FORM_AUTO, &t), DATE_OK);
 	assert_int_equal(t, 1801353600LL);
-	assert_false(map_date_epoch("0", &t));
+	assert_int_equal(map_date_read("0", DATE_FORM_AUTO, &t), DATE_NEVER);
 }
 
 static void test_date_transform(void **state)
@@ -332,7 +333,7 @@ static void test_rules(void **state)
 	add(&e, "rpps", "810001045367");
 	add(&e, "diplome", "DES");
 	add(&e, "employeeType", "interne");
-	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f), BAL_PER);
+	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f, NULL), BAL_PER);
 	assert_string_equal(row_get(&row, COL_TYPE_BAL), "PER");
 	assert_string_equal(row_get(&row, COL_RPPS), "10001045367");
 	assert_string_equal(row_get(&row, COL_MAIL), "bob@x.fr");
@@ -349,7 +350,7 @@ static void test_rules(void **state)
 	add(&e, "adeli", "012600631");
 	add(&e, "employeeType", "INTERNE");
 	add(&e, "diplome", "DES");
-	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f), BAL_INT);
+	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f, NULL), BAL_INT);
 	assert_string_equal(row_get(&row, COL_ADELI), "");
 	assert_string_equal(row_get(&row, COL_ID_STRUCT), "340780477");
 	assert_string_equal(row_get(&row, COL_TYPE_ID_STRUCT), "FINESS");
@@ -359,7 +360,7 @@ static void test_rules(void **state)
 
 	/* INT by group membership */
 	e.dn = xstrdup("uid=ann,ou=people,dc=x");
-	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f), BAL_INT);
+	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f, NULL), BAL_INT);
 	row_free(&row);
 	entry_free(&e);
 
@@ -368,7 +369,7 @@ static void test_rules(void **state)
 	e.dn = xstrdup("uid=zoe, ou=medecins,dc=X");
 	add(&e, "mss", "zoe@mssante.fr");
 	add(&e, "tel", "12");
-	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f), BAL_MED);
+	assert_int_equal(map_person(m, &e, &d, member_cb, NULL, &row, &f, NULL), BAL_MED);
 	assert_string_equal(row_get(&row, COL_MSSANTE), "");
 	assert_string_equal(row_get(&row, COL_TYPE_BAL), "MED");
 	assert_int_equal(f.n, 1);
@@ -379,7 +380,7 @@ static void test_rules(void **state)
 
 	/* a suffix that is not at an RDN boundary does not match; no rule => BAL_NONE */
 	e.dn = xstrdup("uid=al,ou=xmedecins,dc=x");
-	assert_int_equal(map_person(m, &e, &d, NULL, NULL, &row, &f), BAL_NONE);
+	assert_int_equal(map_person(m, &e, &d, NULL, NULL, &row, &f, NULL), BAL_NONE);
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "no-bal-rule");
 	assert_string_equal(row_get(&row, COL_TYPE_BAL), "");
@@ -411,7 +412,7 @@ static void test_rule_order(void **state)
 	e.dn = xstrdup("uid=bob,dc=x");
 	add(&e, "rpps", "10001045367");
 	/* the first rule wins even though the second would match: RPPS is NC for MED */
-	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f), BAL_MED);
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_MED);
 	assert_string_equal(row_get(&row, COL_RPPS), "");
 	row_free(&row);
 	entry_free(&e);
@@ -460,6 +461,989 @@ static void test_org_templates(void **state)
 	map_free(m);
 }
 
+/* Expand text, expecting want and n findings (the first with rule, when n > 0). */
+static void check_xf(const char *text, const struct entry *e, const char *want, size_t n,
+		     const char *rule)
+{
+	struct findings f = { 0 };
+	char *r = expand(text, e, NULL, &f);
+
+	if (strcmp(r, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", text, r, want);
+	if (f.n != n)
+		fail_msg("%s: %zu findings, want %zu", text, f.n, n);
+	if (n > 0)
+		assert_string_equal(f.v[0].rule, rule);
+	free(r);
+	findings_free(&f);
+}
+
+/* map_compile must fail with exactly this error. */
+static void check_compile_error(const char *text, const char *want)
+{
+	char *err = NULL;
+	struct map_template *t = map_compile(text, &err);
+
+	if (t)
+		fail_msg("%s: compiled, should not have", text);
+	if (!err || strcmp(err, want) != 0)
+		fail_msg("%s: error \"%s\", want \"%s\"", text, err ? err : "(none)", want);
+	free(err);
+}
+
+static void test_match(void **state)
+{
+	struct entry e = { 0 };
+
+	(void)state;
+	add(&e, "employeeNumber", "810001045367");
+	add(&e, "employeeID", "012600631");
+	add(&e, "mail", "Jean.Dupont@chu.example");
+	add(&e, "title", "Interne en Pharmacie");
+	add(&e, "odd", "a|b}c:d/e{f");
+	add(&e, "path", "ou=a/b");
+	/* group 1 when there is a group */
+	check_xf("{employeeNumber|match:/^8([0-9]{11})$/}", &e, "10001045367", 0, NULL);
+	/* the whole match without a group */
+	check_xf("{employeeID|match:/^[0-9]{9}$/}", &e, "012600631", 0, NULL);
+	check_xf("{mail|match:/^([^@]+)@/}", &e, "Jean.Dupont", 0, NULL);
+	check_xf("{mail|match:/[a-z]+$/}", &e, "example", 0, NULL);
+	/* no match: empty, no finding; then default */
+	check_xf("[{employeeID|match:/^8([0-9]{11})$/}]", &e, "[]", 0, NULL);
+	check_xf("{employeeID|match:/^8/|default:none}", &e, "none", 0, NULL);
+	/* a group that does not take part gives "" */
+	check_xf("[{employeeID|match:/^(x)?0/}]", &e, "[]", 0, NULL);
+	/* i flag */
+	check_xf("[{title|match:/^interne/}]", &e, "[]", 0, NULL);
+	check_xf("{title|match:/^interne/i}", &e, "Interne", 0, NULL);
+	check_xf("{title|match:/^interne en (.*)$/i|upper}", &e, "PHARMACIE", 0, NULL);
+	/* | { } : inside the expression belong to it */
+	check_xf("{odd|match:/(b}c:d)/}", &e, "b}c:d", 0, NULL);
+	check_xf("{odd|match:/a\\|b/}", &e, "a|b", 0, NULL);
+	check_xf("{odd|match:/[{]f$/}", &e, "{f", 0, NULL);
+	check_xf("{odd|match:/(a|x)[|]/|upper}", &e, "A", 0, NULL);
+	check_xf("<{employeeID|match:/^0[0-9]{2}/}>{{x}}", &e, "<012>{x}", 0, NULL);
+	/* \/ is a slash; other escapes stay the expression's */
+	check_xf("{path|match:/=([a-z]\\/[a-z])$/}", &e, "a/b", 0, NULL);
+	check_xf("{mail|match:/\\.([A-Za-z]+)@/}", &e, "Dupont", 0, NULL);
+	check_xf("[{mail|match:/\\.([a-z]+)@/}]", &e, "[]", 0, NULL);
+	/* an empty value: empty */
+	check_xf("[{nope|match:/.*/}]", &e, "[]", 0, NULL);
+	entry_free(&e);
+}
+
+/* Expressions run in C.UTF-8 whatever the process locale: '.' is one character, not a byte. */
+static void test_match_utf8(void **state)
+{
+	struct entry e = { 0 };
+
+	(void)state;
+	add(&e, "sn", "Éloïse");
+	check_xf("{sn|match:/^(.)/}", &e, "É", 0, NULL);
+	check_xf("{sn|match:/^.(..)/}", &e, "lo", 0, NULL);
+	check_xf("{sn|match:/[[:alpha:]]+$/}", &e, "Éloïse", 0, NULL);
+	check_xf("{sn|match:/ÉLOÏSE/i}", &e, "Éloïse", 0, NULL);
+	entry_free(&e);
+}
+
+static void test_replace(void **state)
+{
+	struct entry e = { 0 };
+
+	(void)state;
+	add(&e, "tel", "04 67 33 00 00");
+	add(&e, "cn", "Dupont, Jean");
+	add(&e, "t", "IDE de nuit");
+	add(&e, "p", "a/b/c");
+	add(&e, "x", "abb");
+	check_xf("{tel|replace:/ //}", &e, "0467 33 00 00", 0, NULL);
+	check_xf("{tel|replace:/ //g}", &e, "0467330000", 0, NULL);
+	check_xf("{cn|replace:/^([^,]+), (.+)$/\\2 \\1/}", &e, "Jean Dupont", 0, NULL);
+	check_xf("{cn|replace:/[aeiou]/<\\0>/g}", &e, "D<u>p<o>nt, J<e><a>n", 0, NULL);
+	check_xf("{t|replace:/ de nuit$//i}", &e, "IDE", 0, NULL);
+	check_xf("{t|replace:/ DE NUIT$//}", &e, "IDE de nuit", 0, NULL);       /* unchanged */
+	check_xf("{t|replace:/ide/Infirmier/gi}", &e, "Infirmier de nuit", 0, NULL);
+	/* \/ and \\ in the replacement; slashes in the expression */
+	check_xf("{p|replace:/\\//\\\\/g}", &e, "a\\b\\c", 0, NULL);
+	check_xf("{p|replace:/b/x\\/y/}", &e, "a/x/y/c", 0, NULL);
+	/* empty matches, as sed: s/x*\/-/g on abc, s/b*\/-/g on abb */
+	check_xf("{t|substr:0:3|replace:/x*/-/g}", &e, "-I-D-E-", 0, NULL);
+	check_xf("{x|replace:/b*/-/g}", &e, "-a-", 0, NULL);
+	check_xf("[{nope|replace:/^$/empty/}]", &e, "[empty]", 0, NULL);
+	entry_free(&e);
+}
+
+static void test_regex_errors(void **state)
+{
+	(void)state;
+	check_compile_error("{employeeNumber|match:/^8([0-9]{11}$/}",
+			    "position 17: bad regular expression '^8([0-9]{11}$': "
+			    "Unmatched ( or \\(");
+	check_compile_error("{a|match:/[a-/}",
+			    "position 4: bad regular expression '[a-': "
+			    "Unmatched [, [^, [:, [., or [=");
+	check_compile_error("{a|match:^8}", "position 4: 'match' takes a delimited expression: "
+			    "match:/RE/");
+	check_compile_error("{a|match}", "position 4: transform 'match' needs an argument "
+			    "(match:...)");
+	check_compile_error("{a|match:/abc}", "position 4: the expression of 'match' has no "
+			    "closing '/'");
+	check_compile_error("{a|match:/abc\\/}", "position 4: the expression of 'match' has no "
+			    "closing '/'");
+	check_compile_error("{a|match:/abc/x}", "position 4: unknown flag 'x' for 'match' "
+			    "(i: ignore case)");
+	check_compile_error("{a|match:/abc/g}", "position 4: unknown flag 'g' for 'match' "
+			    "(i: ignore case)");
+	check_compile_error("{a|match:/abc/", "position 1: '{' is not closed");
+	check_compile_error("{a|match:/abc/i{}", "position 1: '{' is not closed");
+	check_compile_error("{a|replace:/a/b}", "position 4: the replacement of 'replace' has no "
+			    "closing '/' (replace:/RE/TEXT/)");
+	check_compile_error("{a|replace:/(a)/\\2/}", "position 4: \\2 in the replacement, but the "
+			    "expression has 1 group");
+	check_compile_error("{a|replace:/a/\\n/}", "position 4: '\\n' in the replacement of "
+			    "'replace' (write \\0 to \\9 for a group, \\\\ for a backslash, "
+			    "\\/ for a slash)");
+	check_compile_error("{a|replace:/a/b/x}", "position 4: unknown flag 'x' for 'replace' "
+			    "(g: every match, i: ignore case)");
+	check_compile_error("{a|idnat}", "position 4: transform 'idnat' needs an argument "
+			    "(idnat:...)");
+	check_compile_error("{a|idnat:finess}", "position 4: unknown identifier 'finess' "
+			    "(idnat:rpps or idnat:adeli)");
+	check_compile_error("{a|date:dd}", "position 4: unknown date form 'dd' (auto, gentime, "
+			    "ad, days, unix, iso, dmy)");
+	check_compile_error("{a|table:profession}", "position 4: unknown table 'profession' "
+			    "(no table section of that name)");
+}
+
+static void test_idnat(void **state)
+{
+	static const struct {
+		const char *in, *rpps, *adeli;
+		bool ok;
+	} cases[] = {
+		{ "810001045367",        "10001045367", "",          true },
+		{ "10001045367",         "10001045367", "",          true },
+		{ "0012600631",          "",            "012600631", true },
+		{ "012600631",           "",            "012600631", true },
+		{ "",                    "",            "",          true },
+		{ " \t",                 "",            "",          true },
+		{ "8 1000 1045 367",     "10001045367", "",          true },
+		{ "8\xc2\xa0" "10001045367", "10001045367", "",      true },   /* no-break space */
+		{ "0\xe2\x80\xaf" "012600631", "",      "012600631", true },   /* narrow nbsp */
+		{ "\t012600631\n",       "",            "012600631", true },
+		{ "8123",                "",            "",          false },
+		{ "8100010453678",       "",            "",          false },  /* 8 + 12 digits */
+		{ "81000104536",         "81000104536", "",          true },   /* 11 digits */
+		{ "81000104536a",        "",            "",          false },
+		{ "1234567890",          "",            "",          false },  /* 10, not 0+9 */
+		{ "1234567890123",       "",            "",          false },  /* 13 digits */
+		{ "8-10001045367",       "",            "",          false },
+		{ "RPPS10001045367",     "",            "",          false },
+		{ "910001045367",        "",            "",          false },  /* 12, not 8+11 */
+		{ "12345678",            "",            "",          false },
+		{ "０12600631",          "",            "",          false },  /* fullwidth 0 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool ok = !cases[i].ok;
+		char *r = map_idnat(cases[i].in, false, &ok);
+
+		if (strcmp(r, cases[i].rpps) != 0 || ok != cases[i].ok)
+			fail_msg("idnat:rpps \"%s\": \"%s\" %d", cases[i].in, r, ok);
+		free(r);
+		ok = !cases[i].ok;
+		r = map_idnat(cases[i].in, true, &ok);
+		if (strcmp(r, cases[i].adeli) != 0 || ok != cases[i].ok)
+			fail_msg("idnat:adeli \"%s\": \"%s\" %d", cases[i].in, r, ok);
+		free(r);
+	}
+}
+
+static void test_idnat_finding(void **state)
+{
+	struct entry e = { 0 };
+	struct findings f = { 0 };
+	char *r;
+
+	(void)state;
+	add(&e, "employeeNumber", "8123");
+	add(&e, "good", "810001045367");
+	r = expand("[{employeeNumber|idnat:rpps}]", &e, NULL, &f);
+	assert_string_equal(r, "[]");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "idnat-format");
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_int_equal(f.v[0].col, 0);
+	assert_string_equal(f.v[0].value, "8123");
+	assert_string_equal(f.v[0].message, "employeeNumber \"8123\" is neither an RPPS (11 "
+			    "digits, or 8 followed by 11 digits) nor an ADELI (9 digits, or 0 "
+			    "followed by 9 digits)");
+	free(r);
+	findings_free(&f);
+	/* a valid value of the other kind: empty, no finding */
+	check_xf("[{good|idnat:adeli}]", &e, "[]", 0, NULL);
+	check_xf("{nope/good|idnat:rpps}", &e, "10001045367", 0, NULL);
+	check_xf("{employeeNumber|idnat:adeli|default:x}", &e, "x", 1, "idnat-format");
+	entry_free(&e);
+}
+
+static void test_date_forms(void **state)
+{
+	static const struct {
+		const char *in;
+		enum date_form form;
+		enum date_res res;
+		const char *out;
+	} cases[] = {
+		/* gentime: offsets to UTC, fractions, 8 to 14 digits */
+		{ "20270131000000Z",       DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "20270131",              DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "2027013123",            DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "202701312359",          DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "20270131230000-0100",   DATE_FORM_GENTIME, DATE_OK,    "27-02-01" },
+		{ "20270201003000+01",     DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "20270131120000.123Z",   DATE_FORM_GENTIME, DATE_OK,    "27-01-31" },
+		{ "20240229000000Z",       DATE_FORM_GENTIME, DATE_OK,    "24-02-29" },
+		{ "20230229000000Z",       DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "21000229000000Z",       DATE_FORM_GENTIME, DATE_BAD,   NULL },  /* not leap */
+		{ "20000229",              DATE_FORM_GENTIME, DATE_OK,    "00-02-29" },
+		{ "20270131250000Z",       DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "20270131000000+2500",   DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "20270131000000+010",    DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "20270131.5Z",           DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "2027013",               DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "20270131000000Zx",      DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		{ "2027-01-31",            DATE_FORM_GENTIME, DATE_BAD,   NULL },
+		/* ad: 100 ns ticks since 1601 */
+		{ "134458272000000000",    DATE_FORM_AD,      DATE_OK,    "27-01-31" },
+		{ "0",                     DATE_FORM_AD,      DATE_NEVER, NULL },
+		{ "9223372036854775807",   DATE_FORM_AD,      DATE_NEVER, NULL },
+		{ "9223372036854775806",   DATE_FORM_AD,      DATE_BAD,   NULL },  /* year 30828 */
+		{ "9223372036854775808",   DATE_FORM_AD,      DATE_BAD,   NULL },
+		{ "-134458272000000000",   DATE_FORM_AD,      DATE_BAD,   NULL },
+		{ "-1",                    DATE_FORM_AD,      DATE_BAD,   NULL },
+		{ "1",                     DATE_FORM_AD,      DATE_OK,    "01-01-01" },  /* 1601 */
+		{ "20270131",              DATE_FORM_AD,      DATE_OK,    "01-01-01" },
+		{ "13445827200000000x",    DATE_FORM_AD,      DATE_BAD,   NULL },
+		/* days: shadowExpire */
+		{ "20849",                 DATE_FORM_DAYS,    DATE_OK,    "27-01-31" },
+		{ "1",                     DATE_FORM_DAYS,    DATE_OK,    "70-01-02" },
+		{ "0",                     DATE_FORM_DAYS,    DATE_NEVER, NULL },
+		{ "-1",                    DATE_FORM_DAYS,    DATE_NEVER, NULL },
+		{ "-99999",                DATE_FORM_DAYS,    DATE_NEVER, NULL },
+		{ "2932896",               DATE_FORM_DAYS,    DATE_OK,    "99-12-31" },  /* 9999 */
+		{ "2932897",               DATE_FORM_DAYS,    DATE_BAD,   NULL },
+		{ "20261231",              DATE_FORM_DAYS,    DATE_BAD,   NULL },  /* YYYYMMDD */
+		{ "99999999999",           DATE_FORM_DAYS,    DATE_BAD,   NULL },
+		{ "20849.5",               DATE_FORM_DAYS,    DATE_BAD,   NULL },
+		{ "",                      DATE_FORM_DAYS,    DATE_BAD,   NULL },
+		{ " 20849 ",               DATE_FORM_DAYS,    DATE_OK,    "27-01-31" },
+		/* unix seconds */
+		{ "1801353600",            DATE_FORM_UNIX,    DATE_OK,    "27-01-31" },
+		{ "1801353599",            DATE_FORM_UNIX,    DATE_OK,    "27-01-30" },
+		{ "0",                     DATE_FORM_UNIX,    DATE_NEVER, NULL },
+		{ "-1",                    DATE_FORM_UNIX,    DATE_BAD,   NULL },
+		{ "253402300799",          DATE_FORM_UNIX,    DATE_OK,    "99-12-31" },
+		{ "253402300800",          DATE_FORM_UNIX,    DATE_BAD,   NULL },
+		/* iso */
+		{ "2027-01-31",            DATE_FORM_ISO,     DATE_OK,    "27-01-31" },
+		{ "2027-01-31T23:30:00Z",  DATE_FORM_ISO,     DATE_OK,    "27-01-31" },
+		{ "2027-01-31T23:30:00-01:00", DATE_FORM_ISO, DATE_OK,    "27-02-01" },
+		{ "2027-02-01T00:30+01:00", DATE_FORM_ISO,    DATE_OK,    "27-01-31" },
+		{ "2027-02-01T00:30:00.5+0100", DATE_FORM_ISO, DATE_OK,   "27-01-31" },
+		{ "2027-02-01 00:30:00+01", DATE_FORM_ISO,    DATE_OK,    "27-01-31" },
+		{ "2028-02-29",            DATE_FORM_ISO,     DATE_OK,    "28-02-29" },
+		{ "2027-02-29",            DATE_FORM_ISO,     DATE_BAD,   NULL },
+		{ "2027-01-31T24:00",      DATE_FORM_ISO,     DATE_BAD,   NULL },
+		{ "2027-01-31T10",         DATE_FORM_ISO,     DATE_BAD,   NULL },
+		{ "2027-01-31 garbage",    DATE_FORM_ISO,     DATE_BAD,   NULL },
+		{ "2027-1-31",             DATE_FORM_ISO,     DATE_BAD,   NULL },
+		{ "31/01/2027",            DATE_FORM_ISO,     DATE_BAD,   NULL },
+		/* dmy */
+		{ "31/01/2027",            DATE_FORM_DMY,     DATE_OK,    "27-01-31" },
+		{ "1/2/2027",              DATE_FORM_DMY,     DATE_OK,    "27-02-01" },
+		{ "29/02/2028",            DATE_FORM_DMY,     DATE_OK,    "28-02-29" },
+		{ "29/02/2027",            DATE_FORM_DMY,     DATE_BAD,   NULL },
+		{ "01/31/2027",            DATE_FORM_DMY,     DATE_BAD,   NULL },
+		{ "31/01/27",              DATE_FORM_DMY,     DATE_BAD,   NULL },
+		{ "2027-01-31",            DATE_FORM_DMY,     DATE_BAD,   NULL },
+		/* auto: the forms that cannot be confused */
+		{ "20270131000000Z",       DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "20270131000000",        DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "20270131",              DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "2027013100Z",           DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "202701310000+0100",     DATE_FORM_AUTO,    DATE_OK,    "27-01-30" },
+		{ "134458272000000000",    DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "2027-01-31T10:00:00Z",  DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "31/01/2027",            DATE_FORM_AUTO,    DATE_OK,    "27-01-31" },
+		{ "0",                     DATE_FORM_AUTO,    DATE_NEVER, NULL },
+		{ "9223372036854775807",   DATE_FORM_AUTO,    DATE_NEVER, NULL },
+		{ "20849",                 DATE_FORM_AUTO,    DATE_BAD,   NULL },  /* days? */
+		{ "1801353600",            DATE_FORM_AUTO,    DATE_BAD,   NULL },  /* seconds? */
+		{ "1",                     DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "1234567",               DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "123456789",             DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "1234567890123",         DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "2027013100",            DATE_FORM_AUTO,    DATE_BAD,   NULL },  /* 10 bare */
+		{ "20261331",              DATE_FORM_AUTO,    DATE_BAD,   NULL },  /* not a date */
+		{ "-1",                    DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "soon",                  DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "",                      DATE_FORM_AUTO,    DATE_BAD,   NULL },
+		{ "15000101",              DATE_FORM_AUTO,    DATE_BAD,   NULL },  /* before 1601 */
+	};
+	long long t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum date_res r = map_date_read(cases[i].in, cases[i].form, &t);
+
+		if (r != cases[i].res)
+			fail_msg("\"%s\" as %s: %d, want %d", cases[i].in,
+				 map_date_form_name(cases[i].form), r, cases[i].res);
+		if (r == DATE_OK) {
+			char *s = map_date_text(t);
+
+			if (strcmp(s, cases[i].out) != 0)
+				fail_msg("\"%s\" as %s: %s, want %s", cases[i].in,
+					 map_date_form_name(cases[i].form), s, cases[i].out);
+			free(s);
+		}
+	}
+	/* epochs, checked by hand: 2027-01-31 is day 20849 */
+	assert_int_equal(map_date_read("20849", DATE_FORM_DAYS, &t), DATE_OK);
+	assert_int_equal(t, 20849LL * 86400);
+	assert_int_equal(map_date_read("2027-01-31T10:00:00+02:00", DATE_FORM_ISO, &t), DATE_OK);
+	assert_int_equal(t, 1801353600LL + 8 * 3600);
+	assert_int_equal(map_date_read("1", DATE_FORM_AD, &t), DATE_OK);
+	assert_int_equal(t, -11644473600LL);
+}
+
+static void test_date_form_names(void **state)
+{
+	static const char *const names[] = {
+		"auto", "gentime", "ad", "days", "unix", "iso", "dmy"
+	};
+	enum date_form f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_true(map_date_form_parse(names[i], &f));
+		assert_int_equal(f, (enum date_form)i);
+		assert_string_equal(map_date_form_name(f), names[i]);
+		assert_true(strlen(map_date_form_text(f)) > 5);
+	}
+	assert_false(map_date_form_parse("Days", &f));
+	assert_false(map_date_form_parse("", &f));
+	assert_false(map_date_form_parse(NULL, &f));
+	assert_string_equal(map_date_form_text(DATE_FORM_DAYS), "days since 1970-01-01");
+}
+
+static void test_date_transform_forms(void **state)
+{
+	struct entry e = { 0 };
+	struct findings f = { 0 };
+	char *r;
+
+	(void)state;
+	add(&e, "shadowExpire", "20849");
+	add(&e, "typo", "20261231");
+	add(&e, "never", "-1");
+	check_xf("{shadowExpire|date:days}", &e, "27-01-31", 0, NULL);
+	check_xf("[{never|date:days}]", &e, "[]", 0, NULL);
+	/* auto cannot tell days from seconds: kept and reported */
+	check_xf("{shadowExpire|date}", &e, "20849", 1, "date-format");
+	check_xf("{shadowExpire|date:auto}", &e, "20849", 1, "date-format");
+	r = expand("{typo|date:days}", &e, NULL, &f);
+	assert_string_equal(r, "20261231");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "date-format");
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_string_equal(f.v[0].value, "20261231");
+	assert_string_equal(f.v[0].message, "typo \"20261231\" cannot be read as days since "
+			    "1970-01-01 (date:days)");
+	free(r);
+	findings_free(&f);
+	entry_free(&e);
+}
+
+/* A config with a value table, for the tests that need a mapper. */
+static struct conf_table_entry prof_entries[] = {
+	{ "Infirmière de bloc", "Infirmier", "/etc/ms.conf", 10 },
+	{ "/^ide( |$)/", "Infirmier", "/etc/ms.conf", 11 },
+	{ "/^aide/", "Aide-soignant", "/etc/ms.conf", 12 },
+	{ "Aide-soignante de nuit", "never reached", "/etc/ms.conf", 13 },
+	{ "Sage-femme", "Sage-Femme", "/etc/ms.conf", 14 },
+	{ "INFIRMIERE DE BLOC", "second", "/etc/ms.conf", 15 },
+	{ "/^interne/", "", "/etc/ms.conf", 16 },
+	{ "médecin", "Médecin", "/etc/ms.conf", 17 },
+};
+
+static void table_config(struct config *c, struct conf_table *t, const char *dflt)
+{
+	base_config(c);
+	memset(t, 0, sizeof(*t));
+	t->name = "profession";
+	t->entries = prof_entries;
+	t->nentries = sizeof(prof_entries) / sizeof(prof_entries[0]);
+	t->dflt = (char *)dflt;
+	t->line = 9;
+	c->path = "/etc/ms.conf";
+	c->tables = t;
+	c->ntables = 1;
+	c->map[COL_PROFESSION] = "{title|table:profession}";
+}
+
+/* The cell of column col for an entry with one attribute. */
+static char *map_cell(const struct mapper *m, const char *attr, const char *value, int col,
+		      struct findings *f, struct map_stats *s)
+{
+	struct entry e = { 0 };
+	struct row row = { 0 };
+	struct map_extra x = { s, NULL };
+	char *r;
+
+	e.dn = xasprintf("uid=%s,dc=x", value);
+	if (value)
+		add(&e, attr, value);
+	(void)map_person(m, &e, NULL, NULL, NULL, &row, f, &x);
+	r = xstrdup(row_get(&row, (enum col)col));
+	row_free(&row);
+	entry_free(&e);
+	return r;
+}
+
+static void check_cell(const struct mapper *m, const char *value, const char *want)
+{
+	struct findings f = { 0 };
+	char *r = map_cell(m, "title", value, COL_PROFESSION, &f, NULL);
+
+	if (strcmp(r, want) != 0)
+		fail_msg("title \"%s\": profession \"%s\", want \"%s\"", value, r, want);
+	free(r);
+	findings_free(&f);
+}
+
+static void test_table(void **state)
+{
+	struct conf_bal_rule rules[] = { { .name = "med", .type = BAL_MED } };
+	struct conf_table t;
+	struct config c;
+	struct mapper *m;
+	char *err = NULL;
+
+	(void)state;
+	table_config(&c, &t, NULL);
+	c.rules = rules;
+	c.nrules = 1;
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	assert_null(map_warnings(m));
+	/* plain keys: case, accents, dashes, quotes and blanks do not matter */
+	check_cell(m, "Infirmière de bloc", "Infirmier");
+	check_cell(m, "INFIRMIERE DE BLOC ", "Infirmier");
+	check_cell(m, "infirmiere-de-bloc", "Infirmier");
+	check_cell(m, "  Infirmière   de\xc2\xa0" "bloc", "Infirmier");
+	check_cell(m, "sage femme", "Sage-Femme");
+	check_cell(m, "SAGE-FEMME", "Sage-Femme");
+	check_cell(m, "Médecin", "Médecin");
+	check_cell(m, "MEDECIN", "Médecin");
+	/* regular expression keys, on the folded value */
+	check_cell(m, "IDE", "Infirmier");
+	check_cell(m, "Ide de nuit", "Infirmier");
+	check_cell(m, "IDEL", "");
+	/* first match wins: /^aide/ (line 12) comes before the plain key of line 13 */
+	check_cell(m, "Aide-soignante de nuit", "Aide-soignant");
+	/* a key whose value is "" matches: empty */
+	check_cell(m, "Interne en pharmacie", "");
+	/* no key, no default: empty */
+	check_cell(m, "Secrétaire médicale", "");
+	check_cell(m, NULL, "");
+	map_free(m);
+
+	table_config(&c, &t, "Autre");
+	c.rules = rules;
+	c.nrules = 1;
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	check_cell(m, "Secrétaire médicale", "Autre");
+	check_cell(m, "Interne", "");        /* a match: no default */
+	check_cell(m, NULL, "");             /* empty input: empty */
+	map_free(m);
+}
+
+static void test_table_unmatched(void **state)
+{
+	struct conf_bal_rule rules[] = { { .name = "med", .type = BAL_MED } };
+	const char *sev_rule[] = { "table-unmatched" };
+	enum severity sev_value[] = { SEV_WARNING };
+	static const char *const titles[] = {
+		"Secrétaire médicale", "SECRETAIRE MEDICALE", "Cadre de santé", "IDE",
+		"secretaire-medicale", "", "Brancardier", "cadre de sante",
+	};
+	struct conf_table t;
+	struct config c;
+	struct mapper *m;
+	struct map_stats *s = map_stats_new();
+	struct map_unmatched *u = NULL;
+	struct findings f = { 0 };
+	char *err = NULL, *r;
+	size_t n;
+
+	(void)state;
+	table_config(&c, &t, NULL);
+	c.rules = rules;
+	c.nrules = 1;
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+		r = map_cell(m, "title", titles[i], COL_PROFESSION, &f, s);
+		free(r);
+	}
+	/* table-unmatched is off by default: no finding, but the values are counted */
+	assert_int_equal(f.n, 0);
+	n = map_stats_unmatched(s, &u);
+	assert_int_equal(n, 3);
+	/* most frequent first, then by table and value; the value as first met */
+	assert_string_equal(u[0].value, "Secrétaire médicale");
+	assert_int_equal(u[0].count, 3);
+	assert_string_equal(u[0].example, "uid=Secrétaire médicale,dc=x");
+	assert_string_equal(u[0].table, "profession");
+	assert_string_equal(u[1].value, "Cadre de santé");
+	assert_int_equal(u[1].count, 2);
+	assert_string_equal(u[2].value, "Brancardier");
+	assert_int_equal(u[2].count, 1);
+	free(u);
+	map_free(m);
+	map_stats_free(s);
+
+	/* raised to warning: one finding per person */
+	table_config(&c, &t, NULL);
+	c.rules = rules;
+	c.nrules = 1;
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 1;
+	c.map[COL_SERVICE] = "{title|table:profession}";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	s = map_stats_new();
+	r = map_cell(m, "title", "Aide de nuit", COL_PROFESSION, &f, s);
+	assert_string_equal(r, "Aide-soignant");
+	free(r);
+	assert_int_equal(f.n, 0);
+	r = map_cell(m, "title", "Brancardier", COL_PROFESSION, &f, s);
+	assert_int_equal(f.n, 1);       /* two columns, one value: one finding */
+	assert_string_equal(f.v[0].rule, "table-unmatched");
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_int_equal(f.v[0].col, COL_SERVICE);
+	assert_string_equal(f.v[0].value, "Brancardier");
+	assert_string_equal(f.v[0].message, "title \"Brancardier\" matches no key of table "
+			    "\"profession\"");
+	free(r);
+	n = map_stats_unmatched(s, &u);
+	assert_int_equal(n, 1);
+	assert_int_equal(u[0].count, 1);    /* the entry counts once */
+	free(u);
+	findings_free(&f);
+	map_free(m);
+	map_stats_free(s);
+}
+
+static void test_table_errors(void **state)
+{
+	struct conf_table_entry bad[] = {
+		{ "/^ide(/", "Infirmier", "/etc/tables/p.tsv", 3 },
+		{ "/^IDE/", "Infirmier", "/etc/ms.conf", 20 },
+	};
+	struct conf_table t[2] = {
+		{ .name = "p", .entries = bad, .nentries = 1, .file = "/etc/tables/p.tsv",
+		  .line = 19 },
+		{ .name = "unused", .entries = bad + 1, .nentries = 1, .line = 30 },
+	};
+	struct config c;
+	struct mapper *m;
+	char *err = NULL;
+
+	(void)state;
+	base_config(&c);
+	c.path = "/etc/ms.conf";
+	c.tables = t;
+	c.ntables = 2;
+	c.map[COL_PROFESSION] = "{title|table:p}";
+	c.map_line[COL_PROFESSION] = 7;
+	c.map[COL_SPECIALITE] = "{title|table:nope}";
+	c.map_line[COL_SPECIALITE] = 8;
+	assert_null(map_new(&c, &err));
+	assert_string_equal(err, "/etc/tables/p.tsv:3: table \"p\": key /^ide(/: bad regular "
+			    "expression '^ide(': Unmatched ( or \\(\n"
+			    "/etc/ms.conf:8: map.specialite: position 8: unknown table 'nope' (no "
+			    "table section of that name)");
+	free(err);
+
+	/* warnings: a table nothing uses, a key with capitals */
+	t[0].nentries = 0;
+	c.map[COL_SPECIALITE] = NULL;
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	assert_string_equal(map_warnings(m),
+			    "/etc/ms.conf:20: table \"unused\": warning: key /^IDE/: values are "
+			    "compared folded (lower case, no accents): 'I' never matches\n"
+			    "/etc/ms.conf:30: table \"unused\": warning: no template "
+			    "(table:unused) and no bal-rule (if-table) uses it");
+	map_free(m);
+}
+
+/* base_config with the rules of the array r. */
+#define with_rules(c, r) (base_config(c), (c)->rules = (r), (c)->nrules = ARRAY_SIZE(r))
+
+/* map_person on an entry: DN dn, then attribute name/value pairs, NULL-terminated. The row is
+ * emptied first; the findings are added to f. */
+static enum bal_type map_attrs(const struct mapper *m, struct row *row, struct findings *f,
+			       const char *dn, ...)
+{
+	struct entry e = { 0 };
+	const char *name;
+	enum bal_type t;
+	va_list ap;
+
+	row_free(row);
+	e.dn = xstrdup(dn);
+	va_start(ap, dn);
+	while ((name = va_arg(ap, const char *)) != NULL)
+		add(&e, name, va_arg(ap, const char *));
+	va_end(ap);
+	t = map_person(m, &e, NULL, NULL, NULL, row, f, NULL);
+	entry_free(&e);
+	return t;
+}
+
+/* map-type: a column per type; "" empties it; the rules read the map cells; NC still cleared */
+static void test_map_type(void **state)
+{
+	struct conf_bal_rule rules[] = {
+		{ .name = "per", .type = BAL_PER, .if_column = "rpps" },
+		{ .name = "int", .type = BAL_INT, .if_attribute = "employeeType" },
+		{ .name = "med", .type = BAL_MED },
+	};
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.map[COL_PROFESSION] = "{title}";
+	c.map[COL_TEL1] = "{tel|phone}";
+	c.type_map[BAL_INT][COL_PROFESSION] = "Interne {title|lower}";
+	c.type_map[BAL_INT][COL_CIVILITE] = "{civ|upper}";
+	c.type_map[BAL_INT][COL_TEL1] = "";
+	c.type_map[BAL_PER][COL_RPPS] = "";      /* the rule read the map cell; PER then empties */
+	c.type_map[BAL_MED][COL_CIVILITE] = "{civ}";   /* NC for MED: still cleared */
+	m = map_new(&c, &err);
+	if (!m)
+		fail_msg("%s", err);
+	/* INT: profession and civilité from map-type, the bad phone's finding dropped */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=i,dc=x", "title", "Pharmacie", "civ", "dr",
+				   "tel", "12", "employeeType", "interne", NULL), BAL_INT);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Interne pharmacie");
+	assert_string_equal(row_get(&row, COL_CIVILITE), "DR");
+	assert_string_equal(row_get(&row, COL_TEL1), "");
+	assert_int_equal(f.n, 0);
+	/* PER by the map's rpps cell, then emptied by map-type "PER" */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=p,dc=x", "rpps", "10001045367", "title",
+				   "Pharmacien", "civ", "dr", "tel", "12", NULL), BAL_PER);
+	assert_string_equal(row_get(&row, COL_RPPS), "");
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Pharmacien");
+	assert_string_equal(row_get(&row, COL_CIVILITE), "");   /* map has no template */
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "phone-format");
+	findings_free(&f);
+	/* MED: civilité set in map-type "MED" but NC for MED */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=m,dc=x", "civ", "dr", NULL), BAL_MED);
+	assert_string_equal(row_get(&row, COL_CIVILITE), "");
+	row_free(&row);
+	map_free(m);
+}
+
+static void test_rules_patterns(void **state)
+{
+	struct conf_bal_rule rules[] = {
+		{ .name = "int-title", .type = BAL_INT, .if_attribute = "title",
+		  .if_match = "/^interne/i" },
+		{ .name = "int-table", .type = BAL_INT, .if_attribute = "title",
+		  .if_table = "profession" },
+		{ .name = "per-cell", .type = BAL_PER, .if_column = "rpps",
+		  .if_match = "/^[0-9]{11}$/" },
+		{ .name = "med-cell", .type = BAL_MED, .if_column = "profession",
+		  .if_table = "profession" },
+	};
+	struct conf_table t;
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	table_config(&c, &t, "Autre");
+	c.map[COL_PROFESSION] = "{prof}";
+	c.rules = rules;
+	c.nrules = ARRAY_SIZE(rules);
+	m = map_new(&c, &err);
+	if (!m)
+		fail_msg("%s", err);
+	/* if-match on any value of the attribute, i flag */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=a,dc=x", "title", "Médecin", "title",
+				   "INTERNE des hôpitaux", NULL), BAL_INT);
+	/* if-table on the attribute: a key matches (the default does not count) */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=b,dc=x", "title", "IDE", NULL), BAL_INT);
+	/* if-column + if-match: the cell must match, not only be filled */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=c,dc=x", "title", "Brancardier", "rpps",
+				   "1000104536", "prof", "Sage femme", NULL), BAL_MED);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=d,dc=x", "rpps", "10001045367", NULL),
+			 BAL_PER);
+	/* if-column + if-table: "Brancardier" matches no key: no rule */
+	assert_int_equal(f.n, 0);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=e,dc=x", "prof", "Brancardier", NULL),
+			 BAL_NONE);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "no-bal-rule");
+	findings_free(&f);
+	row_free(&row);
+	map_free(m);
+
+	/* errors, with the file and the line of the option */
+	rules[0].if_match = "/^interne(/";
+	rules[0].line_match = 41;
+	rules[1].if_table = "professions";
+	rules[1].line_table = 45;
+	rules[2].if_match = "^x";
+	rules[2].line_match = 50;
+	rules[3].if_match = "/x/g";
+	assert_null(map_new(&c, &err));
+	assert_string_equal(err, "/etc/ms.conf:41: bal-rule \"int-title\": if-match: bad regular "
+			    "expression '^interne(': Unmatched ( or \\(\n"
+			    "/etc/ms.conf:45: bal-rule \"int-table\": if-table: no table section "
+			    "\"professions\"\n"
+			    "/etc/ms.conf:50: bal-rule \"per-cell\": if-match: \"^x\": write "
+			    "/RE/ or /RE/i\n"
+			    "/etc/ms.conf: bal-rule \"med-cell\": if-match: \"/x/g\": unknown flag "
+			    "'g' (i: ignore case)");
+	free(err);
+}
+
+/* Severity overrides from the config: off silences, error raises. */
+static void test_severity_overrides(void **state)
+{
+	struct conf_bal_rule rules[] = { { .name = "med", .type = BAL_MED } };
+	const char *sev_rule[] = { "phone-format", "idnat-format", "date-format" };
+	enum severity sev_value[] = { SEV_OFF, SEV_ERROR, SEV_WARNING };
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 3;
+	c.map[COL_SERVICE] = "{id|idnat:rpps}{d|date}";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=s,dc=x", "tel", "12", "id", "8123", "d",
+				   "soon", NULL), BAL_MED);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.v[0].rule, "idnat-format");
+	assert_int_equal(f.v[0].sev, SEV_ERROR);
+	assert_string_equal(f.v[1].rule, "date-format");
+	assert_int_equal(f.v[1].sev, SEV_WARNING);
+	findings_free(&f);
+	row_free(&row);
+	map_free(m);
+}
+
+/* One bad identifier read by both RPPS and ADELI: one finding. */
+static void test_idnat_dedupe(void **state)
+{
+	struct conf_bal_rule rules[] = {
+		{ .name = "per-rpps", .type = BAL_PER, .if_column = "rpps" },
+		{ .name = "per-adeli", .type = BAL_PER, .if_column = "adeli" },
+		{ .name = "med", .type = BAL_MED },
+	};
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.map[COL_RPPS] = "{employeeNumber|idnat:rpps}";
+	c.map[COL_ADELI] = "{employeeNumber|idnat:adeli}";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=x,dc=x", "employeeNumber", "0 12 600 631",
+				   NULL), BAL_PER);
+	assert_string_equal(row_get(&row, COL_ADELI), "012600631");
+	assert_string_equal(row_get(&row, COL_RPPS), "");
+	assert_int_equal(f.n, 0);
+	/* 11 digits: an RPPS (its key is wrong: the checker says so, not the mapper) */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=y,dc=x", "employeeNumber", "81000104536",
+				   NULL), BAL_PER);
+	assert_string_equal(row_get(&row, COL_RPPS), "81000104536");
+	/* no RPPS, no ADELI: MED; the finding stays although RPPS and ADELI are NC for MED,
+	 * since it says why the person is not PER */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=z,dc=x", "employeeNumber", "8100010453678",
+				   NULL), BAL_MED);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "idnat-format");
+	assert_string_equal(row_get(&row, COL_RPPS), "");
+	findings_free(&f);
+	map_free(m);
+
+	/* the same with a rule that keeps the person PER: one finding for two columns */
+	rules[2].type = BAL_PER;
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	assert_int_equal(map_attrs(m, &row, &f, "uid=z,dc=x", "employeeNumber", "8100010453678",
+				   NULL), BAL_PER);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "idnat-format");
+	assert_int_equal(f.v[0].col, COL_RPPS);
+	assert_string_equal(f.v[0].value, "8100010453678");
+	findings_free(&f);
+	row_free(&row);
+	map_free(m);
+}
+
+static void test_trace(void **state)
+{
+	struct conf_bal_rule rules[] = {
+		{ .name = "per-rpps", .type = BAL_PER, .if_column = "rpps" },
+		{ .name = "int-title", .type = BAL_INT, .if_attribute = "title",
+		  .if_match = "/^interne/i" },
+		{ .name = "med", .type = BAL_MED },
+	};
+	struct conf_table t;
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct entry e = { 0 };
+	struct row row = { 0 };
+	struct map_trace tr = { 0 };
+	struct map_extra x = { NULL, &tr };
+	char *err = NULL;
+
+	(void)state;
+	table_config(&c, &t, NULL);
+	c.rules = rules;
+	c.nrules = 3;
+	c.map[COL_RPPS] = "{employeeNumber|idnat:rpps}";
+	c.map[COL_PROFESSION] = "{title|table:profession}";
+	c.type_map[BAL_INT][COL_PROFESSION] = "";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	e.dn = xstrdup("uid=t,dc=x");
+	add(&e, "employeeNumber", "0012600631");
+	add(&e, "title", "Interne IDE");
+	add(&e, "title", "Infirmière");
+	add(&e, "sn", "Martin");
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_string_equal(tr.col[COL_RPPS].buf,
+			    "template (map): {employeeNumber|idnat:rpps}\n"
+			    "    employeeNumber: \"0012600631\"\n"
+			    "    idnat:rpps -> \"\"\n"
+			    "cell: empty (NC for INT)\n");
+	assert_string_equal(tr.col[COL_PROFESSION].buf,
+			    "template (map): {title|table:profession}\n"
+			    "    title: \"Interne IDE\", \"Infirmière\"\n"
+			    "    table \"profession\": \"interne ide\" matches key /^interne/ "
+			    "(/etc/ms.conf:16)\n"
+			    "    table:profession -> \"\"\n"
+			    "template (map-type \"INT\", for this type): \"\" (empty)\n"
+			    "cell: empty\n");
+	assert_string_equal(tr.col[COL_NOM].buf,
+			    "template (map): {sn|upper}\n"
+			    "    sn: \"Martin\"\n"
+			    "    upper -> \"MARTIN\"\n"
+			    "cell: \"MARTIN\"\n");
+	assert_string_equal(tr.col[COL_SERVICE].buf, "no template (map): empty\ncell: empty\n");
+	assert_string_equal(tr.rules.buf,
+			    "bal-rule \"per-rpps\" (type PER)\n"
+			    "  if-column \"rpps\": cell \"\" -> no\n"
+			    "  does not hold\n"
+			    "bal-rule \"int-title\" (type INT)\n"
+			    "  if-attribute \"title\" if-match \"/^interne/i\": \"Interne IDE\", "
+			    "\"Infirmière\" -> yes\n"
+			    "  holds\n"
+			    "type INT, from bal-rule \"int-title\"\n");
+	map_trace_free(&tr);
+	row_free(&row);
+	entry_free(&e);
+	findings_free(&f);
+	map_free(m);
+}
+
+static void test_stats_coverage(void **state)
+{
+	struct map_stats *s = map_stats_new();
+	struct row r = { 0 };
+	size_t filled, empty;
+	struct map_unmatched *u = (void *)1;
+
+	(void)state;
+	row_set(&r, COL_MAIL, "a@b.fr");
+	map_stats_add_row(s, &r, BAL_PER);
+	map_stats_add_row(s, &r, BAL_PER);
+	row_set(&r, COL_MAIL, NULL);
+	map_stats_add_row(s, &r, BAL_PER);
+	map_stats_add_row(s, &r, BAL_ORG);
+	map_stats_add_row(s, &r, BAL_NONE);      /* ignored */
+	map_stats_coverage(s, BAL_PER, COL_MAIL, &filled, &empty);
+	assert_int_equal(filled, 2);
+	assert_int_equal(empty, 1);
+	map_stats_coverage(s, BAL_ORG, COL_MAIL, &filled, &empty);
+	assert_int_equal(filled, 0);
+	assert_int_equal(empty, 1);
+	map_stats_coverage(s, BAL_MED, COL_NOM, &filled, &empty);
+	assert_int_equal(filled + empty, 0);
+	map_stats_coverage(s, BAL_NONE, COL_NOM, &filled, &empty);
+	assert_int_equal(filled + empty, 0);
+	assert_int_equal(map_stats_unmatched(s, &u), 0);
+	assert_null(u);
+	row_free(&r);
+	map_stats_free(s);
+}
+
+/* map_new's errors carry the file and the line of the option when the config has them. */
+static void test_map_new_lines(void **state)
+{
+	struct config c;
+	char *err = NULL;
+
+	(void)state;
+	base_config(&c);
+	c.path = "/etc/ms.conf";
+	c.map[COL_NOM] = "{sn|uper}";
+	c.map_line[COL_NOM] = 12;
+	c.map[COL_MAIL] = "{mail|";         /* a default would have no line */
+	c.type_map[BAL_INT][COL_CIVILITE] = "{civ|date:x}";
+	c.type_map_line[BAL_INT][COL_CIVILITE] = 30;
+	c.org.description = "{description";
+	c.org.line[MAP_ORG_DESCRIPTION] = 44;
+	assert_null(map_new(&c, &err));
+	assert_string_equal(err, "/etc/ms.conf: map.adresse-mail: position 1: '{' is not closed\n"
+			    "/etc/ms.conf:12: map.nom: position 5: unknown transform 'uper'\n"
+			    "/etc/ms.conf:30: map-type \"INT\": civilite-exercice: position 6: "
+			    "unknown date form 'x' (auto, gentime, ad, days, unix, iso, dmy)\n"
+			    "/etc/ms.conf:44: org.description: position 1: '{' is not closed");
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +1460,25 @@ int main(void)
 		cmocka_unit_test(test_rule_order),
 		cmocka_unit_test(test_map_new_errors),
 		cmocka_unit_test(test_org_templates),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_match_utf8),
+		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_regex_errors),
+		cmocka_unit_test(test_idnat),
+		cmocka_unit_test(test_idnat_finding),
+		cmocka_unit_test(test_date_forms),
+		cmocka_unit_test(test_date_form_names),
+		cmocka_unit_test(test_date_transform_forms),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_unmatched),
+		cmocka_unit_test(test_table_errors),
+		cmocka_unit_test(test_map_type),
+		cmocka_unit_test(test_rules_patterns),
+		cmocka_unit_test(test_severity_overrides),
+		cmocka_unit_test(test_idnat_dedupe),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_stats_coverage),
+		cmocka_unit_test(test_map_new_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
