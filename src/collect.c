@@ -6,6 +6,9 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -286,7 +289,8 @@ static bool leaving_unknown(struct people_ctx *pc, const struct entry *e, struct
 		if (sev != SEV_OFF)
 			findings_add(f, sev, e->dn, -1, "disabled-unreadable", vals,
 				     _("cannot tell whether the account is disabled: %s is "
-				       "undefined for %s; the person's offboarding depends on it%s"),
+				       "undefined for %s; the person's offboarding depends on "
+				       "it%s"),
 				     d->disabled_filter, *vals ? vals : _("this entry"),
 				     sev == SEV_ERROR ? _(", so the entry is kept out") :
 				     _(": taken as not disabled"));
@@ -308,6 +312,61 @@ static bool leaving_unknown(struct people_ctx *pc, const struct entry *e, struct
 	return rejected;
 }
 
+/* Whether the entry (DN) or the address its row got is the one explain asks for. */
+static bool wanted(const struct collect_explain *ex, const char *dn, const char *mail)
+{
+	char *a = dn_normalise(dn), *b = dn_normalise(ex->want), *w = str_trim(ex->want);
+	char *lw = utf8_lower(w);
+	bool yes = strcmp(a, b) == 0 || (mail && *mail && strcmp(mail, lw) == 0);
+
+	free(a);
+	free(b);
+	free(w);
+	free(lw);
+	return yes;
+}
+
+static void explain_keep(struct collect_explain *ex, const struct conf_directory *d,
+			 const struct entry *e, size_t acc, bool group)
+{
+	if (ex->found++ > 0)
+		return;
+	ex->acc = acc;
+	ex->group = group;
+	ex->dir = d;
+	ex->entry.dn = xstrdup(e->dn);
+	for (size_t i = 0; i < e->nattrs; i++)
+		for (size_t v = 0; v < e->attrs[i].nvals; v++)
+			entry_add_value(&ex->entry, e->attrs[i].name, e->attrs[i].vals[v],
+					e->attrs[i].lens[v]);
+}
+
+/* The person explain asks for: keep its entry, and map it once more with a trace (the
+ * mapping is pure: the same entry gives the same row). */
+static void explain_person(struct people_ctx *pc, const struct entry *e, const struct account *a)
+{
+	struct collect_explain *ex = pc->x->o->explain;
+	struct member_ctx mc = { pc->idx };
+	struct map_extra extra = { .trace = &ex->trace };
+	struct findings scratch = { 0 };
+
+	if (!wanted(ex, e->dn, row_get(&a->row, COL_MAIL)))
+		return;
+	explain_keep(ex, pc->rs->d, e, (size_t)(a - pc->x->col->acc), false);
+	if (ex->found == 1) {
+		map_person(pc->m, e, pc->rs->d, is_member, &mc, &ex->mapped, &scratch, &extra);
+		row_pack(&ex->mapped);
+	}
+	findings_free(&scratch);
+}
+
+void collect_explain_free(struct collect_explain *ex)
+{
+	entry_free(&ex->entry);
+	row_free(&ex->mapped);
+	map_trace_free(&ex->trace);
+}
+
 /* Map, normalise and validate one person into a new account. A person who is leaving
  * (disabled, or past their end date) is classified first: their data errors do not matter,
  * since the row last written (if any) is what an expiry writes again. */
@@ -317,6 +376,7 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	const struct conf_directory *d = pc->rs->d;
 	struct member_ctx mc = { pc->idx };
 	struct account *a = new_account(x);
+	struct map_extra extra = { .stats = x->col->stats };
 	struct findings mf = { 0 };
 	bool gone;
 
@@ -325,7 +385,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	a->key = entry_key(e, d->id_attribute);
 	a->rejected = leaving_unknown(pc, e, a);
 	gone = !a->rejected && (a->disabled || (a->end_time && a->end_time <= x->o->now));
-	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf, NULL);
+	/* a leaver's table values are not worth adding to the table */
+	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf, gone ? NULL : &extra);
 	if (!a->key) {
 		findings_add(&x->col->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
@@ -348,9 +409,12 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
 		row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
 	check_normalise(pc->ck, &a->row, a->type);
+	map_stats_add_row(x->col->stats, &a->row, a->type);
 	if (check_row(pc->ck, &a->row, a->type, e->dn, &x->col->f) > 0)
 		a->rejected = true;
 out:
+	if (x->o->explain)
+		explain_person(pc, e, a);
 	row_pack(&a->row);
 }
 
@@ -512,12 +576,50 @@ static const int org_shared_cols[] = {
 	COL_REGION, COL_TEL1, COL_TEL2, COL_TYPE_ID_STRUCT, COL_ID_STRUCT, COL_STRUCTURE,
 };
 
-static char *expand_org(const struct mapper *m, enum map_org_field fld, const struct entry *e,
-			const struct conf_structure *st, struct findings *f, int col)
+/* explain: a line of the trace of an ORG mailbox's column. */
+PRINTF(3, 4)
+static void org_trace(const struct map_extra *xx, int col, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	if (!xx || !xx->trace)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) >= 0) {
+		sb_add(&xx->trace->col[col], line);
+		sb_addc(&xx->trace->col[col], '\n');
+		free(line);
+	}
+	va_end(ap);
+}
+
+static const struct org_field {
+	const char *option;
+	size_t off;
+} org_fields[MAP_ORG_NFIELDS] = {
+	[MAP_ORG_MAIL] = { "adresse-mail", offsetof(struct conf_org, mail) },
+	[MAP_ORG_NOM] = { "nom", offsetof(struct conf_org, nom) },
+	[MAP_ORG_PRENOM] = { "prenom", offsetof(struct conf_org, prenom) },
+	[MAP_ORG_DESCRIPTION] = { "description", offsetof(struct conf_org, description) },
+	[MAP_ORG_RESP_NOM] = { "responsible-nom", offsetof(struct conf_org, responsible_nom) },
+	[MAP_ORG_RESP_PRENOM] = { "responsible-prenom",
+				  offsetof(struct conf_org, responsible_prenom) },
+	[MAP_ORG_RESP_PROFESSION] = { "responsible-profession",
+				      offsetof(struct conf_org, responsible_profession) },
+	[MAP_ORG_RESP_RPPS] = { "responsible-rpps", offsetof(struct conf_org, responsible_rpps) },
+};
+
+static char *expand_org(const struct ctx *x, const struct mapper *m, enum map_org_field fld,
+			const struct entry *e, const struct conf_structure *st, struct findings *f,
+			int col, const struct map_extra *xx)
 {
 	const struct map_template *t = map_org_template(m, fld);
+	const char *text = *(char *const *)((const char *)&x->c->org + org_fields[fld].off);
 
-	return t ? map_expand(t, e, st, f, e->dn, col, NULL) : xstrdup("");
+	org_trace(xx, col, "template (org.%s, read on %s): %s", org_fields[fld].option, e->dn,
+		  text ? text : "");
+	return t ? map_expand(t, e, st, f, e->dn, col, xx) : xstrdup("");
 }
 
 /* The kept entry of an ORG responsible, or NULL. */
@@ -572,7 +674,7 @@ static void owners_free(struct hmap *owners)
 
 static bool build_org(struct ctx *x, const struct conf_directory *d, const struct entry *g,
 		      struct org_index *idx, const struct mapper *m, struct hmap *owners,
-		      const struct checker *ck, struct account *a)
+		      const struct checker *ck, struct account *a, const struct map_extra *xx)
 {
 	const struct conf_structure *st = d->st;
 	const char *owner;
@@ -581,54 +683,59 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	const struct account *resp = NULL;
 	const struct entry *oe = NULL;
 	struct strbuf sb = { 0 };
+	struct findings *f = &x->col->f;
 	bool ok = true;
 
-	row_take(&a->row, COL_MAIL, expand_org(m, MAP_ORG_MAIL, g, st, &x->col->f, COL_MAIL));
-	row_take(&a->row, COL_NOM, expand_org(m, MAP_ORG_NOM, g, st, &x->col->f, COL_NOM));
-	row_take(&a->row, COL_PRENOM, expand_org(m, MAP_ORG_PRENOM, g, st, &x->col->f, COL_PRENOM));
+	row_take(&a->row, COL_MAIL, expand_org(x, m, MAP_ORG_MAIL, g, st, f, COL_MAIL, xx));
+	row_take(&a->row, COL_NOM, expand_org(x, m, MAP_ORG_NOM, g, st, f, COL_NOM, xx));
+	row_take(&a->row, COL_PRENOM, expand_org(x, m, MAP_ORG_PRENOM, g, st, f, COL_PRENOM, xx));
 	row_take(&a->row, COL_DESCRIPTION,
-		 expand_org(m, MAP_ORG_DESCRIPTION, g, st, &x->col->f, COL_DESCRIPTION));
+		 expand_org(x, m, MAP_ORG_DESCRIPTION, g, st, f, COL_DESCRIPTION, xx));
 	/* Structure and contact cells: the people's templates, read on the group's entry, so
 	 * that the group may override them and the structure fills in the rest. */
 	for (size_t i = 0; i < ARRAY_SIZE(org_shared_cols); i++) {
 		int col = org_shared_cols[i];
 		const struct map_template *t = map_column(m, col);
 
+		org_trace(xx, col, "template (map.%s, read on the group's entry): %s",
+			  columns[col].key, x->c->map[col] ? x->c->map[col] : "");
 		if (t)
-			row_take(&a->row, col, map_expand(t, g, st, &x->col->f, g->dn, col, NULL));
+			row_take(&a->row, col, map_expand(t, g, st, f, g->dn, col, xx));
 	}
 	row_set(&a->row, COL_LIBERAL, "NON");
 	row_set(&a->row, COL_TYPE_BAL, "ORG");
+	org_trace(xx, COL_LIBERAL, "NON for every ORG mailbox");
 
 	/* The responsible: the group's owner, or the configured default. */
 	owner = d->owner_attribute ? entry_get(g, d->owner_attribute) : NULL;
 	if (!owner)
 		owner = x->c->org.default_owner;
 	if (!owner) {
-		findings_add(&x->col->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
+		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
 			     _("the group has no %s and no default-owner is configured"),
 			     d->owner_attribute ? d->owner_attribute : "owner");
 		ok = false;
 	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= x->col->nacc ||
 		   !(oe = owner_entry(owners, owner))) {
-		findings_add(&x->col->f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
+		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
 			     owner, _("the responsible is not a person read from the directory"));
 		ok = false;
 	} else {
 		/* The responsible's cells come from the owner's own entry. */
 		resp = &x->col->acc[resp_id];
 		row_take(&a->row, COL_NOM_RESP,
-			 expand_org(m, MAP_ORG_RESP_NOM, oe, st, &x->col->f, COL_NOM_RESP));
+			 expand_org(x, m, MAP_ORG_RESP_NOM, oe, st, f, COL_NOM_RESP, xx));
 		row_take(&a->row, COL_PRENOM_RESP,
-			 expand_org(m, MAP_ORG_RESP_PRENOM, oe, st, &x->col->f, COL_PRENOM_RESP));
+			 expand_org(x, m, MAP_ORG_RESP_PRENOM, oe, st, f, COL_PRENOM_RESP, xx));
 		row_take(&a->row, COL_PROFESSION_RESP,
-			 expand_org(m, MAP_ORG_RESP_PROFESSION, oe, st, &x->col->f,
-				    COL_PROFESSION_RESP));
+			 expand_org(x, m, MAP_ORG_RESP_PROFESSION, oe, st, f,
+				    COL_PROFESSION_RESP, xx));
 		row_take(&a->row, COL_ID_RESP,
-			 expand_org(m, MAP_ORG_RESP_RPPS, oe, st, &x->col->f, COL_ID_RESP));
+			 expand_org(x, m, MAP_ORG_RESP_RPPS, oe, st, f, COL_ID_RESP, xx));
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
+		org_trace(xx, COL_PROFESSION, "the responsible's profession (Profession resp)");
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
-			findings_add(&x->col->f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
+			findings_add(f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
 				     owner, _("the responsible %s must be a health professional "
 					      "with a valid RPPS number"), resp->dn);
 			ok = false;
@@ -636,7 +743,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	}
 
 	/* Connexion accounts: transitive members that are valid nominative accounts. */
-	if (org_members(idx, g->dn, &ids, &n, &x->col->f) == 0) {
+	if (org_members(idx, g->dn, &ids, &n, f) == 0) {
 		mails = xcalloc(n ? n : 1, sizeof(*mails));
 		for (size_t i = 0; i < n; i++) {
 			const struct account *mb = &x->col->acc[ids[i]];
@@ -649,7 +756,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 			else if (mb->type != BAL_PER && mb->type != BAL_INT && mb->type != BAL_MED)
 				why = _("is not a PER, INT or MED account");
 			if (why) {
-				findings_add(&x->col->f, SEV_WARNING, g->dn, COL_CONNEXION,
+				findings_add(f, SEV_WARNING, g->dn, COL_CONNEXION,
 					     "org-member-excluded", mb->dn,
 					     _("member %s %s: not a connexion account"), mb->dn,
 					     why);
@@ -668,7 +775,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		/* A generic address: not one of its members' own. */
 		for (size_t i = 0; i < nmail; i++)
 			if (strcmp(mails[i], row_get(&a->row, COL_MAIL)) == 0) {
-				findings_add(&x->col->f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
+				findings_add(f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
 					     mails[i], _("the ORG address is a member's "
 							 "personal address: it must be "
 							 "generic"));
@@ -681,9 +788,33 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	free(ids);
 
 	check_normalise(ck, &a->row, BAL_ORG);
-	if (check_row(ck, &a->row, BAL_ORG, g->dn, &x->col->f) > 0)
+	map_stats_add_row(x->col->stats, &a->row, BAL_ORG);
+	if (check_row(ck, &a->row, BAL_ORG, g->dn, f) > 0)
 		ok = false;
 	return ok;
+}
+
+/* What build_org passes to the templates: the statistics, and the trace when explain asks
+ * for this group (by DN, or by the address its mail template gives). */
+static const struct map_extra *org_extra(struct ctx *x, const struct conf_directory *d,
+					 const struct entry *g, const struct mapper *m,
+					 const struct account *a, struct map_extra *extra)
+{
+	struct collect_explain *ex = x->o->explain;
+	struct findings scratch = { 0 };
+	char *mail;
+
+	*extra = (struct map_extra){ .stats = x->col->stats };
+	if (!ex || ex->found)
+		return extra;
+	mail = expand_org(x, m, MAP_ORG_MAIL, g, d->st, &scratch, COL_MAIL, NULL);
+	if (wanted(ex, g->dn, mail)) {
+		explain_keep(ex, d, g, (size_t)(a - x->col->acc), true);
+		extra->trace = &ex->trace;
+	}
+	free(mail);
+	findings_free(&scratch);
+	return extra;
 }
 
 static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_data *sd,
@@ -692,6 +823,7 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 {
 	for (size_t i = 0; i < sd->ngroups; i++) {
 		const struct entry *g = &sd->groups[i];
+		struct map_extra extra;
 		struct account *a;
 
 		if (!sd->selected[i])
@@ -709,7 +841,8 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 			a->key = xasprintf("dn:%s", g->dn);
 			a->rejected = true;
 		}
-		if (!build_org(x, rs->d, g, idx, m, owners, ck, a))
+		if (!build_org(x, rs->d, g, idx, m, owners, ck, a, org_extra(x, rs->d, g, m, a,
+									   &extra)))
 			a->rejected = true;
 	}
 }
@@ -767,6 +900,7 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(out, 0, sizeof(*out));
+	out->stats = map_stats_new();
 	/* most of the accounts the state knows are read again: reserve room for them, as a
 	 * doubled array would waste up to half of it */
 	if (o->reserve > 0) {
@@ -828,6 +962,7 @@ void collect_free(struct collection *col)
 	free(col->acc);
 	free(col->src);
 	findings_free(&col->f);
+	map_stats_free(col->stats);
 	free(col->empty_detail);
 	memset(col, 0, sizeof(*col));
 }

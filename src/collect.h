@@ -29,13 +29,31 @@ struct collection {
 	struct collect_source *src;        /* one per directory section, in config order */
 	size_t nsrc;
 	struct findings f;                 /* mapping and validation findings */
+	struct map_stats *stats;           /* coverage of the rows, unmatched table values */
 	bool empty;                        /* a base gave no people (safety limit) */
 	char *empty_detail;                /* which one, for the report */
 };
 
+/* explain: one entry looked for while collecting, by DN (compared after dn_normalise) or by
+ * the address it maps to (trimmed, lower case). The first match is kept and mapped once more
+ * with a trace. Zero-initialise, set want; free with collect_explain_free(). */
+struct collect_explain {
+	const char *want;                  /* DN or address, as given (borrowed) */
+	size_t found;                      /* entries that matched */
+	size_t acc;                        /* the first one's index in collection.acc */
+	bool group;                        /* it is an ORG mailbox (a group) */
+	const struct conf_directory *dir;  /* where it was read (borrowed from the config) */
+	struct entry entry;                /* a copy of its entry */
+	struct map_trace trace;            /* its mapping: columns and BAL rules */
+	struct row mapped;                 /* a person's row as mapped, before the checks
+					      normalise it (CP to Département, list forms) */
+};
+void collect_explain_free(struct collect_explain *ex);
+
 struct collect_opts {
 	long long now;                     /* epoch s: end dates are compared with it */
 	size_t reserve;                    /* accounts expected (those the state knows) */
+	struct collect_explain *explain;   /* NULL unless explaining an entry */
 };
 
 /* Collect every account of c's directories, mapped by m and validated by ck. Returns 0, or -1

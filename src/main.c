@@ -1,6 +1,6 @@
 /*
  * main.c - the command line: global options, then one command (plan, apply, check-config,
- * validate, state). Exit codes are in exitcode.h and medimail-sync(8).
+ * validate, explain, state). Exit codes are in exitcode.h and medimail-sync(8).
  */
 #include "config.h"
 
@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "conf.h"
 #include "dir.h"
+#include "explain.h"
 #include "i18n.h"
 #include "log.h"
 #include "map.h"
@@ -42,6 +44,8 @@ static void usage(FILE *out)
 		"  check-config [--connect]       check the configuration (--connect: also bind\n"
 		"                                 and count the people of each directory)\n"
 		"  validate FILE.csv              check a hand-made loadusers CSV, row by row\n"
+		"  explain DN|ADDRESS             one entry, column by column: rules tried,\n"
+		"                                 values read, transforms, cells, findings\n"
 		"  state list | history KEY | runs | forget KEY | rollback\n"
 		"                                 inspect or adjust the state\n"
 		"\n"
@@ -275,7 +279,7 @@ int main(int argc, char **argv)
 			goto usage_err;
 		if (strcmp(cmd, "plan") == 0 && ro.override_limits)
 			goto usage_err;
-	} else if (strcmp(cmd, "validate") == 0) {
+	} else if (strcmp(cmd, "validate") == 0 || strcmp(cmd, "explain") == 0) {
 		if (argc != 2)
 			goto usage_err;
 	} else if (strcmp(cmd, "state") != 0) {
@@ -301,11 +305,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "state") == 0) {
 		rc = cmd_state(c, argc - 1, argv + 1);
 	} else {
-		ro.apply = strcmp(cmd, "apply") == 0;
 		env = getenv("MEDIMAIL_SYNC_NOW");
-		if (env)
-			ro.now = strtoll(env, NULL, 10);
-		rc = run_main(c, &ro);
+		ro.now = env ? strtoll(env, NULL, 10) : time(NULL);
+		ro.apply = strcmp(cmd, "apply") == 0;
+		if (strcmp(cmd, "explain") == 0)
+			rc = explain_main(c, argv[1], ro.now, stdout);
+		else
+			rc = run_main(c, &ro);
 	}
 	goto out;
 usage_err:

@@ -14,6 +14,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "map.h"
 #include "report.h"
 
 static const char *const limit_names[LIMIT_N] = {
@@ -157,6 +158,82 @@ out:
 	free(v);
 }
 
+#define UNMATCHED_SHOWN 10
+
+/* The values that matched no key of their table: the admin builds the table from them. */
+static void print_unmatched(const struct run *r, FILE *out)
+{
+	struct map_unmatched *u = NULL;
+	size_t n = r->col.stats ? map_stats_unmatched(r->col.stats, &u) : 0;
+
+	if (n == 0)
+		goto out;
+	fprintf(out, ngettext("%zu value matched no key of its table (add it to the table, or "
+			      "rely on its default):\n",
+			      "%zu values matched no key of their tables (add them to the tables, "
+			      "or rely on their defaults):\n", n), n);
+	for (size_t i = 0; i < n && i < UNMATCHED_SHOWN; i++)
+		fprintf(out, _("  %6zu  table \"%s\": \"%s\" (e.g. %s)\n"), u[i].count, u[i].table,
+			u[i].value, u[i].example);
+	if (n > UNMATCHED_SHOWN)
+		fprintf(out, _("  ... and %zu other values: see the report\n"), n - UNMATCHED_SHOWN);
+	fputc('\n', out);
+out:
+	free(u);
+}
+
+/* A column a type requires (O) or may require (OSC) that some rows of the type leave empty. */
+static bool coverage_gap(const struct map_stats *s, int col, enum bal_type t)
+{
+	size_t filled, empty;
+
+	if (columns[col].req[t] != REQ_O && columns[col].req[t] != REQ_OSC)
+		return false;
+	map_stats_coverage(s, t, col, &filled, &empty);
+	return empty > 0;
+}
+
+/* Coverage, where it matters: an admin sees at a glance that Profession is empty for 4,000
+ * people. The report has every column. */
+static void print_coverage(const struct run *r, FILE *out)
+{
+	const struct map_stats *s = r->col.stats;
+	bool head = false;
+
+	for (int c = 0; s && c < NCOLS; c++) {
+		bool gap = false;
+
+		for (int t = 0; t < BAL_NTYPES; t++)
+			gap = gap || coverage_gap(s, c, (enum bal_type)t);
+		if (!gap)
+			continue;
+		if (!head) {
+			fprintf(out, _("required columns left empty (rows with a value / rows, "
+				       "per type):\n"));
+			fprintf(out, "  %-26s %11s %11s %11s %11s\n", "", "PER", "INT", "ORG", "MED");
+			head = true;
+		}
+		fputs("  ", out);
+		print_padded(out, columns[c].header, 26);
+		for (int t = 0; t < BAL_NTYPES; t++) {
+			size_t filled, empty;
+			char *cell;
+
+			map_stats_coverage(s, (enum bal_type)t, c, &filled, &empty);
+			cell = filled + empty == 0 || columns[c].req[t] == REQ_NC ? xstrdup("-") :
+			       xasprintf("%zu/%zu", filled, filled + empty);
+			if (coverage_gap(s, c, (enum bal_type)t))
+				paint(out, C_YELLOW);
+			fprintf(out, " %11s", cell);
+			paint(out, C_NONE);
+			free(cell);
+		}
+		fputc('\n', out);
+	}
+	if (head)
+		fputc('\n', out);
+}
+
 static void print_limits(const struct run *r, FILE *out)
 {
 	const struct plan *p = &r->plan;
@@ -269,6 +346,8 @@ static void print_summary(const struct run *r, const char *report, FILE *out)
 	print_leavers(r, out);
 	fputc('\n', out);
 	print_reasons(r, out);
+	print_unmatched(r, out);
+	print_coverage(r, out);
 	print_limits(r, out);
 	print_files(r, out);
 report:
@@ -282,6 +361,47 @@ static long long run_duration(const struct run *r)
 	long long t0 = r->clock_started ? r->clock_started : r->started;
 
 	return r->finished > t0 ? r->finished - t0 : 0;
+}
+
+/* [{table, value, count, example}], most frequent first */
+static json_t *json_unmatched(const struct run *r)
+{
+	json_t *a = json_array();
+	struct map_unmatched *u = NULL;
+	size_t n = r->col.stats ? map_stats_unmatched(r->col.stats, &u) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "table", u[i].table,
+						   "value", u[i].value, "count",
+						   (json_int_t)u[i].count, "example",
+						   u[i].example));
+	free(u);
+	return a;
+}
+
+/* {column key: {PER: [filled, empty], ...}} for the columns some row fills or leaves empty */
+static json_t *json_coverage(const struct run *r)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; r->col.stats && c < NCOLS; c++) {
+		json_t *col = json_object();
+
+		for (int t = 0; t < BAL_NTYPES; t++) {
+			size_t filled, empty;
+
+			map_stats_coverage(r->col.stats, (enum bal_type)t, c, &filled, &empty);
+			if (filled + empty)
+				json_object_set_new(col, bal_type_name((enum bal_type)t),
+						    json_pack("[I, I]", (json_int_t)filled,
+							      (json_int_t)empty));
+		}
+		if (json_object_size(col))
+			json_object_set_new(o, columns[c].key, col);
+		else
+			json_decref(col);
+	}
+	return o;
 }
 
 static int write_json(const struct run *r, const char *report, const char *path)
@@ -304,6 +424,8 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	json_object_set_new(counts, "warnings",
 			    json_integer((json_int_t)findings_count(&r->col.f, SEV_WARNING)));
 	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "unmatched", json_unmatched(r));
+	json_object_set_new(root, "coverage", json_coverage(r));
 	for (int i = 0; r->planned && i < LIMIT_N; i++) {
 		json_t *l = json_object();
 

@@ -15,6 +15,7 @@
 #include <xlsxwriter.h>
 
 #include "i18n.h"
+#include "map.h"
 #include "output.h"
 #include "report.h"
 
@@ -720,6 +721,61 @@ out:
 	return sheet_end(&s);
 }
 
+/* Every column: rows of each type with a value and without; a required column left empty
+ * is highlighted. */
+static lxw_error write_coverage(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	const char *const hdr[] = {
+		_("Column"), _("PER filled"), _("PER empty"), _("INT filled"), _("INT empty"),
+		_("ORG filled"), _("ORG empty"), _("MED filled"), _("MED empty"),
+	};
+	struct sheet s;
+
+	if (sheet_start(wb, &s, _("Coverage"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (int c = 0; r->col.stats && c < NCOLS; c++) {
+		if (!sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, columns[c].header, NULL);
+		for (int t = 0; t < BAL_NTYPES; t++) {
+			size_t filled, empty;
+			enum req q = columns[c].req[t];
+
+			map_stats_coverage(r->col.stats, (enum bal_type)t, c, &filled, &empty);
+			if (filled + empty == 0)
+				continue;
+			sheet_num(&s, 1 + 2 * t, (double)filled, NULL);
+			sheet_num(&s, 2 + 2 * t, (double)empty,
+				  empty && (q == REQ_O || q == REQ_OSC) ? fmt->warning : NULL);
+		}
+	}
+out:
+	return sheet_end(&s);
+}
+
+/* The values that matched no key of their table, most frequent first. */
+static lxw_error write_unmatched(lxw_workbook *wb, const struct run *r, const struct formats *fmt)
+{
+	const char *const hdr[] = { _("Table"), _("Value"), _("Entries"), _("Example DN") };
+	struct map_unmatched *u = NULL;
+	size_t n = r->col.stats ? map_stats_unmatched(r->col.stats, &u) : 0;
+	struct sheet s;
+
+	if (sheet_start(wb, &s, _("Unmatched values"), hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!sheet_row(&s))
+			continue;
+		sheet_str(&s, 0, u[i].table, NULL);
+		sheet_str(&s, 1, u[i].value, fmt->warning);
+		sheet_num(&s, 2, (double)u[i].count, NULL);
+		sheet_str(&s, 3, u[i].example, NULL);
+	}
+out:
+	free(u);
+	return sheet_end(&s);
+}
+
 static lxw_error add_formats(lxw_workbook *wb, struct formats *fmt)
 {
 	fmt->header = workbook_add_format(wb);
@@ -767,6 +823,10 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 		e = write_findings(wb, r, &fmt, SEV_WARNING, by_dn);
 	if (!e)
 		e = write_orgs(wb, r, &fmt);
+	if (!e)
+		e = write_unmatched(wb, r, &fmt);
+	if (!e)
+		e = write_coverage(wb, r, &fmt);
 	hmap_free(by_dn);
 	return e;
 }
