@@ -1793,36 +1793,43 @@ static struct nat_code get_code(const struct nat_db *db, struct cur *c)
 	return k;
 }
 
-/* Growable arrays of one look-up. */
-struct merge {
-	struct nat_profession *prof;
-	struct nat_savoir_faire *sf;
-	struct nat_activity *act;
-	struct nat_mssante *mss;
-	size_t nprof, capprof, nsf, capsf, nact, capact, nmss, capmss;
+/* The records of one look-up: arrays of structs made of strings only (const char * fields),
+ * each record kept once. */
+struct recs {
+	void *v;
+	size_t n, cap;
 };
 
-static bool code_eq(struct nat_code a, struct nat_code b)
-{
-	return !strcmp(a.code, b.code) && !strcmp(a.label, b.label);
-}
+struct merge {
+	struct recs prof, sf, act, mss;
+};
 
-static bool act_eq(const struct nat_activity *a, const struct nat_activity *b)
-{
-	return code_eq(a->mode, b->mode) && code_eq(a->secteur, b->secteur) &&
-	       !strcmp(a->siret, b->siret) && !strcmp(a->siren, b->siren) &&
-	       !strcmp(a->finess, b->finess) && !strcmp(a->finess_ej, b->finess_ej) &&
-	       !strcmp(a->structure_id, b->structure_id) &&
-	       !strcmp(a->raison_sociale, b->raison_sociale) && !strcmp(a->cp, b->cp) &&
-	       !strcmp(a->commune_code, b->commune_code) && !strcmp(a->commune, b->commune);
-}
+_Static_assert(sizeof(struct nat_profession) == 4 * sizeof(char *) &&
+	       sizeof(struct nat_savoir_faire) == 4 * sizeof(char *) &&
+	       sizeof(struct nat_activity) == (4 + SITE_FIELDS) * sizeof(char *) &&
+	       sizeof(struct nat_mssante) == 6 * sizeof(char *),
+	       "the records of a person are made of strings only");
 
-static bool mss_eq(const struct nat_mssante *a, const struct nat_mssante *b)
+/* Append the record x (size bytes of string pointers) unless an equal one is there. */
+static void recs_add(struct recs *l, const void *x, size_t size)
 {
-	return !strcmp(a->address, b->address) && !strcmp(a->bal_type, b->bal_type) &&
-	       !strcmp(a->structure_id_type, b->structure_id_type) &&
-	       !strcmp(a->structure_id, b->structure_id) && !strcmp(a->service, b->service) &&
-	       !strcmp(a->raison_sociale, b->raison_sociale);
+	const char *p, *q;
+	size_t k, i;
+
+	for (k = 0; k < l->n; k++) {
+		const char *r = (const char *)l->v + k * size;
+
+		for (i = 0; i < size; i += sizeof(p)) {
+			memcpy(&p, r + i, sizeof(p));
+			memcpy(&q, (const char *)x + i, sizeof(q));
+			if (strcmp(p, q) != 0)
+				break;
+		}
+		if (i == size)
+			return;
+	}
+	xgrow(&l->v, &l->cap, l->n + 1, size);
+	memcpy((char *)l->v + l->n++ * size, x, size);
 }
 
 static void get_site(struct cur *c, struct nat_activity *a)
@@ -1856,39 +1863,24 @@ static void decode_act(const struct nat_db *db, struct cur *c, struct nat_person
 	n = get_varint(c);
 	for (uint64_t i = 0; c->ok && i < n; i++) {
 		struct nat_profession x;
-		size_t k;
 
 		x.profession = get_code(db, c);
 		x.categorie = get_code(db, c);
-		for (k = 0; k < m->nprof; k++)
-			if (code_eq(m->prof[k].profession, x.profession) &&
-			    code_eq(m->prof[k].categorie, x.categorie))
-				break;
-		if (k == m->nprof) {
-			xgrow(&m->prof, &m->capprof, m->nprof + 1, sizeof(*m->prof));
-			m->prof[m->nprof++] = x;
-		}
+		if (c->ok)
+			recs_add(&m->prof, &x, sizeof(x));
 	}
 	n = get_varint(c);
 	for (uint64_t i = 0; c->ok && i < n; i++) {
 		struct nat_savoir_faire x;
-		size_t k;
 
 		x.type = get_code(db, c);
 		x.savoir_faire = get_code(db, c);
-		for (k = 0; k < m->nsf; k++)
-			if (code_eq(m->sf[k].type, x.type) &&
-			    code_eq(m->sf[k].savoir_faire, x.savoir_faire))
-				break;
-		if (k == m->nsf) {
-			xgrow(&m->sf, &m->capsf, m->nsf + 1, sizeof(*m->sf));
-			m->sf[m->nsf++] = x;
-		}
+		if (c->ok)
+			recs_add(&m->sf, &x, sizeof(x));
 	}
 	n = get_varint(c);
 	for (uint64_t i = 0; c->ok && i < n; i++) {
 		struct nat_activity x;
-		size_t k;
 
 		x.mode = get_code(db, c);
 		x.secteur = get_code(db, c);
@@ -1909,13 +1901,8 @@ static void decode_act(const struct nat_db *db, struct cur *c, struct nat_person
 		} else {
 			get_site(c, &x);
 		}
-		for (k = 0; k < m->nact; k++)
-			if (act_eq(&m->act[k], &x))
-				break;
-		if (c->ok && k == m->nact) {
-			xgrow(&m->act, &m->capact, m->nact + 1, sizeof(*m->act));
-			m->act[m->nact++] = x;
-		}
+		if (c->ok)
+			recs_add(&m->act, &x, sizeof(x));
 	}
 }
 
@@ -1925,7 +1912,6 @@ static void decode_mss(const struct nat_db *db, struct cur *c, struct merge *m)
 
 	for (uint64_t i = 0; c->ok && i < n; i++) {
 		struct nat_mssante x;
-		size_t k;
 
 		x.bal_type = dict_str(db, get_varint(c), c);
 		x.address = get_str(c);
@@ -1933,13 +1919,8 @@ static void decode_mss(const struct nat_db *db, struct cur *c, struct merge *m)
 		x.structure_id = get_str(c);
 		x.service = dict_str(db, get_varint(c), c);
 		x.raison_sociale = dict_str(db, get_varint(c), c);
-		for (k = 0; k < m->nmss; k++)
-			if (mss_eq(&m->mss[k], &x))
-				break;
-		if (c->ok && k == m->nmss) {
-			xgrow(&m->mss, &m->capmss, m->nmss + 1, sizeof(*m->mss));
-			m->mss[m->nmss++] = x;
-		}
+		if (c->ok)
+			recs_add(&m->mss, &x, sizeof(x));
 	}
 }
 
@@ -2042,21 +2023,21 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	p->prenom_fold = arena_str(&db->ar, utf8_fold(p->prenom));
 	p->nom_key = arena_str(&db->ar, nat_name_key(p->nom));
 	p->prenom_key = arena_str(&db->ar, nat_name_key(p->prenom));
-	p->professions = arena_copy(&db->ar, m.prof, m.nprof * sizeof(*m.prof));
-	p->nprofessions = m.nprof;
-	p->savoir_faire = arena_copy(&db->ar, m.sf, m.nsf * sizeof(*m.sf));
-	p->nsavoir_faire = m.nsf;
-	p->activities = arena_copy(&db->ar, m.act, m.nact * sizeof(*m.act));
-	p->nactivities = m.nact;
-	p->mssante = arena_copy(&db->ar, m.mss, m.nmss * sizeof(*m.mss));
-	p->nmssante = m.nmss;
+	p->professions = arena_copy(&db->ar, m.prof.v, m.prof.n * sizeof(*p->professions));
+	p->nprofessions = m.prof.n;
+	p->savoir_faire = arena_copy(&db->ar, m.sf.v, m.sf.n * sizeof(*p->savoir_faire));
+	p->nsavoir_faire = m.sf.n;
+	p->activities = arena_copy(&db->ar, m.act.v, m.act.n * sizeof(*p->activities));
+	p->nactivities = m.act.n;
+	p->mssante = arena_copy(&db->ar, m.mss.v, m.mss.n * sizeof(*p->mssante));
+	p->nmssante = m.mss.n;
 	hmap_put(db->cache, key, p);
 out:
 	free(key);
-	free(m.prof);
-	free(m.sf);
-	free(m.act);
-	free(m.mss);
+	free(m.prof.v);
+	free(m.sf.v);
+	free(m.act.v);
+	free(m.mss.v);
 	return p;
 }
 

@@ -58,30 +58,7 @@ if [ ! -x /usr/bin/time ]; then
 	[ "$SMOKE" = 1 ] || bail "/usr/bin/time (package time) is needed"
 	HAVE_TIME=0
 fi
-
-median() {
-	sort -g | awk '{v[NR] = $1} END {
-		if (NR == 0) print "nan";
-		else if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed REC CMD...: run CMD under /usr/bin/time; append "wall cpu rss_kB exit" to REC.
-timed() {
-	local rec=$1 rc e u s m
-	shift
-	if [ "$HAVE_TIME" = 1 ]; then
-		/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" "$@" >"$W/last.out" 2>"$W/last.err" </dev/null
-		rc=$?
-		read -r e u s m < <(tail -n 1 "$W/time.out")
-	else
-		"$@" >"$W/last.out" 2>"$W/last.err" </dev/null
-		rc=$?
-		e=0 u=0 s=0 m=0
-	fi
-	echo "$e $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}') $m $rc" >>"$rec"
-	return $rc
-}
+. "$BENCH_DIR/bench-lib.sh"     # median, timed, medians
 
 # run_ok DESC RC [ACCEPTED...]: a TAP line; the command must exit with an accepted status
 run_ok() {
@@ -95,13 +72,15 @@ run_ok() {
 	return 1
 }
 
-# medians STEP: "wall cpu rss_MB exits"
-medians() {
-	local rec=$W/$1.rec
-	[ -s "$rec" ] || { echo "nan nan nan -"; return; }
-	echo "$(cut -d' ' -f1 "$rec" | median) $(cut -d' ' -f2 "$rec" | median)" \
-	     "$(cut -d' ' -f3 "$rec" | median | awk '{printf "%.1f", $1 / 1024}')" \
-	     "$(cut -d' ' -f4 "$rec" | sort -u | paste -sd, -)"
+# step REC DESC CMD...: one timed run of CMD into $W/REC.rec, and its TAP line; the exit
+# statuses accepted are those of $ACCEPT
+ACCEPT=0
+step() {
+	local rec=$1 desc=$2
+	shift 2
+	timed "$W/$rec.rec" "$@"
+	# shellcheck disable=SC2086
+	run_ok "$desc" $? $ACCEPT
 }
 
 ratio() {
@@ -163,20 +142,14 @@ run_ok "warm-up build: $(head -1 "$W/first.out")" $?
 
 # --- build and warm, each after its baseline --------------------------------------------------
 for ((r = 1; r <= RUNS; r++)); do
-	timed "$W/base_build.rec" cut -d'|' -f1-17 "$EXTRACT"
-	run_ok "baseline cut, run $r" $?
+	step base_build "baseline cut, run $r" cut -d'|' -f1-17 "$EXTRACT"
 	rm -f "$W/x.idx"
-	timed "$W/build.rec" "$MS_BIN" -c "$W/x.conf" national index
-	run_ok "build from the extract, run $r" $?
-	timed "$W/warm.rec" "$MS_BIN" -c "$W/x.conf" national index
-	run_ok "index up to date, run $r" $?
-	timed "$W/base_buildmss.rec" cut -d'|' -f1-17 "$EXTRACT" "$MSS"
-	run_ok "baseline cut on both files, run $r" $?
+	step build "build from the extract, run $r" "$MS_BIN" -c "$W/x.conf" national index
+	step warm "index up to date, run $r" "$MS_BIN" -c "$W/x.conf" national index
+	step base_buildmss "baseline cut on both files, run $r" cut -d'|' -f1-17 "$EXTRACT" "$MSS"
 	rm -f "$W/b.idx"
-	timed "$W/buildmss.rec" "$MS_BIN" -c "$W/b.conf" national index
-	run_ok "build from both extracts, run $r" $?
-	timed "$W/warmmss.rec" "$MS_BIN" -c "$W/b.conf" national index
-	run_ok "index of both up to date, run $r" $?
+	step buildmss "build from both extracts, run $r" "$MS_BIN" -c "$W/b.conf" national index
+	step warmmss "index of both up to date, run $r" "$MS_BIN" -c "$W/b.conf" national index
 done
 grep -q "up to date" "$W/last.out"
 result $? "the last run found the index up to date"
@@ -191,13 +164,14 @@ if [ "$PLAN" -gt 0 ]; then
 	"$MS_BIN" -c "$W/plan-with.conf" national index >/dev/null 2>&1
 	run_ok "index for the plan step" $?
 	"$MS_BIN" -c "$W/plan-without.conf" plan >/dev/null 2>&1    # warm-up (slapd's cache)
+	ACCEPT="0 4"        # 4: completed with rejected entries (the bench directory has one)
 	for ((r = 1; r <= RUNS; r++)); do
 		rm -rf "$W/plan-state.db" "$W/out" && mkdir -m 0700 "$W/out"
-		timed "$W/plan_without.rec" "$MS_BIN" -c "$W/plan-without.conf" plan
-		run_ok "plan without the national directory, run $r" $? 0 4
+		step plan_without "plan without the national directory, run $r" \
+			"$MS_BIN" -c "$W/plan-without.conf" plan
 		rm -rf "$W/plan-state.db" "$W/out" && mkdir -m 0700 "$W/out"
-		timed "$W/plan_with.rec" "$MS_BIN" -c "$W/plan-with.conf" plan
-		run_ok "plan with the national directory, run $r" $? 0 4
+		step plan_with "plan with the national directory, run $r" \
+			"$MS_BIN" -c "$W/plan-with.conf" plan
 	done
 fi
 

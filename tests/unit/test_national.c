@@ -842,37 +842,39 @@ static void test_many_rows_scattered(void **state)
 
 static void test_parse_id(void **state)
 {
+	static const struct {
+		const char *in;
+		int type;            /* -1: refused */
+		const char *id;
+	} cases[] = {
+		{ "10003456018", NAT_RPPS, "10003456018" },
+		{ "8 1000 345 6018", NAT_RPPS, "10003456018" },     /* national id, blanks */
+		{ "34 96 0027 0", NAT_ADELI, "349600270" },
+		{ "0349500124", NAT_ADELI, "349500124" },
+		{ "10:jean@x.mssante.fr", 10, "jean@x.mssante.fr" },
+		{ "1000345601", -1, NULL },          /* 10 digits not starting with 0 */
+		{ "910003456018", -1, NULL },        /* 12 digits not starting with 8 */
+		{ "abc", -1, NULL }, { "", -1, NULL }, { ":1", -1, NULL }, { "8:", -1, NULL },
+		{ "999:1", -1, NULL },
+	};
 	enum nat_id_type t;
 	char *id;
 
 	(void)state;
-	assert_int_equal(nat_parse_id("10003456018", &t, &id), 0);
-	assert_int_equal(t, NAT_RPPS);
-	assert_string_equal(id, "10003456018");
-	free(id);
-	assert_int_equal(nat_parse_id("8 1000 345 6018", &t, &id), 0);
-	assert_int_equal(t, NAT_RPPS);
-	assert_string_equal(id, "10003456018");
-	free(id);
-	assert_int_equal(nat_parse_id("34 96 0027 0", &t, &id), 0);
-	assert_int_equal(t, NAT_ADELI);
-	assert_string_equal(id, "349600270");
-	free(id);
-	assert_int_equal(nat_parse_id("0349500124", &t, &id), 0);
-	assert_int_equal(t, NAT_ADELI);
-	assert_string_equal(id, "349500124");
-	free(id);
-	assert_int_equal(nat_parse_id("10:jean@x.mssante.fr", &t, &id), 0);
-	assert_int_equal((int)t, 10);
-	assert_string_equal(id, "jean@x.mssante.fr");
-	free(id);
-	assert_int_equal(nat_parse_id("1000345601", &t, &id), -1);   /* 10 digits, not 0... */
-	assert_int_equal(nat_parse_id("910003456018", &t, &id), -1);
-	assert_int_equal(nat_parse_id("abc", &t, &id), -1);
-	assert_int_equal(nat_parse_id("", &t, &id), -1);
-	assert_int_equal(nat_parse_id(":1", &t, &id), -1);
-	assert_int_equal(nat_parse_id("8:", &t, &id), -1);
-	assert_int_equal(nat_parse_id("999:1", &t, &id), -1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int rc = nat_parse_id(cases[i].in, &t, &id);
+
+		if (cases[i].type < 0) {
+			if (rc != -1)
+				fail_msg("nat_parse_id(\"%s\") accepted", cases[i].in);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("nat_parse_id(\"%s\") refused", cases[i].in);
+		assert_int_equal((int)t, cases[i].type);
+		assert_string_equal(id, cases[i].id);
+		free(id);
+	}
 }
 
 static void test_name_key(void **state)
