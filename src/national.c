@@ -1809,6 +1809,9 @@ _Static_assert(sizeof(struct nat_profession) == 4 * sizeof(char *) &&
 	       sizeof(struct nat_activity) == (4 + SITE_FIELDS) * sizeof(char *) &&
 	       sizeof(struct nat_mssante) == 6 * sizeof(char *),
 	       "the records of a person are made of strings only");
+_Static_assert(offsetof(struct nat_profession, categorie) == sizeof(struct nat_code) &&
+	       offsetof(struct nat_savoir_faire, savoir_faire) == sizeof(struct nat_code),
+	       "professions and savoir-faire are two codes");
 
 /* Append the record x (size bytes of string pointers) unless an equal one is there. */
 static void recs_add(struct recs *l, const void *x, size_t size)
@@ -1843,6 +1846,21 @@ static void get_site(struct cur *c, struct nat_activity *a)
 		*f[i] = get_str(c);
 }
 
+/* A count, then that many records of two codes (struct nat_profession, nat_savoir_faire). */
+static void get_code_pairs(const struct nat_db *db, struct cur *c, struct recs *r)
+{
+	uint64_t n = get_varint(c);
+
+	for (uint64_t i = 0; c->ok && i < n; i++) {
+		struct nat_code x[2];
+
+		x[0] = get_code(db, c);
+		x[1] = get_code(db, c);
+		if (c->ok)
+			recs_add(r, x, sizeof(x));
+	}
+}
+
 /* Decode the kind-1 body of a fragment into p and m. */
 static void decode_act(const struct nat_db *db, struct cur *c, struct nat_person *p,
 		       struct merge *m, bool first)
@@ -1860,24 +1878,8 @@ static void decode_act(const struct nat_db *db, struct cur *c, struct nat_person
 		p->prenom = prenom;
 		p->in_extract = true;
 	}
-	n = get_varint(c);
-	for (uint64_t i = 0; c->ok && i < n; i++) {
-		struct nat_profession x;
-
-		x.profession = get_code(db, c);
-		x.categorie = get_code(db, c);
-		if (c->ok)
-			recs_add(&m->prof, &x, sizeof(x));
-	}
-	n = get_varint(c);
-	for (uint64_t i = 0; c->ok && i < n; i++) {
-		struct nat_savoir_faire x;
-
-		x.type = get_code(db, c);
-		x.savoir_faire = get_code(db, c);
-		if (c->ok)
-			recs_add(&m->sf, &x, sizeof(x));
-	}
+	get_code_pairs(db, c, &m->prof);        /* profession, catégorie */
+	get_code_pairs(db, c, &m->sf);          /* type, savoir-faire */
 	n = get_varint(c);
 	for (uint64_t i = 0; c->ok && i < n; i++) {
 		struct nat_activity x;

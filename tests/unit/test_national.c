@@ -211,6 +211,17 @@ static struct nat_db *open_ok(const struct conf_national *c)
 	return db;
 }
 
+/* nat_open() that must rebuild the index, for this reason. */
+static struct nat_db *expect_rebuilt(const struct conf_national *c, const char *why)
+{
+	struct nat_db *db = open_ok(c);
+
+	if (!nat_info(db)->rebuilt || strcmp(nat_info(db)->rebuilt, why) != 0)
+		fail_msg("rebuilt: \"%s\", expected \"%s\"",
+			 nat_info(db)->rebuilt ? nat_info(db)->rebuilt : "(reused)", why);
+	return db;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -594,8 +605,7 @@ static void test_reuse_and_rebuild(void **state)
 	(void)state;
 	write_file("x.txt", x);
 	tconf_init(&t, "x.txt", NULL);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "no index yet");
+	db = expect_rebuilt(&t.c, "no index yet");
 	nat_close(db);
 	db = open_ok(&t.c);
 	assert_null(nat_info(db)->rebuilt);
@@ -607,16 +617,14 @@ static void test_reuse_and_rebuild(void **state)
 	sb_add(&sb, x);
 	add_row(&sb, NCOL, C_TYPE, "8", C_ID, "10003456042", C_NOM, "LEFEBVRE", -1);
 	write_file("x.txt", sb.buf);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "the extract changed (size)");
+	db = expect_rebuilt(&t.c, "the extract changed (size)");
 	assert_string_equal(nat_find(db, NAT_RPPS, "10003456042")->nom, "LEFEBVRE");
 	nat_close(db);
 
 	/* modification time only (same bytes) */
 	get_mtime("x.txt", &ts);
 	set_mtime("x.txt", ts.tv_sec - 3600, ts.tv_nsec);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "the extract changed (modification time)");
+	db = expect_rebuilt(&t.c, "the extract changed (modification time)");
 	nat_close(db);
 
 	/* header line only: same size, same time, "Nom d'exercice" written in upper case */
@@ -625,15 +633,13 @@ static void test_reuse_and_rebuild(void **state)
 	memcpy(strstr(y, "Nom d'exercice"), "NOM", 3);
 	write_file("x.txt", y);
 	set_mtime("x.txt", ts.tv_sec, ts.tv_nsec);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "the extract changed (header line)");
+	db = expect_rebuilt(&t.c, "the extract changed (header line)");
 	nat_close(db);
 
 	/* the MSSanté extract added */
 	write_file("m.txt", m);
 	t.c.mssante_extract = tpath("m.txt");
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "the MSSanté extract was added");
+	db = expect_rebuilt(&t.c, "the MSSanté extract was added");
 	assert_int_equal(nat_find(db, NAT_RPPS, "10003456018")->nmssante, 2);
 	nat_close(db);
 	db = open_ok(&t.c);
@@ -694,39 +700,26 @@ static void test_corrupt_index_rebuilt(void **state)
 	size = file_size("national.idx");
 	/* a byte of the body (a name in the first fragment) */
 	patch_file("national.idx", 4096 + 20, "Z", 1);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (body checksum)");
+	db = expect_rebuilt(&t.c, "corrupt index (body checksum)");
 	assert_string_equal(nat_find(db, NAT_RPPS, "10003456018")->prenom, "HÉLÈNE");
 	nat_close(db);
 	/* the last byte of the table */
 	patch_file("national.idx", size - 1, "\x7f", 1);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (body checksum)");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (body checksum)"));
 	/* a count in the header block */
 	patch_file("national.idx", 1200, "\x01", 1);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (header checksum)");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (header checksum)"));
 	/* cut */
 	assert_int_equal(truncate(ipath, size - 16), 0);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (size)");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (size)"));
 	assert_int_equal(truncate(ipath, 100), 0);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (too short)");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (too short)"));
 	/* another version */
 	patch_file("national.idx", 8, "\x63", 1);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "index made by another version");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "index made by another version"));
 	/* empty file */
 	assert_int_equal(truncate(ipath, 0), 0);
-	db = open_ok(&t.c);
-	assert_string_equal(nat_info(db)->rebuilt, "corrupt index (too short)");
-	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (too short)"));
 	/* rebuilt every time to the same bytes' size */
 	assert_int_equal(file_size("national.idx"), size);
 	free(ipath);
