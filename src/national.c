@@ -1322,10 +1322,12 @@ static int source_probe(const char *pattern, const char *what, struct source *s,
 	rc = reader_next(&r, &line, &len, &nl, err);
 	if (rc == 0)
 		set_err(err, "%s: empty file: no header line", s->path);
+	if (rc > 0 && !nl && r.end == r.cap) {
+		set_err(err, "%s:1: no end of line in the first 64 KiB: not an extract", s->path);
+		rc = -1;
+	}
 	if (rc > 0)
 		s->header_hash = hash_bytes(line, len, HASH_SEED);
-	else if (err && !*err)
-		set_err(err, "%s: no header line in the first 64 KiB", s->path);
 	rc = rc > 0 ? 0 : -1;
 	free(r.buf);
 out:
@@ -1692,6 +1694,10 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 	double t0 = now_s();
 	int fatal;
 
+	if (!c->extract || !c->index) {
+		set_err(err, "national-directory: extract and index must be set");
+		goto fail;
+	}
 	if (source_probe(c->extract, "extract", &src[0], err) < 0 ||
 	    (nsrc > 1 && source_probe(c->mssante_extract, "mssante-extract", &src[1], err) < 0))
 		goto fail;
