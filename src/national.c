@@ -7,7 +7,10 @@
  *   blobs       one fragment per run of consecutive rows of one person, in file order
  *   dictionary  interned values: labels and codes, and the fields of FINESS sites
  *   table       one entry per fragment: (hash of the person's key, kind << 56 | offset),
- *               sorted, for a binary search
+ *               sorted by hash
+ *   buckets     u32 index of the first table entry whose hash starts with each value of its
+ *               top buck_bits bits (2^buck_bits + 1 of them): a look-up reads one bucket of
+ *               about two entries, not the 21 cache lines of a binary search
  * body_sum is a checksum of [4096, end). A fragment:
  *   varint length of the rest, u8 kind (1 activity extract, 2 MSSanté), u8 id type, str id;
  *   kind 1: str idnat ("" when it is the type code + id), ref civilité d'exercice code, label,
@@ -314,7 +317,7 @@ struct cur {
 	bool ok;
 };
 
-static uint64_t get_varint(struct cur *c)
+static uint64_t get_varint_long(struct cur *c)
 {
 	uint64_t v = 0;
 
@@ -327,6 +330,14 @@ static uint64_t get_varint(struct cur *c)
 	}
 	c->ok = false;
 	return 0;
+}
+
+/* Most varints are one byte: that case inline. */
+static inline uint64_t get_varint(struct cur *c)
+{
+	if (c->ok && c->p < c->end && !(*c->p & 0x80))
+		return *c->p++;
+	return get_varint_long(c);
 }
 
 static unsigned get_u8(struct cur *c)
@@ -1238,7 +1249,7 @@ struct idx_header {
 	uint64_t file_size;
 	struct idx_src src[2];
 	uint64_t persons, activities, savoir_faire, mss_addresses;
-	uint64_t blob_off, blob_len, dict_off, dict_len, table_off, nentries;
+	uint64_t blob_off, blob_len, dict_off, dict_len, table_off, nentries, buck_off, buck_bits;
 	uint64_t body_sum;
 	int64_t built_at;
 	uint64_t build_ms;
@@ -1375,7 +1386,9 @@ struct nat_db {
 	size_t size;
 	const unsigned char *blob, *dict_off, *dict_bytes, *table;
 	uint64_t blob_len, dict_count, dict_bytes_len, nentries;
-	struct hmap *cache;      /* "type:id" -> struct nat_person * */
+	const unsigned char *buckets;
+	unsigned buck_bits;
+	struct nat_person **cache;   /* by the index of a person's first table entry */
 	struct arena ar;
 	bool damaged;            /* a decode failed: logged once */
 };
@@ -1445,6 +1458,31 @@ static int build_source(struct builder *b, struct source *s, int kind, char *buf
 	return rc;
 }
 
+/* Bits of the bucket index: about two entries per bucket. */
+static unsigned bucket_bits(size_t n)
+{
+	unsigned k = 1;
+
+	while (k < 30 && (1ULL << k) < n / 2)
+		k++;
+	return k;
+}
+
+/* buckets[v] = the first entry whose hash has v in its top bits bits; buckets[2^bits] = n. */
+static uint32_t *make_buckets(const struct idx_entry *e, size_t n, unsigned bits)
+{
+	size_t nb = (size_t)1 << bits, j = 0;
+	uint32_t *bk = xmalloc((nb + 1) * sizeof(*bk));
+
+	for (size_t v = 0; v < nb; v++) {
+		while (j < n && (e[j].hash >> (64 - bits)) < v)
+			j++;
+		bk[v] = (uint32_t)j;
+	}
+	bk[nb] = (uint32_t)n;
+	return bk;
+}
+
 /* Refuse to replace a file that is not ours: an index path set to another file by mistake
  * must not destroy it. */
 static int check_replaceable(const char *path, char **err)
@@ -1473,6 +1511,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 	char *tmp = NULL, *buf = NULL, pad[8] = { 0 };
 	double t0 = now_s();
 	uint64_t rows[2] = { 0, 0 }, persons = 0, prev = 0;
+	uint32_t *buckets = NULL;
 	bool any = false;
 	int fd, rc = -1;
 
@@ -1523,7 +1562,17 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 	}
 	h.table_off = NAT_HDR_SIZE + b.written;
 	h.nentries = b.nent;
-	if (out_add(&b, b.ent, b.nent * sizeof(*b.ent)) < 0 || out_flush(&b) < 0)
+	if (b.nent >= UINT32_MAX) {
+		set_err(err, "%s: too many people for the index", src[0].path);
+		goto fail;
+	}
+	if (out_add(&b, b.ent, b.nent * sizeof(*b.ent)) < 0)
+		goto fail;
+	h.buck_off = NAT_HDR_SIZE + b.written;
+	h.buck_bits = bucket_bits(b.nent);
+	buckets = make_buckets(b.ent, b.nent, (unsigned)h.buck_bits);
+	if (out_add(&b, buckets, ((1ULL << h.buck_bits) + 1) * sizeof(*buckets)) < 0 ||
+	    out_flush(&b) < 0)
 		goto fail;
 	memcpy(h.magic, NAT_MAGIC, sizeof(h.magic));
 	h.version = NAT_VERSION;
@@ -1556,6 +1605,7 @@ fail:
 	unlink(tmp);
 out:
 	free(buf);
+	free(buckets);
 	free(sec.buf);
 	builder_free(&b);
 	free(tmp);
@@ -1571,8 +1621,11 @@ static bool sections_ok(const struct idx_header *h)
 	       h->dict_off >= h->blob_off + h->blob_len && h->dict_off <= size &&
 	       h->dict_len >= 8 && h->dict_len <= size - h->dict_off &&
 	       h->table_off >= h->dict_off + h->dict_len && h->table_off <= size &&
-	       h->nentries == (size - h->table_off) / sizeof(struct idx_entry) &&
-	       (size - h->table_off) % sizeof(struct idx_entry) == 0;
+	       h->nentries < UINT32_MAX &&
+	       h->nentries <= (size - h->table_off) / sizeof(struct idx_entry) &&
+	       h->buck_off == h->table_off + h->nentries * sizeof(struct idx_entry) &&
+	       h->buck_bits >= 1 && h->buck_bits <= 30 &&
+	       size - h->buck_off == ((1ULL << h->buck_bits) + 1) * sizeof(uint32_t);
 }
 
 /* Check the index against the sources and map it. NULL when it can be used; otherwise why
@@ -1666,6 +1719,8 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	db->dict_bytes = db->dict_off + (db->dict_count + 1) * 4;
 	db->table = db->map + h.table_off;
 	db->nentries = h.nentries;
+	db->buckets = db->map + h.buck_off;
+	db->buck_bits = (unsigned)h.buck_bits;
 	if (db->dict_count == 0 || (db->dict_count + 1) * 4 + 4 > h.dict_len ||
 	    ld32(db->dict_off + db->dict_count * 4) != h.dict_len - 4 - (db->dict_count + 1) * 4) {
 		munmap((void *)db->map, db->size);
@@ -1727,7 +1782,8 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 	db->info.index = db->index_path;
 	db->info.rebuilt = db->reason;
 	db->info.seconds = now_s() - t0;
-	db->cache = hmap_new(false);
+	/* untouched pages of a calloc this size are not even mapped in */
+	db->cache = xcalloc(db->nentries + 1, sizeof(*db->cache));
 	if (c->max_age > 0 && time(NULL) - src[0].st.st_mtim.tv_sec > (time_t)c->max_age * 86400)
 		log_warn("national directory: %s is %lld days old (max-age %d): is the download "
 			 "timer running?", db->extract_path,
@@ -1754,7 +1810,7 @@ void nat_close(struct nat_db *db)
 		return;
 	if (db->map)
 		munmap((void *)db->map, db->size);
-	hmap_free(db->cache);
+	free(db->cache);
 	arena_free(&db->ar);
 	free(db->extract_path);
 	free(db->mssante_path);
@@ -1951,24 +2007,28 @@ static const char *arena_str(struct arena *ar, char *s)
 	return r;
 }
 
+static char *name_key_of_fold(const char *fold);
+
 const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const char *id)
 {
-	size_t idlen = strlen(id), lo = 0, hi, i;
+	size_t idlen = strlen(id), lo, hi, i;
 	uint64_t h = key_hash((unsigned)t, id, idlen);
-	struct nat_person *p, tmp;
+	struct nat_person *p = NULL, tmp;
 	struct merge m = { 0 };
-	char *key;
-	bool found = false, damaged = false;
+	size_t first = SIZE_MAX;
+	bool damaged = false;
+	char *fold;
 
 	if (idlen == 0 || idlen > NAT_ID_MAX || (unsigned)t > 255)
 		return NULL;
-	key = xasprintf("%u:%s", (unsigned)t, id);
-	p = hmap_get(db->cache, key);
-	if (p)
-		goto out;
 	memset(&tmp, 0, sizeof(tmp));
-	/* first entry whose hash is >= h */
-	hi = db->nentries;
+	/* first entry whose hash is >= h, in h's bucket */
+	lo = ld32(db->buckets + (h >> (64 - db->buck_bits)) * 4);
+	hi = ld32(db->buckets + ((h >> (64 - db->buck_bits)) + 1) * 4);
+	if (lo > hi || hi > db->nentries) {
+		damaged = true;
+		lo = hi = db->nentries;      /* nothing found */
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -2002,6 +2062,11 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 		}
 		if (type != (unsigned)t || strcmp(fid, id) != 0)
 			continue;       /* another person with the same hash */
+		if (first == SIZE_MAX) {
+			first = i;
+			if (db->cache[i])
+				return db->cache[i];
+		}
 		tmp.type = (enum nat_id_type)type;
 		tmp.id = fid;
 		if (kind == KIND_ACT)
@@ -2010,14 +2075,13 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 			decode_mss(db, &c, &m);
 		if (!c.ok)
 			damaged = true;
-		found = true;
 	}
 	if (damaged && !db->damaged) {
 		db->damaged = true;
-		log_err("%s: damaged index data (person %s): rebuild it with \"medimail-sync "
-			"national index\" after removing it", db->index_path, key);
+		log_err("%s: damaged index data (person %u:%s): rebuild it with \"medimail-sync "
+			"national index\" after removing it", db->index_path, (unsigned)t, id);
 	}
-	if (!found)
+	if (first == SIZE_MAX)
 		goto out;
 	p = arena_alloc(&db->ar, sizeof(*p));
 	*p = tmp;
@@ -2027,10 +2091,12 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	}
 	if (!*p->idnat)
 		p->idnat = arena_str(&db->ar, xasprintf("%u%s", (unsigned)t, id));
-	p->nom_fold = arena_str(&db->ar, utf8_fold(p->nom));
-	p->prenom_fold = arena_str(&db->ar, utf8_fold(p->prenom));
-	p->nom_key = arena_str(&db->ar, nat_name_key(p->nom));
-	p->prenom_key = arena_str(&db->ar, nat_name_key(p->prenom));
+	fold = utf8_fold(p->nom);
+	p->nom_key = arena_str(&db->ar, name_key_of_fold(fold));
+	p->nom_fold = arena_str(&db->ar, fold);
+	fold = utf8_fold(p->prenom);
+	p->prenom_key = arena_str(&db->ar, name_key_of_fold(fold));
+	p->prenom_fold = arena_str(&db->ar, fold);
 	p->professions = arena_copy(&db->ar, m.prof.v, m.prof.n * sizeof(*p->professions));
 	p->nprofessions = m.prof.n;
 	p->savoir_faire = arena_copy(&db->ar, m.sf.v, m.sf.n * sizeof(*p->savoir_faire));
@@ -2039,9 +2105,8 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	p->nactivities = m.act.n;
 	p->mssante = arena_copy(&db->ar, m.mss.v, m.mss.n * sizeof(*p->mssante));
 	p->nmssante = m.mss.n;
-	hmap_put(db->cache, key, p);
+	db->cache[first] = p;
 out:
-	free(key);
 	free(m.prof.v);
 	free(m.sf.v);
 	free(m.act.v);
@@ -2102,22 +2167,38 @@ out:
 	return rc;
 }
 
-char *nat_name_key(const char *name)
+/* The key of a name already folded (words separated by one space): the words but the
+ * particles, joined. Caller frees. */
+static char *name_key_of_fold(const char *fold)
 {
 	static const char *const particles[] = { "de", "du", "des", "d" };
-	char *fold = utf8_fold(name), *tok, *save = NULL;
-	struct strbuf sb = { 0 };
+	char *key = xmalloc(strlen(fold) + 1), *q = key;
+	const char *w = fold, *e;
+	size_t n;
 
-	sb_addn(&sb, "", 0);
-	for (tok = strtok_r(fold, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+	for (; *w; w = *e ? e + 1 : e) {
 		bool particle = false;
 
+		e = strchr(w, ' ');
+		if (!e)
+			e = w + strlen(w);
+		n = (size_t)(e - w);
 		for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
-			if (strcmp(tok, particles[i]) == 0)
+			if (strlen(particles[i]) == n && memcmp(w, particles[i], n) == 0)
 				particle = true;
-		if (!particle)
-			sb_add(&sb, tok);
+		if (!particle) {
+			memcpy(q, w, n);
+			q += n;
+		}
 	}
+	*q = '\0';
+	return key;
+}
+
+char *nat_name_key(const char *name)
+{
+	char *fold = utf8_fold(name), *key = name_key_of_fold(fold);
+
 	free(fold);
-	return sb_steal(&sb);
+	return key;
 }

@@ -703,7 +703,7 @@ static void test_corrupt_index_rebuilt(void **state)
 	db = expect_rebuilt(&t.c, "corrupt index (body checksum)");
 	assert_string_equal(nat_find(db, NAT_RPPS, "10003456018")->prenom, "HÉLÈNE");
 	nat_close(db);
-	/* the last byte of the table */
+	/* the last byte of the file (the buckets) */
 	patch_file("national.idx", size - 1, "\x7f", 1);
 	nat_close(expect_rebuilt(&t.c, "corrupt index (body checksum)"));
 	/* a count in the header block */
