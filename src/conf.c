@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,6 +631,74 @@ static cfg_opt_t table_opts[] = {
 	O_END()
 };
 
+
+/* --- national directory (issue 15) ---------------------------------------------------------
+ * national-directory { extract = "..." mssante-extract = "..." index = "..." max-age = 7 }
+ * The section is optional: without it, no national check is made. */
+static char *dup_opt(const char *s);
+
+static int v_national_age(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < 0 || v > 3650)
+		conf_err(cfg, opt->name, "%ld is out of range (0 to 3650 days; 0: no check)", v);
+	return 0;
+}
+
+static int v_national(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *n = last_sec(opt);
+	const char *x = cfg_getstr(n, "extract");
+
+	if (!x || !*x)
+		conf_err(cfg, "national-directory", "extract is required (the path or glob of "
+			 "PS_LibreAcces_Personne_activite_*.txt)");
+	return 0;
+}
+
+static cfg_opt_t national_opts[] = {
+	O_STR("extract",         "", 0, NULL),
+	O_STR("mssante-extract", "", 0, NULL),
+	O_STR("index",           "", 0, NULL),
+	O_INT("max-age",         7,  0, v_national_age),
+	O_END()
+};
+
+/* The section's values; the index defaults to national.idx next to the state file. */
+static void get_national(cfg_t *cfg, struct config *c)
+{
+	cfg_t *n;
+	struct conf_national *nd;
+	char *dir;
+
+	if (cfg_size(cfg, "national-directory") == 0)
+		return;
+	n = cfg_getsec(cfg, "national-directory");
+	nd = xcalloc(1, sizeof(*nd));
+	nd->extract = dup_opt(cfg_getstr(n, "extract"));
+	nd->mssante_extract = dup_opt(cfg_getstr(n, "mssante-extract"));
+	nd->index = dup_opt(cfg_getstr(n, "index"));
+	if (!nd->index) {
+		dir = xstrdup(c->state_file);
+		nd->index = xasprintf("%s/national.idx", dirname(dir));
+		free(dir);
+	}
+	nd->max_age = (int)cfg_getint(n, "max-age");
+	c->national = nd;
+}
+
+static void free_national(struct conf_national *nd)
+{
+	if (!nd)
+		return;
+	free(nd->extract);
+	free(nd->mssante_extract);
+	free(nd->index);
+	free(nd);
+}
+/* --- end of national directory ------------------------------------------------------------ */
+
 /* The map section has one option per column key of columns[]: filled by map_opts_init(). */
 static cfg_opt_t map_opts[NCOLS + 1];
 
@@ -646,6 +715,7 @@ static cfg_opt_t root_opts[] = {
 	O_SEC("bal-rule",   bal_rule_opts,  TITLED, v_bal_rule),
 	O_SEC("org",        org_opts,       0,      NULL),
 	O_SEC("list",       list_opts,      TITLED, v_list),
+	O_SEC("national-directory", national_opts, ND, v_national),
 	O_END()
 };
 
@@ -1201,6 +1271,7 @@ static struct config *conf_build(cfg_t *cfg, const char *path)
 	get_output(cfg, c);
 	get_limits(cfg, c);
 	get_severity_lists(cfg, c);
+	get_national(cfg, c);
 	return c;
 }
 
@@ -1425,6 +1496,7 @@ void conf_free(struct config *c)
 	free_list(c->list_name, c->nlist);
 	free_list(c->list_value, c->nlist);
 	free_list(c->list_replace, c->nlist_replace);
+	free_national(c->national);
 	free(c->state_file);
 	free(c->path);
 	free(c);

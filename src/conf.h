@@ -133,6 +133,16 @@ struct conf_limits {
 	int grace_days;            /* Date de péremption = today + grace_days; default 0 */
 };
 
+/* --- national directory (issue 15) ------------------------------------------------------- */
+/* The national-directory section: the ANS's extracts on disk and the index built from them. */
+struct conf_national {
+	char *extract;             /* activity extract: a path or glob (its last match is used) */
+	char *mssante_extract;     /* MSSanté extract, path or glob; NULL when not used */
+	char *index;               /* the index file (default: national.idx next to state-file) */
+	int max_age;               /* days: warn when the extract is older; 0 = never */
+};
+/* --- end of national directory ------------------------------------------------------------ */
+
 struct config {
 	char *path;
 	char *state_file;
@@ -163,6 +173,8 @@ struct config {
 	size_t nlist;
 	char **list_replace;       /* list names whose defaults are replaced, not extended */
 	size_t nlist_replace;
+	/* national directory (issue 15): NULL when the config has no national-directory section */
+	struct conf_national *national;
 };
 
 /* Load and validate. Returns NULL after printing every error found. */

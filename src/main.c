@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "map.h"
+#include "national.h"
 #include "run.h"
 #include "state.h"
 #include "validate.h"
@@ -48,6 +50,8 @@ static void usage(FILE *out)
 		"                                 values read, transforms, cells, findings\n"
 		"  state list | history KEY | runs | forget KEY | rollback\n"
 		"                                 inspect or adjust the state\n"
+		"  national index | show ID       build or refresh the national directory's\n"
+		"                                 index; print one RPPS or ADELI record\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -180,6 +184,153 @@ static int cmd_state(const struct config *c, int argc, char **argv)
 	return rc;
 }
 
+/* national index: build or refresh the index of the national directory, print the counts. */
+static int cmd_national_index(const struct config *c)
+{
+	const struct nat_info *in;
+	struct nat_db *db;
+	char *err = NULL;
+
+	db = nat_open(c->national, &err);
+	if (!db) {
+		log_err("%s", err ? err : "national directory: cannot open");
+		free(err);
+		return EXIT_FAIL;
+	}
+	in = nat_info(db);
+	if (in->rebuilt)
+		printf(_("%s: built in %.2f s (%s)\n"), in->index, in->seconds, in->rebuilt);
+	else
+		printf(_("%s: up to date (checked in %.2f s)\n"), in->index, in->seconds);
+	printf(_("  extract: %s: %llu rows, %llu people, %llu activities, %llu savoir-faire\n"),
+	       in->extract, (unsigned long long)in->rows, (unsigned long long)in->persons,
+	       (unsigned long long)in->activities, (unsigned long long)in->savoir_faire);
+	if (in->mssante)
+		printf(_("  MSSanté extract: %s: %llu rows, %llu addresses of people\n"),
+		       in->mssante, (unsigned long long)in->mssante_rows,
+		       (unsigned long long)in->mssante_addresses);
+	printf(_("  index: %.1f MB\n"), (double)in->index_bytes / 1e6);
+	nat_close(db);
+	return EXIT_OK;
+}
+
+/* One line of "national show": the label padded to 22 characters (not bytes), the value. */
+PRINTF(2, 3)
+static void show_line(const char *label, const char *fmt, ...)
+{
+	size_t n = utf8_len(label);
+	va_list ap;
+
+	printf("  %s%*s ", label, n < 22 ? (int)(22 - n) : 0, "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* "-" for an empty value, so that a missing field shows */
+static const char *dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+static void show_code(const char *label, struct nat_code k)
+{
+	show_line(label, "%s%s%s", dash(k.code), *k.label ? " " : "", k.label);
+}
+
+/* national show ID: every field of one person of the national directory. */
+static int cmd_national_show(const struct config *c, const char *arg)
+{
+	const struct nat_person *p;
+	struct nat_db *db;
+	enum nat_id_type t;
+	char *id = NULL, *err = NULL;
+	const char *kind;
+	int rc = EXIT_OK;
+
+	if (nat_parse_id(arg, &t, &id) < 0) {
+		fprintf(stderr, _("medimail-sync: national show: \"%s\" is not an RPPS (11 "
+				  "digits), an ADELI (9 digits), a national id (8+RPPS, 0+ADELI) "
+				  "or TYPE:ID\n"), arg);
+		return EXIT_USAGE;
+	}
+	kind = t == NAT_RPPS ? "RPPS" : t == NAT_ADELI ? "ADELI" : _("identifier");
+	db = nat_open(c->national, &err);
+	if (!db) {
+		log_err("%s", err ? err : "national directory: cannot open");
+		free(err);
+		free(id);
+		return EXIT_FAIL;
+	}
+	p = nat_find(db, t, id);
+	if (!p) {
+		fprintf(stderr, _("medimail-sync: %s %s is not in the national directory (%s)\n"),
+			kind, id, nat_info(db)->extract);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	printf("%s %s\n", kind, p->id);
+	show_line(_("national id"), "%s", p->idnat);
+	if (!p->in_extract)
+		show_line(_("activity extract"), _("absent (only in the MSSanté extract)"));
+	show_code(_("civilité d'exercice"), p->civilite_exercice);
+	show_code(_("civilité"), p->civilite);
+	show_line(_("nom d'exercice"), "%s (%s \"%s\", %s \"%s\")", dash(p->nom), _("folded"),
+		  p->nom_fold, _("key"), p->nom_key);
+	show_line(_("prénom d'exercice"), "%s (%s \"%s\", %s \"%s\")", dash(p->prenom),
+		  _("folded"), p->prenom_fold, _("key"), p->prenom_key);
+	for (size_t i = 0; i < p->nprofessions; i++) {
+		const struct nat_profession *pr = &p->professions[i];
+
+		show_line(_("profession"), "%s %s (%s %s %s)", dash(pr->profession.code),
+			  pr->profession.label, _("catégorie"), dash(pr->categorie.code),
+			  pr->categorie.label);
+	}
+	for (size_t i = 0; i < p->nsavoir_faire; i++) {
+		const struct nat_savoir_faire *sf = &p->savoir_faire[i];
+
+		show_line(_("savoir-faire"), "%s %s: %s %s", dash(sf->type.code), sf->type.label,
+			  dash(sf->savoir_faire.code), sf->savoir_faire.label);
+	}
+	for (size_t i = 0; i < p->nactivities; i++) {
+		const struct nat_activity *a = &p->activities[i];
+
+		show_line(_("activité"), "%s %s; %s %s %s", dash(a->mode.code), a->mode.label,
+			  _("secteur"), dash(a->secteur.code), a->secteur.label);
+		show_line("", "%s; %s %s (%s %s)", dash(a->raison_sociale), dash(a->cp),
+			  dash(a->commune), _("commune"), dash(a->commune_code));
+		show_line("", "SIRET %s, SIREN %s, FINESS %s, FINESS EJ %s, %s %s", dash(a->siret),
+			  dash(a->siren), dash(a->finess), dash(a->finess_ej), _("structure"),
+			  dash(a->structure_id));
+	}
+	for (size_t i = 0; i < p->nmssante; i++) {
+		const struct nat_mssante *m = &p->mssante[i];
+
+		show_line(_("MSSanté"), "%s (%s; %s %s %s; %s %s; %s)", m->address,
+			  dash(m->bal_type), _("structure"), dash(m->structure_id_type),
+			  dash(m->structure_id), _("service"), dash(m->service),
+			  dash(m->raison_sociale));
+	}
+out:
+	nat_close(db);
+	free(id);
+	return rc;
+}
+
+/* national index | national show ID (main() checked the arguments) */
+static int cmd_national(const struct config *c, char **argv)
+{
+	if (!c->national) {
+		fprintf(stderr, _("%s: no national-directory section: nothing to index\n"),
+			c->path);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "index") == 0)
+		return cmd_national_index(c);
+	return cmd_national_show(c, argv[1]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option global[] = {
@@ -282,6 +433,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "validate") == 0 || strcmp(cmd, "explain") == 0) {
 		if (argc != 2)
 			goto usage_err;
+	} else if (strcmp(cmd, "national") == 0) {
+		if (!((argc == 2 && strcmp(argv[1], "index") == 0) ||
+		      (argc == 3 && strcmp(argv[1], "show") == 0)))
+			goto usage_err;
 	} else if (strcmp(cmd, "state") != 0) {
 		fprintf(stderr, _("medimail-sync: unknown command \"%s\"\n"), cmd);
 		goto usage_err;
@@ -304,6 +459,8 @@ int main(int argc, char **argv)
 		rc = validate_file(argv[1], c, stdout);
 	} else if (strcmp(cmd, "state") == 0) {
 		rc = cmd_state(c, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "national") == 0) {
+		rc = cmd_national(c, argv + 1);
 	} else {
 		env = getenv("MEDIMAIL_SYNC_NOW");
 		ro.now = env ? strtoll(env, NULL, 10) : time(NULL);

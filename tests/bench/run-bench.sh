@@ -66,32 +66,7 @@ if [ ! -x /usr/bin/time ]; then
 	[ "$SMOKE" = 1 ] || bail "/usr/bin/time (package time) is needed"
 	HAVE_TIME=0         # the smoke test checks completion only
 fi
-
-# median of a column of numbers on stdin
-median() {
-	sort -g | awk '{v[NR] = $1} END {
-		if (NR == 0) print "nan";
-		else if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# timed REC CMD...: run CMD (stdin /dev/null, output to $W/last.out / last.err) under
-# /usr/bin/time; append "wall cpu rss_kb exit" to REC. Returns CMD's exit status.
-timed() {
-	local rec=$1 rc e u s m
-	shift
-	if [ "$HAVE_TIME" = 1 ]; then
-		/usr/bin/time -f '%e %U %S %M' -o "$W/time.out" "$@" >"$W/last.out" 2>"$W/last.err" </dev/null
-		rc=$?
-		read -r e u s m < <(tail -n 1 "$W/time.out")
-	else
-		"$@" >"$W/last.out" 2>"$W/last.err" </dev/null
-		rc=$?
-		e=0 u=0 s=0 m=0
-	fi
-	echo "$e $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.2f", u + s}') $m $rc" >>"$rec"
-	return $rc
-}
+. "$BENCH_DIR/bench-lib.sh"     # median, timed, medians
 
 # near_baseline STEP RUN: the baseline searches once more, right before a run of STEP, into
 # base_STEP.rec; the step's ratio is taken against these (a shared machine drifts over the
@@ -223,15 +198,6 @@ bench_one() {
 	slapd_stop
 	report_one
 	rm -rf "$W/db.pristine" "$SLAPD_DIR/db"     # a 300k directory is a few GB
-}
-
-# the medians of one step: "wall cpu rss_MB exits"
-medians() {
-	local rec=$W/$1.rec
-	[ -s "$rec" ] || { echo "nan nan nan -"; return; }
-	echo "$(cut -d' ' -f1 "$rec" | median) $(cut -d' ' -f2 "$rec" | median)" \
-	     "$(cut -d' ' -f3 "$rec" | median | awk '{printf "%.1f", $1 / 1024}')" \
-	     "$(cut -d' ' -f4 "$rec" | sort -u | paste -sd, -)"
 }
 
 report_one() {

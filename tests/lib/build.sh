@@ -9,7 +9,8 @@ MS_PACKAGES="autoconf automake libtool pkg-config build-essential libldap-dev li
 libconfuse-dev libsqlite3-dev libcmocka-dev libjansson-dev libsasl2-dev gettext
 slapd ldap-utils samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools
 krb5-user libsasl2-modules-gssapi-mit openssl
-python3 python3-openpyxl python3-ldap3 jq valgrind man-db groff-base systemd bash-completion"
+python3 python3-openpyxl python3-ldap3 jq valgrind man-db groff-base systemd bash-completion
+curl unzip"
 
 ms_log() {
 	printf '== %s\n' "$*" >&2

@@ -462,6 +462,42 @@ static void test_several_structures(void **state)
 	free(path);
 }
 
+/* national-directory: optional; extract required in it; the index next to the state file. */
+static void test_national_section(void **state)
+{
+	static const char *const no_extract[] = {
+		"3: max-age: -2 is out of range (0 to 3650 days; 0: no check)",
+		"4: national-directory: extract is required", NULL
+	};
+	char *path = write_conf("state-file = \"/srv/ms/state.db\"\n"
+				"directory \"d\" { ldif = \"x\" }\n"), *errors = NULL;
+	struct config *c = load_capture(path, &errors);
+
+	(void)state;
+	assert_non_null(c);
+	assert_null(c->national);
+	conf_free(c);
+	unlink(path);
+	free(path);
+	free(errors);
+	path = write_conf("state-file = \"/srv/ms/state.db\"\n"
+			  "directory \"d\" { ldif = \"x\" }\n"
+			  "national-directory { extract = \"/n/PS_*.txt\" max-age = 0 }\n");
+	c = load_capture(path, &errors);
+	assert_non_null(c);
+	assert_non_null(c->national);
+	assert_string_equal(c->national->extract, "/n/PS_*.txt");
+	assert_null(c->national->mssante_extract);
+	assert_string_equal(c->national->index, "/srv/ms/national.idx");
+	assert_int_equal(c->national->max_age, 0);
+	conf_free(c);
+	unlink(path);
+	free(path);
+	free(errors);
+	expect_errors("directory \"d\" { ldif = \"x\" }\nnational-directory {\n"
+		      " max-age = -2\n}\n", no_extract);
+}
+
 static void test_option_names(void **state)
 {
 	const char *const *names = conf_option_names();
@@ -478,8 +514,8 @@ static void test_option_names(void **state)
 	assert_true(seen_state && seen_dir_uri && seen_map_nom);
 	assert_false(seen_type_bal);
 	/* 2 top-level + 8 output + 4 limits + 10 structure + 31 directory + 35 map + 35 map-type
-	 * + 3 table + 8 bal-rule + 9 org + 2 list */
-	assert_int_equal(n, 147);
+	 * + 3 table + 8 bal-rule + 9 org + 2 list + 4 national-directory */
+	assert_int_equal(n, 151);
 	assert_ptr_equal(names, conf_option_names());
 }
 
@@ -811,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_rule_pattern_errors),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_table_errors),
+		cmocka_unit_test(test_national_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
