@@ -190,17 +190,31 @@ subst_conf() {
 	sed "${expr[@]}" "$in" >"$out"
 }
 
-# xlsx_check FILE.xlsx ARGS...: run tests/lib/xlsx_check.py (openpyxl) and number its checks.
-xlsx_check() {
-	local line n=0
+# py_tap SCRIPT ARGS...: run a checker of tests/lib that prints "ok - ..." / "not ok - ..."
+# lines (and "#" details), and number its checks; a checker that prints none is one failure.
+py_tap() {
+	local script=$1 line n=0
+	shift
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) ok "${line#ok - }"; n=$((n + 1)) ;;
 		"not ok - "*) not_ok "${line#not ok - }"; n=$((n + 1)) ;;
 		*) echo "$line" ;;
 		esac
-	done < <("$MS_PY" "$MS_LIB/xlsx_check.py" "$@" 2>&1)
-	[ "$n" -gt 0 ] || not_ok "xlsx_check.py $* printed no result"
+	done < <("$MS_PY" "$MS_LIB/$script" "$@" 2>&1)
+	[ "$n" -gt 0 ] || not_ok "$script $* printed no result"
+}
+
+# xlsx_check FILE.xlsx ARGS...: tests/lib/xlsx_check.py (openpyxl): rows, expected cells and,
+# with --strict, every cell against the Medimail rules (loadusers_rules.py).
+xlsx_check() {
+	py_tap xlsx_check.py "$@"
+}
+
+# findings_check OUTPUT EXPECTED.tsv [--sub NAME=VALUE...] [--label TEXT]: the findings that
+# a plan or apply printed are exactly those of EXPECTED.tsv (tests/lib/findings_check.py).
+findings_check() {
+	py_tap findings_check.py "$@"
 }
 
 # summary_count FILE ROW TYPE: the count in the plan/apply summary table, e.g.
