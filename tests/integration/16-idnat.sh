@@ -52,7 +52,7 @@ is "$(summary_count "$MS_OUT" create PER)" 6 "idnat-format:error: the 6 PER stil
 
 ms_run -c "$CONF" apply
 exit_is 4 "apply exits 4 (written, with rejected entries)"
-X=$(sed -n 's/^wrote \(.*loadusers-.*\.xlsx\)$/\1/p' "$MS_OUT" | head -1)
+X=$(loadusers_written)
 if [ -n "$X" ] && [ -s "$X" ]; then
 	xlsx_check "$X" --expected "$FIX/expected-rows.tsv" --rows 11 --types PER=6,MED=5 \
 		--absent ines.lambert@ch-exemple.fr,jules.morel@ch-exemple.fr,karim.roy@ch-exemple.fr \

@@ -231,6 +231,12 @@ summary_count() {
 		col && $1 == row { print $(col + (NF - off)); exit }' "$1"
 }
 
+# loadusers_written: the loadusers file that the last ms_run of apply printed ("wrote PATH"),
+# empty when it wrote none.
+loadusers_written() {
+	sed -n 's/^wrote \(.*\/loadusers-[^/]*\.\(xlsx\|csv\)\)$/\1/p' "$MS_OUT" | head -1
+}
+
 # state_dump DB: the SQL dump of a state file, to compare "before" and "after" a failed run
 # (the bytes of the file may change when SQLite checkpoints its WAL; the content may not).
 state_dump() {
