@@ -1,0 +1,103 @@
+#!/bin/bash
+# 17-enddates.sh - shape "end dates" on OpenLDAP (tests/fixtures/enddates, README there):
+# shadowExpire past, future, never and unreadable, read by flavor openldap's defaults, on a
+# private slapd. Run 1 (2026-03-02): ended people are never written, future dates are written
+# ahead, unreadable dates reject the entry. Run 2 (2026-10-05): a date that passed and a date
+# set in the past expire the rows written by run 1; a person written active by run 1 whose date
+# became unreadable is rejected and written neither active nor expired.
+. "$(dirname "$0")/../lib/common.sh"
+. "$MS_LIB/slapd.sh"
+need_bin
+export TZ=UTC
+NOW1=1772445600     # 2026-03-02 10:00:00 UTC
+NOW2=1791194400     # 2026-10-05 10:00:00 UTC
+FIX=$MS_SRC/tests/fixtures/enddates
+P=ou=people,dc=chu-exemple,dc=fr
+D=ch-exemple.fr
+NEVER="eva.typee@$D,fabien.grand@$D"          # unreadable end date from the start
+ENDED="anne.passe@$D,helene.jour@$D"          # ended before (or on the day of) run 1
+
+at_exit slapd_stop
+slapd_setup "$MS_TMP/ldap" "$FIX/people.ldif" || bail "slapd_setup with people.ldif"
+slapd_start || bail "slapd_start"
+OUT=$MS_TMP/out
+mkdir -p "$OUT" && chmod 0700 "$OUT"
+CONF=$MS_TMP/enddates.conf
+subst_conf "$FIX/medimail-sync.conf.in" "$CONF" "OUTDIR=$OUT" "STATE=$MS_TMP/state.db" \
+	"URI=$SLAPD_LDAPS_URI" "CAFILE=$SLAPD_CA" "PWFILE=$SLAPD_READER_PWFILE"
+
+ms_run -c "$CONF" check-config
+exit_is 0 "check-config: shadowExpire is the default end date of flavor openldap"
+
+# ---- run 1 ----------------------------------------------------------------------------------
+export MEDIMAIL_SYNC_NOW=$NOW1
+ms_run -c "$CONF" plan --json "$MS_TMP/plan1.json"
+exit_is 4 "plan (run 1) exits 4: two unreadable end dates"
+findings_check "$MS_OUT" "$FIX/expected-findings-run1.tsv" --sub "P=$P" --label "plan (run 1)"
+is "$(summary_count "$MS_OUT" create PER)/$(summary_count "$MS_OUT" create MED)" 4/2 \
+	"plan (run 1): 4 PER and 2 MED to create (the ended and the unreadable are not)"
+is "$(jq -c '[.counts.create, .counts.rejected, .counts.errors]' "$MS_TMP/plan1.json" 2>&1)" \
+	"[6,2,2]" "plan --json (run 1): create 6, rejected 2, errors 2"
+
+ms_run -c "$CONF" apply
+exit_is 4 "apply (run 1) exits 4"
+findings_check "$MS_OUT" "$FIX/expected-findings-run1.tsv" --sub "P=$P" --label "apply (run 1)"
+X1=$(loadusers_written)
+if [ -n "$X1" ] && [ -s "$X1" ]; then
+	xlsx_check "$X1" --expected "$FIX/expected-rows-run1.tsv" --rows 6 --types PER=4,MED=2 \
+		--absent "$NEVER,$ENDED" --strict
+else
+	not_ok "apply (run 1) wrote a loadusers XLSX"
+	diag_file "$MS_OUT"
+fi
+
+# ---- run 2: cjamais gets a past end date; jbascule's becomes unreadable (and his telephone
+# changes, so that a program ignoring the date would write an update) ----------------------------
+cat >"$MS_TMP/run2.ldif" <<EOF
+dn: uid=cjamais,$P
+changetype: modify
+replace: shadowExpire
+shadowExpire: 20619
+
+dn: uid=jbascule,$P
+changetype: modify
+replace: shadowExpire
+shadowExpire: 20261231
+-
+replace: telephoneNumber
+telephoneNumber: 04 66 27 02 99
+EOF
+slapd_modify "$MS_TMP/run2.ldif" || bail "ldapmodify for run 2"
+export MEDIMAIL_SYNC_NOW=$NOW2
+ms_run -c "$CONF" apply --json "$MS_TMP/apply2.json"
+exit_is 4 "apply (run 2) exits 4"
+findings_check "$MS_OUT" "$FIX/expected-findings-run2.tsv" --sub "P=$P" --label "apply (run 2)"
+is "$(jq -c '[.counts.expire, .counts.create, .counts.update, .counts.rejected]' \
+	"$MS_TMP/apply2.json" 2>&1)" "[2,0,0,3]" \
+	"apply --json (run 2): expire 2, create 0, update 0, rejected 3"
+X2=$(loadusers_written)
+if [ -n "$X2" ] && [ -s "$X2" ] && [ "$X2" != "$X1" ]; then
+	xlsx_check "$X2" --expected "$FIX/expected-rows-run2.tsv" --rows 2 --types PER=2 \
+		--absent "julien.bascule@$D,$NEVER,$ENDED"
+else
+	not_ok "apply (run 2) wrote a new loadusers XLSX"
+	diag_file "$MS_OUT"
+fi
+
+# Never exported as active: the people whose end date cannot be read are in no file at all,
+# and jbascule only in run 1's, when his date was readable.
+n=0
+for f in "$OUT"/loadusers-*; do
+	[ -e "$f" ] || continue
+	n=$((n + 1))
+	if "$MS_PY" "$MS_LIB/xlsx_check.py" "$f" --dump | grep -qE "^(eva\.typee|fabien\.grand)@"; then
+		not_ok "$(basename "$f") holds an entry whose end date cannot be read"
+	fi
+	if [ "$f" != "$X1" ] && "$MS_PY" "$MS_LIB/xlsx_check.py" "$f" --dump |
+		grep -q "^julien\.bascule@"; then
+		not_ok "$(basename "$f") rewrites julien.bascule although his end date cannot be read"
+	fi
+done
+is "$n" 2 "two loadusers files in all, and no unreadable end date in any of them"
+
+done_testing
