@@ -8,6 +8,7 @@
 #   slapd_start / slapd_stop   start (polling until it answers) / stop (SIGTERM, wait)
 #   slapd_add LDIF, slapd_modify LDIF   ldapadd / ldapmodify as the rootdn
 #   slapd_search ARGS...       ldapsearch as the rootdn over ldapi
+#   slapd_suffix SUFFIX        use another suffix (and rootdn, reader DN) for the next setup
 #   tls_make_ca DIR NAME, tls_make_cert CADIR OUTDIR   (tls.sh: used by slapd_setup; reusable)
 #
 # Variables (set by slapd_setup; ports may be set before it):
@@ -29,6 +30,14 @@ SLAPD_READER_PW=${SLAPD_READER_PW:-reader-secret}
 SLAPD_READER_LIMIT=${SLAPD_READER_LIMIT:-500}
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MEDIMAIL_LDIF=${SLAPD_MEDIMAIL_LDIF:-${MS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/schema/medimail.ldif}
+
+# slapd_suffix SUFFIX: the suffix of the next slapd_setup, e.g. the dc=chu,dc=example of the
+# example configurations; the rootdn and the reader's DN follow it.
+slapd_suffix() {
+	SLAPD_SUFFIX=$1
+	SLAPD_ROOTDN="cn=admin,$SLAPD_SUFFIX"
+	SLAPD_READER_DN="cn=reader,ou=services,$SLAPD_SUFFIX"
+}
 
 _port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
