@@ -36,8 +36,12 @@ exit_is 4 "plan (run 1) exits 4: two unreadable end dates"
 findings_check "$MS_OUT" "$FIX/expected-findings-run1.tsv" --sub "P=$P" --label "plan (run 1)"
 is "$(summary_count "$MS_OUT" create PER)/$(summary_count "$MS_OUT" create MED)" 4/2 \
 	"plan (run 1): 4 PER and 2 MED to create (the ended and the unreadable are not)"
-is "$(jq -c '[.counts.create, .counts.rejected, .counts.errors]' "$MS_TMP/plan1.json" 2>&1)" \
-	"[6,2,2]" "plan --json (run 1): create 6, rejected 2, errors 2"
+is "$(summary_count "$MS_OUT" skipped MED)" 2 \
+	"plan (run 1): apast and hjour, ended before they were ever written, are skipped"
+like "$MS_OUT" "skipped: 0 disabled, 2 past their end date" "plan (run 1): skipped, by reason"
+is "$(jq -c '[.counts.create, .counts.skipped, .counts.rejected, .counts.errors]' \
+	"$MS_TMP/plan1.json" 2>&1)" "[6,2,2,2]" \
+	"plan --json (run 1): create 6, skipped 2, rejected 2, errors 2"
 
 ms_run -c "$CONF" apply
 exit_is 4 "apply (run 1) exits 4"
@@ -72,9 +76,9 @@ export MEDIMAIL_SYNC_NOW=$NOW2
 ms_run -c "$CONF" apply --json "$MS_TMP/apply2.json"
 exit_is 4 "apply (run 2) exits 4"
 findings_check "$MS_OUT" "$FIX/expected-findings-run2.tsv" --sub "P=$P" --label "apply (run 2)"
-is "$(jq -c '[.counts.expire, .counts.create, .counts.update, .counts.rejected]' \
-	"$MS_TMP/apply2.json" 2>&1)" "[2,0,0,3]" \
-	"apply --json (run 2): expire 2, create 0, update 0, rejected 3"
+is "$(jq -c '[.counts.expire, .counts.create, .counts.update, .counts.rejected, .counts.stale]' \
+	"$MS_TMP/apply2.json" 2>&1)" "[2,0,0,3,1]" \
+	"apply --json (run 2): expire 2, create 0, update 0, rejected 3 (jbascule stale)"
 X2=$(loadusers_written)
 if [ -n "$X2" ] && [ -s "$X2" ] && [ "$X2" != "$X1" ]; then
 	xlsx_check "$X2" --expected "$FIX/expected-rows-run2.tsv" --rows 2 --types PER=2 \

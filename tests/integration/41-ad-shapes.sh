@@ -51,8 +51,10 @@ exit_is 4 "employeeID: plan exits 4 (two key errors)"
 findings_check "$MS_OUT" "$FIXB/expected-findings.tsv" --label "employeeID: plan"
 is "$(summary_count "$MS_OUT" create PER)/$(summary_count "$MS_OUT" create INT)/$(summary_count "$MS_OUT" create MED)" \
 	5/1/4 "employeeID: plan creates 5 PER, 1 INT, 4 MED"
-is "$(jq -c '[.counts.create, .counts.rejected, .counts.errors, .counts.warnings]' \
-	"$B/plan.json" 2>&1)" "[10,2,2,0]" "employeeID: plan --json: create 10, rejected 2, no warning"
+is "$(summary_count "$MS_OUT" skipped PER)" 1 "employeeID: the disabled Yves Durand is skipped"
+is "$(jq -c '[.counts.create, .counts.skipped, .counts.rejected, .counts.errors, .counts.warnings]' \
+	"$B/plan.json" 2>&1)" "[10,1,2,2,0]" \
+	"employeeID: plan --json: create 10, skipped 1, rejected 2, no warning"
 ms_run -c "$MS_TMP/shape-b.conf" apply
 exit_is 4 "employeeID: apply exits 4"
 X=$(loadusers_written)
@@ -76,6 +78,8 @@ exit_is 4 "accountExpires: plan (run 1) exits 4 (one unreadable end date)"
 findings_check "$MS_OUT" "$FIXC/ad-expected-findings-run1.tsv" --label "accountExpires: plan (run 1)"
 is "$(summary_count "$MS_OUT" create PER)/$(summary_count "$MS_OUT" create MED)" 3/2 \
 	"accountExpires: plan (run 1) creates 3 PER and 2 MED"
+is "$(summary_count "$MS_OUT" skipped MED)" 1 \
+	"accountExpires: plan (run 1) skips Xavier Passé, ended before he was written"
 ms_run -c "$MS_TMP/enddates-ad.conf" apply
 exit_is 4 "accountExpires: apply (run 1) exits 4"
 C1=$(loadusers_written)
@@ -106,9 +110,9 @@ export MEDIMAIL_SYNC_NOW=$NOW2
 ms_run -c "$MS_TMP/enddates-ad.conf" apply --json "$C/apply2.json"
 exit_is 4 "accountExpires: apply (run 2) exits 4"
 findings_check "$MS_OUT" "$FIXC/ad-expected-findings-run2.tsv" --label "accountExpires: apply (run 2)"
-is "$(jq -c '[.counts.expire, .counts.create, .counts.update, .counts.rejected]' \
-	"$C/apply2.json" 2>&1)" "[2,0,0,2]" \
-	"accountExpires: apply --json (run 2): expire 2, create 0, update 0, rejected 2"
+is "$(jq -c '[.counts.expire, .counts.create, .counts.update, .counts.rejected, .counts.stale]' \
+	"$C/apply2.json" 2>&1)" "[2,0,0,2,1]" \
+	"accountExpires: apply --json (run 2): expire 2, no create or update, rejected 2 (1 stale)"
 C2=$(loadusers_written)
 if [ -n "$C2" ] && [ -s "$C2" ] && [ "$C2" != "$C1" ]; then
 	xlsx_check "$C2" --expected "$FIXC/ad-expected-rows-run2.tsv" --rows 2 --types PER=2 \
