@@ -169,6 +169,11 @@ if slapd_setup "$MS_TMP/ldap-ehpad" "$EXAMPLES_FIX/several-structures-ehpad.ldif
 		--set "directory:ehpad.bind-dn=\"$SLAPD_READER_DN\"" \
 		--set "directory:ehpad.bind-password-file=\"$SLAPD_READER_PWFILE\"")
 	example_check several-structures.conf "$conf"
+	# what the example is for: column Structure names each person's structure
+	is "$([ -n "$EXAMPLE_XLSX" ] && "$MS_PY" "$MS_LIB/xlsx_check.py" "$EXAMPLE_XLSX" --dump |
+		awk -F'\t' 'NR > 2 { print $1 "=" $36 }' | sort | paste -sd' ')" \
+		"jean.morel@ch-exemple.example=CH Exemple marie.lopez@ch-exemple.example=CH Exemple rosa.garcia@ehpad-les-pins.example=EHPAD Les Pins sylvie.blanc@ehpad-les-pins.example=EHPAD Les Pins" \
+		"several-structures.conf: column Structure tells the two structures apart"
 else
 	not_ok "several-structures.conf: a slapd for the EHPAD's directory"
 fi

@@ -11,7 +11,8 @@
 #                              copied next to OUT
 #   example_check NAME CONF    check-config, plan and apply: no warning, no finding, no
 #                              rejected entry; the loadusers file holds the rows and types of
-#                              examples.tsv, every cell kept the rules (xlsx_check --strict)
+#                              examples.tsv, every cell kept the rules (xlsx_check --strict);
+#                              EXAMPLE_XLSX is that file (empty when none was written)
 
 EXAMPLES_FIX=$MS_SRC/tests/fixtures/examples
 
@@ -52,6 +53,7 @@ example_check() {
 	ms_run -c "$conf" apply
 	exit_is 0 "$name: apply exits 0"
 	x=$(loadusers_written)
+	EXAMPLE_XLSX=$x
 	if [ -n "$x" ] && [ -s "$x" ]; then
 		xlsx_check "$x" --rows "$rows" --types "$types" --strict
 	else
