@@ -11,14 +11,9 @@ export MEDIMAIL_SYNC_NOW=1772445600     # 2026-03-02 10:00:00 UTC
 FIX=$MS_SRC/tests/fixtures/idnat
 P=ou=people,dc=chu-exemple,dc=fr
 
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$FIX/people.ldif" || bail "slapd_setup with people.ldif"
-slapd_start || bail "slapd_start"
-OUT=$MS_TMP/out
-mkdir -p "$OUT" && chmod 0700 "$OUT"
 CONF=$MS_TMP/idnat.conf
-subst_conf "$FIX/medimail-sync.conf.in" "$CONF" "OUTDIR=$OUT" "STATE=$MS_TMP/state.db" \
-	"URI=$SLAPD_LDAPS_URI" "CAFILE=$SLAPD_CA" "PWFILE=$SLAPD_READER_PWFILE"
+shape_server "$FIX" "$CONF"
+OUT=$SHAPE_OUT
 
 ms_run -c "$CONF" check-config
 exit_is 0 "check-config accepts idnat:rpps and idnat:adeli"

@@ -14,15 +14,9 @@ export MEDIMAIL_SYNC_NOW=1772445600     # 2026-03-02 10:00:00 UTC
 FIX=$MS_SRC/tests/fixtures/titles
 P=ou=people,dc=chu-exemple,dc=fr
 
-at_exit slapd_stop
-slapd_setup "$MS_TMP/ldap" "$FIX/people.ldif" || bail "slapd_setup with people.ldif"
-slapd_start || bail "slapd_start"
-OUT=$MS_TMP/out
-mkdir -p "$OUT" "$MS_TMP/conf" && chmod 0700 "$OUT"
 CONF=$MS_TMP/conf/titles.conf
+shape_server "$FIX" "$CONF"
 cp "$FIX/titles.tsv" "$MS_TMP/conf/"
-subst_conf "$FIX/medimail-sync.conf.in" "$CONF" "OUTDIR=$OUT" "STATE=$MS_TMP/state.db" \
-	"URI=$SLAPD_LDAPS_URI" "CAFILE=$SLAPD_CA" "PWFILE=$SLAPD_READER_PWFILE"
 
 ms_run -c "$CONF" check-config
 exit_is 0 "check-config accepts the tables, map-type, if-match and if-table"

@@ -16,6 +16,8 @@ MS_BUILD=${MS_BUILD:-$MS_SRC/_build}
 MS_BIN=${MS_BIN:-$MS_BUILD/medimail-sync}
 MS_PY=${MS_PY:-/usr/bin/python3}     # Debian's interpreter, with python3-openpyxl
 export MS_SRC MS_BUILD MS_BIN MS_PY
+# tests/lib's checkers import each other: no __pycache__ in the source tree (or the tarball)
+export PYTHONDONTWRITEBYTECODE=1
 export LC_ALL=C.UTF-8
 
 MS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ms-test.XXXXXX")
@@ -235,6 +237,23 @@ summary_count() {
 # empty when it wrote none.
 loadusers_written() {
 	sed -n 's/^wrote \(.*\/loadusers-[^/]*\.\(xlsx\|csv\)\)$/\1/p' "$MS_OUT" | head -1
+}
+
+# loadusers_without DIR REGEX DESC [EXCEPT]: ok when no loadusers file of DIR (but the file
+# EXCEPT) has a row whose address matches the extended REGEX; otherwise names the files.
+loadusers_without() {
+	local f bad=
+	for f in "$1"/loadusers-*.xlsx; do
+		[ -e "$f" ] && [ "$f" != "${4:-}" ] || continue
+		"$MS_PY" "$MS_LIB/xlsx_check.py" "$f" --dump | cut -f1 | grep -qE "$2" &&
+			bad+=" ${f##*/}"
+	done
+	if [ -z "$bad" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "rows matching /$2/ in:$bad"
+	fi
 }
 
 # state_dump DB: the SQL dump of a state file, to compare "before" and "after" a failed run

@@ -22,6 +22,8 @@ import argparse
 import re
 import sys
 
+import expected_tsv
+
 LINE = re.compile(r"^(rejected|warning): (.*?): (.+?): ([a-z0-9-]+): (.*)$")
 VALUE = ' (value "'
 
@@ -45,18 +47,9 @@ def parse_output(path):
 
 
 def parse_expected(path, subs):
-    exp = []
-    with open(path, encoding="utf-8") as f:
-        for ln in f:
-            ln = ln.rstrip("\n")
-            for k, v in subs.items():
-                ln = ln.replace("@%s@" % k, v)
-            if not ln.strip() or ln.startswith("#"):
-                continue
-            c = ln.split("\t") + [""] * 6
-            exp.append({"kind": c[0], "where": c[1], "cols": c[2].split("|"), "rule": c[3],
-                        "value": c[4], "msg": c[5], "text": "\t".join(c[:6]).rstrip("\t")})
-    return exp
+    return [{"kind": c[0], "where": c[1], "cols": c[2].split("|"), "rule": c[3],
+             "value": c[4], "msg": c[5], "text": "\t".join(c).rstrip("\t")}
+            for c in expected_tsv.records(path, subs, 6)]
 
 
 def matches(e, g):

@@ -27,23 +27,16 @@ import json
 import re
 import sys
 
+import expected_tsv
+
 
 def alts(s):
     return s.split("|")
 
 
 def load(path, subs):
-    exp = []
-    with open(path, encoding="utf-8") as f:
-        for ln in f:
-            ln = ln.rstrip("\n")
-            for k, v in subs.items():
-                ln = ln.replace("@%s@" % k, v)
-            if not ln.strip() or ln.startswith("#"):
-                continue
-            t, v, c, e = (ln.split("\t") + [""] * 4)[:4]
-            exp.append({"table": t, "values": alts(v), "count": int(c), "examples": alts(e)})
-    return exp
+    return [{"table": t, "values": alts(v), "count": int(c), "examples": alts(e)}
+            for t, v, c, e in expected_tsv.records(path, subs, 4)]
 
 
 def pairs(e):
