@@ -15,7 +15,7 @@ EXPECTED.tsv lists, tab-separated, most frequent first then by table and value (
 
 The layouts are the program's to choose; what is checked is what the reader needs:
   stdout  each value appears on a line that holds its count (as a word), and its example DN on
-          that line or one of the next two;
+          that line or one of the next two that names no other expected value;
   json    one list holds an object per distinct value, no more, no less, in the expected order,
           each with the table, the value, the count (a number) and the example among its fields;
   report  one sheet has a row per distinct value, no more (rows naming a table of EXPECTED),
@@ -56,13 +56,17 @@ def report(good, desc, details=()):
 
 def check_stdout(path, exp):
     lines = open(path, encoding="utf-8").read().split("\n")
+    every = {v for e in exp for v in e["values"]}
     bad = []
     for e in exp:
         found = False
         for i, ln in enumerate(lines):
+            # the DN on the value's line, or on a following line that names no other value
+            near = [ln] + [w for w in lines[i + 1:i + 3]
+                           if not any(o in w for o in every - set(e["values"]))]
             for v, x in pairs(e):
                 if v in ln and re.search(r"(^|\D)%d(\D|$)" % e["count"], ln) and \
-                        any(x.lower() in w.lower() for w in lines[i:i + 3]):
+                        any(x.lower() in w.lower() for w in near):
                     found = True
         if not found:
             bad.append("no line with %s, count %d and its example DN" %
