@@ -1,5 +1,5 @@
 #!/bin/bash
-# 18-titles.sh - shape "free-text titles through a table" (tests/fixtures/titles, README
+# 29-titles.sh - shape "free-text titles through a table" (tests/fixtures/titles, README
 # there), on a private slapd: the Profession from title through table "profession" (entry pairs,
 # then titles.tsv), the civilité of interns through map-type "INT", interns found by title
 # (if-match), by table (if-table), by OU and by group. The plan's findings, its list of the

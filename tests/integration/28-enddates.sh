@@ -1,5 +1,5 @@
 #!/bin/bash
-# 17-enddates.sh - shape "end dates" on OpenLDAP (tests/fixtures/enddates, README there):
+# 28-enddates.sh - shape "end dates" on OpenLDAP (tests/fixtures/enddates, README there):
 # shadowExpire past, future, never and unreadable, read by flavor openldap's defaults, on a
 # private slapd. Run 1 (2026-03-02): ended people are never written, future dates are written
 # ahead, unreadable dates reject the entry. Run 2 (2026-10-05): a date that passed and a date

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 16-idnat.sh - shape "idNat_PS in employeeNumber" (tests/fixtures/idnat, README there): RPPS
+# 27-idnat.sh - shape "idNat_PS in employeeNumber" (tests/fixtures/idnat, README there): RPPS
 # and ADELI both read from one attribute through idnat:rpps and idnat:adeli, on a private slapd.
 # The plan's findings, the summary, the JSON counts and every cell of the loadusers file are
 # compared with what the README works out by hand; then idnat-format raised to an error.
