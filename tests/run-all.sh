@@ -107,7 +107,7 @@ integ "" "$MS_SRC"/tests/integration/*.sh
 if [ -n "${MS_ASAN_BUILD:-}" ] && [ -x "$MS_ASAN_BUILD/medimail-sync" ]; then
 	asan_scripts=()
 	for s in "$MS_SRC"/tests/integration/*.sh; do
-		case ${s##*/} in 40-* | 5[0-9]-* | 7[0-9]-*) ;; *) asan_scripts+=("$s") ;; esac
+		case ${s##*/} in 4[0-9]-* | 5[0-9]-* | 7[0-9]-*) ;; *) asan_scripts+=("$s") ;; esac
 	done
 	MS_BIN=$MS_ASAN_BUILD/medimail-sync MS_BUILD=$MS_ASAN_BUILD MS_SANITIZED=1 \
 		integ asan: "${asan_scripts[@]}"

@@ -16,6 +16,8 @@ MS_BUILD=${MS_BUILD:-$MS_SRC/_build}
 MS_BIN=${MS_BIN:-$MS_BUILD/medimail-sync}
 MS_PY=${MS_PY:-/usr/bin/python3}     # Debian's interpreter, with python3-openpyxl
 export MS_SRC MS_BUILD MS_BIN MS_PY
+# tests/lib's checkers import each other: no __pycache__ in the source tree (or the tarball)
+export PYTHONDONTWRITEBYTECODE=1
 export LC_ALL=C.UTF-8
 
 MS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ms-test.XXXXXX")
@@ -190,17 +192,31 @@ subst_conf() {
 	sed "${expr[@]}" "$in" >"$out"
 }
 
-# xlsx_check FILE.xlsx ARGS...: run tests/lib/xlsx_check.py (openpyxl) and number its checks.
-xlsx_check() {
-	local line n=0
+# py_tap SCRIPT ARGS...: run a checker of tests/lib that prints "ok - ..." / "not ok - ..."
+# lines (and "#" details), and number its checks; a checker that prints none is one failure.
+py_tap() {
+	local script=$1 line n=0
+	shift
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) ok "${line#ok - }"; n=$((n + 1)) ;;
 		"not ok - "*) not_ok "${line#not ok - }"; n=$((n + 1)) ;;
 		*) echo "$line" ;;
 		esac
-	done < <("$MS_PY" "$MS_LIB/xlsx_check.py" "$@" 2>&1)
-	[ "$n" -gt 0 ] || not_ok "xlsx_check.py $* printed no result"
+	done < <("$MS_PY" "$MS_LIB/$script" "$@" 2>&1)
+	[ "$n" -gt 0 ] || not_ok "$script $* printed no result"
+}
+
+# xlsx_check FILE.xlsx ARGS...: tests/lib/xlsx_check.py (openpyxl): rows, expected cells and,
+# with --strict, every cell against the Medimail rules (loadusers_rules.py).
+xlsx_check() {
+	py_tap xlsx_check.py "$@"
+}
+
+# findings_check OUTPUT EXPECTED.tsv [--sub NAME=VALUE...] [--label TEXT]: the findings that
+# a plan or apply printed are exactly those of EXPECTED.tsv (tests/lib/findings_check.py).
+findings_check() {
+	py_tap findings_check.py "$@"
 }
 
 # summary_count FILE ROW TYPE: the count in the plan/apply summary table, e.g.
@@ -215,6 +231,29 @@ summary_count() {
 			off = n; next
 		}
 		col && $1 == row { print $(col + (NF - off)); exit }' "$1"
+}
+
+# loadusers_written: the loadusers file that the last ms_run of apply printed ("wrote PATH"),
+# empty when it wrote none.
+loadusers_written() {
+	sed -n 's/^wrote \(.*\/loadusers-[^/]*\.\(xlsx\|csv\)\)$/\1/p' "$MS_OUT" | head -1
+}
+
+# loadusers_without DIR REGEX DESC [EXCEPT]: ok when no loadusers file of DIR (but the file
+# EXCEPT) has a row whose address matches the extended REGEX; otherwise names the files.
+loadusers_without() {
+	local f bad=
+	for f in "$1"/loadusers-*.xlsx; do
+		[ -e "$f" ] && [ "$f" != "${4:-}" ] || continue
+		"$MS_PY" "$MS_LIB/xlsx_check.py" "$f" --dump | cut -f1 | grep -qE "$2" &&
+			bad+=" ${f##*/}"
+	done
+	if [ -z "$bad" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "rows matching /$2/ in:$bad"
+	fi
 }
 
 # state_dump DB: the SQL dump of a state file, to compare "before" and "after" a failed run

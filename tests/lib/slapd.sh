@@ -8,6 +8,9 @@
 #   slapd_start / slapd_stop   start (polling until it answers) / stop (SIGTERM, wait)
 #   slapd_add LDIF, slapd_modify LDIF   ldapadd / ldapmodify as the rootdn
 #   slapd_search ARGS...       ldapsearch as the rootdn over ldapi
+#   slapd_suffix SUFFIX        use another suffix (and rootdn, reader DN) for the next setup
+#   shape_server FIXDIR CONF   a test directory of tests/fixtures: slapd with FIXDIR/people.ldif
+#                              and CONF from FIXDIR/medimail-sync.conf.in (for test scripts)
 #   tls_make_ca DIR NAME, tls_make_cert CADIR OUTDIR   (tls.sh: used by slapd_setup; reusable)
 #
 # Variables (set by slapd_setup; ports may be set before it):
@@ -29,6 +32,14 @@ SLAPD_READER_PW=${SLAPD_READER_PW:-reader-secret}
 SLAPD_READER_LIMIT=${SLAPD_READER_LIMIT:-500}
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MEDIMAIL_LDIF=${SLAPD_MEDIMAIL_LDIF:-${MS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/schema/medimail.ldif}
+
+# slapd_suffix SUFFIX: the suffix of the next slapd_setup, e.g. the dc=chu,dc=example of the
+# example configurations; the rootdn and the reader's DN follow it.
+slapd_suffix() {
+	SLAPD_SUFFIX=$1
+	SLAPD_ROOTDN="cn=admin,$SLAPD_SUFFIX"
+	SLAPD_READER_DN="cn=reader,ou=services,$SLAPD_SUFFIX"
+}
 
 _port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -233,4 +244,18 @@ sample_server() {
 	slapd_setup "$MS_TMP/ldap" "$MS_SRC/tests/fixtures/sample/hospital.ldif" "$@" ||
 		bail "slapd_setup"
 	slapd_start || bail "slapd_start"
+}
+
+# shape_server FIXDIR CONF: for test scripts (after common.sh): a private slapd loaded with
+# FIXDIR/people.ldif, stopped at exit (a setup failure ends the script as one failure), and CONF
+# written from FIXDIR/medimail-sync.conf.in pointed at it over ldaps, with the state file
+# $MS_TMP/state.db and the output directory SHAPE_OUT=$MS_TMP/out (mode 0700).
+shape_server() {
+	at_exit slapd_stop
+	slapd_setup "$MS_TMP/ldap" "$1/people.ldif" || bail "slapd_setup with ${1##*/}/people.ldif"
+	slapd_start || bail "slapd_start"
+	SHAPE_OUT=$MS_TMP/out
+	mkdir -p "$SHAPE_OUT" "$(dirname "$2")" && chmod 0700 "$SHAPE_OUT"
+	subst_conf "$1/medimail-sync.conf.in" "$2" "OUTDIR=$SHAPE_OUT" "STATE=$MS_TMP/state.db" \
+		"URI=$SLAPD_LDAPS_URI" "CAFILE=$SLAPD_CA" "PWFILE=$SLAPD_READER_PWFILE"
 }

@@ -2,8 +2,11 @@
 """xlsx_check.py - read a loadusers XLSX back with openpyxl (a reader that is not ours).
 
     xlsx_check.py FILE.xlsx [--expected ROWS.tsv] [--rows N] [--types PER=n,INT=n,...]
-                  [--absent ADDR,...]
+                  [--absent ADDR,...] [--strict]
     xlsx_check.py FILE.xlsx --dump          print the rows as TSV
+
+--strict checks every cell of every row against the rules of the Medimail guide, independently
+of the program (loadusers_rules.py): a file that a plan called clean must pass it.
 
 Prints one line per check, "ok - desc" or "not ok - desc" followed by "#" detail lines; the
 calling shell script numbers them (tests/lib/common.sh: xlsx_check).
@@ -49,6 +52,7 @@ def main():
     ap.add_argument("--types")
     ap.add_argument("--absent", default="")
     ap.add_argument("--dump", action="store_true")
+    ap.add_argument("--strict", action="store_true")
     a = ap.parse_args()
     try:
         import openpyxl
@@ -106,6 +110,10 @@ def main():
             got[r["Type BAL"]] = got.get(r["Type BAL"], 0) + 1
         report(all(got.get(k, 0) == v for k, v in want.items()),
                "rows per type: %s" % a.types, ["got %s" % sorted(got.items())])
+    if a.strict:
+        import loadusers_rules
+        bad = loadusers_rules.check_rows(data)
+        report(not bad, "every cell keeps the Medimail rules (%d rows)" % len(data), bad)
     for x in [x for x in a.absent.split(",") if x]:
         report(x.lower() not in [y.lower() for y in addrs], "no row for %s" % x)
     if a.expected:
