@@ -709,13 +709,11 @@ static void add(struct rowctx *x, int col, enum rule_id r, const char *value, co
 /* Requirement of a column for the row's type, with the conditional cases of the guide. */
 static enum req col_req(int col, enum bal_type type)
 {
-	if (col == COL_STRUCTURE)
-		return REQ_F;          /* filled by admins who manage several structures */
 	if (type == BAL_INT && col == COL_CIVILITE)
 		return REQ_OSC;        /* only for Médecin, Pharmacien, Chirurgien-Dentiste */
 	if (type == BAL_PER && (col == COL_RPPS || col == COL_ADELI))
 		return REQ_OSC;        /* one of the two */
-	return columns[col].req[type];
+	return column_req(col, type);
 }
 
 static void check_upper(struct rowctx *x, int col, enum rule_id r, const char *v)

@@ -85,3 +85,10 @@ int column_by_header(const char *header)
 			return i;
 	return -1;
 }
+
+enum req column_req(int col, enum bal_type type)
+{
+	if (col == COL_STRUCTURE)
+		return REQ_F;
+	return columns[col].req[type];
+}

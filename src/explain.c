@@ -215,7 +215,7 @@ static void print_columns(FILE *out, const struct collect_explain *ex, const str
 		if (ex->trace.col[c].len)
 			print_indented(out, ex->trace.col[c].buf, 6);
 		else if (a->type >= 0 && a->type < BAL_NTYPES &&
-			 columns[c].req[a->type] == REQ_NC && c != COL_STRUCTURE)
+			 column_req(c, a->type) == REQ_NC)
 			fprintf(out, "%6s%s\n", "",
 				_("not concerned for this BAL type: left empty"));
 		if (c == COL_TYPE_BAL && !ex->group)

@@ -2133,7 +2133,7 @@ static void drop_col(struct findings *tmp, struct pending *pend, int col)
 
 static bool nc(enum bal_type type, int col)
 {
-	return type != BAL_NONE && col >= 0 && columns[col].req[type] == REQ_NC;
+	return type != BAL_NONE && col >= 0 && column_req(col, type) == REQ_NC;
 }
 
 /* Move the findings of the cells that stay to f, one per rule and value. An identifier of no

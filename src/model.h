@@ -42,6 +42,10 @@ const char *bal_type_name(enum bal_type t);      /* "PER" ... ; "?" for BAL_NONE
 enum bal_type bal_type_parse(const char *s);     /* exact "PER"/"INT"/"ORG"/"MED", else BAL_NONE */
 int column_by_key(const char *key);              /* index or -1 */
 int column_by_header(const char *header);        /* exact header text, index or -1 */
+/* The requirement the program applies: the table's, except Structure, which the guide marks
+ * NC for every type but which an administrator who manages several structures fills (F).
+ * The mapper (what it clears), the checker and the reports all ask here. */
+enum req column_req(int col, enum bal_type type);
 
 /* One loadusers row: 36 cells, each empty or a UTF-8 string. Read cells with row_get() and
  * change them with row_set()/row_take(); the representation is private to model.c.

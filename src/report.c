@@ -187,7 +187,7 @@ static bool coverage_gap(const struct map_stats *s, int col, enum bal_type t)
 {
 	size_t filled, empty;
 
-	if (columns[col].req[t] != REQ_O && columns[col].req[t] != REQ_OSC)
+	if (column_req(col, t) != REQ_O && column_req(col, t) != REQ_OSC)
 		return false;
 	map_stats_coverage(s, t, col, &filled, &empty);
 	return empty > 0;
@@ -220,7 +220,7 @@ static void print_coverage(const struct run *r, FILE *out)
 			char *cell;
 
 			map_stats_coverage(s, (enum bal_type)t, c, &filled, &empty);
-			cell = filled + empty == 0 || columns[c].req[t] == REQ_NC ? xstrdup("-") :
+			cell = filled + empty == 0 || column_req(c, (enum bal_type)t) == REQ_NC ? xstrdup("-") :
 			       xasprintf("%zu/%zu", filled, filled + empty);
 			if (coverage_gap(s, c, (enum bal_type)t))
 				paint(out, C_YELLOW);

@@ -739,7 +739,7 @@ static lxw_error write_coverage(lxw_workbook *wb, const struct run *r, const str
 		sheet_str(&s, 0, columns[c].header, NULL);
 		for (int t = 0; t < BAL_NTYPES; t++) {
 			size_t filled, empty;
-			enum req q = columns[c].req[t];
+			enum req q = column_req(c, (enum bal_type)t);
 
 			map_stats_coverage(r->col.stats, (enum bal_type)t, c, &filled, &empty);
 			if (filled + empty == 0)

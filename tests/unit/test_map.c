@@ -1141,6 +1141,7 @@ static void test_map_type(void **state)
 	c.type_map[BAL_INT][COL_TEL1] = "";
 	c.type_map[BAL_PER][COL_RPPS] = "";      /* the rule read the map cell; PER then empties */
 	c.type_map[BAL_MED][COL_CIVILITE] = "{civ}";   /* NC for MED: still cleared */
+	c.map[COL_STRUCTURE] = "{o}";    /* the guide's NC, filled by multi-structure admins */
 	m = map_new(&c, &err);
 	if (!m)
 		fail_msg("%s", err);
@@ -1160,9 +1161,11 @@ static void test_map_type(void **state)
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "phone-format");
 	findings_free(&f);
-	/* MED: civilité set in map-type "MED" but NC for MED */
-	assert_int_equal(map_attrs(m, &row, &f, "uid=m,dc=x", "civ", "dr", NULL), BAL_MED);
+	/* MED: civilité set in map-type "MED" but NC for MED; Structure kept (not cleared) */
+	assert_int_equal(map_attrs(m, &row, &f, "uid=m,dc=x", "civ", "dr", "o", "EHPAD Les Pins",
+				   NULL), BAL_MED);
 	assert_string_equal(row_get(&row, COL_CIVILITE), "");
+	assert_string_equal(row_get(&row, COL_STRUCTURE), "EHPAD Les Pins");
 	row_free(&row);
 	map_free(m);
 }
