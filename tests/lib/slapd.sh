@@ -45,15 +45,18 @@ _port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# _slapd_pick_ports [FROM]: a free pair at 3890+i / 6360+i, i >= FROM (default 0), unless the
+# caller set SLAPD_PORT and SLAPD_TLS_PORT.
 _slapd_pick_ports() {
 	local p=3890 t=6360 i
-	if [ -n "${SLAPD_PORT:-}" ] && [ -n "${SLAPD_TLS_PORT:-}" ]; then
+	if [ -n "${SLAPD_PORT:-}" ] && [ -n "${SLAPD_TLS_PORT:-}" ] && [ -z "${_SLAPD_AUTO:-}" ]; then
 		return 0
 	fi
-	for ((i = 0; i < 50; i++)); do
+	for ((i = ${1:-0}; i < 60; i++)); do
 		if ! _port_busy $((p + i)) && ! _port_busy $((t + i)); then
-			SLAPD_PORT=${SLAPD_PORT:-$((p + i))}
-			SLAPD_TLS_PORT=${SLAPD_TLS_PORT:-$((t + i))}
+			SLAPD_PORT=$((p + i))
+			SLAPD_TLS_PORT=$((t + i))
+			_SLAPD_AUTO=$i
 			return 0
 		fi
 	done
@@ -174,14 +177,25 @@ EOF
 	return 0
 }
 
+# slapd_start: start the slapd of slapd_setup. When the ports were picked here (not set by
+# the caller), a start that fails because another process took them between the pick and the
+# bind (tests of parallel work trees) is retried on the next free pair, five times at most.
 slapd_start() {
-	local i
-	"$SLAPD_BIN" -F "$SLAPD_DIR/slapd.d" \
-		-h "$SLAPD_URI/ $SLAPD_LDAPS_URI/ $SLAPD_LDAPI_URI" >"$SLAPD_DIR/slapd.log" 2>&1 || {
-		echo "slapd.sh: slapd did not start:" >&2
-		cat "$SLAPD_DIR/slapd.log" >&2
-		return 1
-	}
+	local i try
+	for ((try = 0; ; try++)); do
+		"$SLAPD_BIN" -F "$SLAPD_DIR/slapd.d" \
+			-h "$SLAPD_URI/ $SLAPD_LDAPS_URI/ $SLAPD_LDAPI_URI" >"$SLAPD_DIR/slapd.log" 2>&1 &&
+			break
+		if [ -z "${_SLAPD_AUTO:-}" ] || [ "$try" -ge 5 ] ||
+			! _slapd_pick_ports $((_SLAPD_AUTO + 1)); then
+			echo "slapd.sh: slapd did not start:" >&2
+			cat "$SLAPD_DIR/slapd.log" >&2
+			return 1
+		fi
+		SLAPD_URI="ldap://127.0.0.1:$SLAPD_PORT"
+		SLAPD_LDAPS_URI="ldaps://127.0.0.1:$SLAPD_TLS_PORT"
+		export SLAPD_PORT SLAPD_TLS_PORT SLAPD_URI SLAPD_LDAPS_URI
+	done
 	for ((i = 0; i < 100; i++)); do
 		if ldapsearch -x -H "$SLAPD_URI" -s base -b "" -LLL dn >/dev/null 2>&1; then
 			return 0
