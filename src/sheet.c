@@ -1,20 +1,19 @@
 /*
  * sheet.c - one pull reader for CSV, XLSX and XLS: the format chosen by content, the row
- * buffer every format fills, the CSV reader (streamed, bounded), the XLS reader (libfreexl),
- * number and date texts, and the loadusers columns a spreadsheet turned into numbers.
- * The XLSX reader is sheet_xlsx.c.
+ * buffer every format fills, the CSV reader (streamed, bounded), number and date texts, and
+ * the loadusers columns a spreadsheet turned into numbers. The XLSX reader is sheet_xlsx.c,
+ * the XLS reader sheet_xls.c.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-#include <freexl.h>
 
 #include "i18n.h"
 #include "sheet_int.h"
@@ -28,6 +27,8 @@ static const struct sheet_limits default_limits = {
 	.sst_count = 2000000,
 	.sst_bytes = 64 << 20,
 	.xml_memory = 64 << 20,
+	.xls_seconds = 60,
+	.xls_memory = 1 << 30,
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -47,28 +48,33 @@ void sheet_row_begin(struct sheet *s, long line)
 	s->row.line = line;
 }
 
+bool sheet_buf_add(struct cellbuf *c, const char *p, size_t n, size_t cap)
+{
+	bool cut = false;
+
+	if (c->len + n > cap) {
+		n = cap - c->len;
+		cut = c->cut = true;
+	}
+	if (n) {
+		xgrow(&c->p, &c->cap, c->len + n + 1, 1);
+		memcpy(c->p + c->len, p, n);
+		c->len += n;
+		c->p[c->len] = '\0';
+	}
+	return cut;
+}
+
 void sheet_cell_add(struct sheet *s, size_t col, const char *p, size_t n)
 {
-	struct cellbuf *c;
-
 	if (col >= s->lim.cells) {
 		s->row.cut = true;
 		return;
 	}
-	c = &s->cb[col];
 	if (col >= s->nreset)
 		s->nreset = col + 1;
-	if (c->len + n > s->lim.cell_bytes) {
-		n = s->lim.cell_bytes - c->len;
-		c->cut = s->row.cut = true;
-	}
-	if (!n)
-		return;
-	if (c->len + n + 1 > c->cap)
-		xgrow(&c->p, &c->cap, c->len + n + 1, 1);
-	memcpy(c->p + c->len, p, n);
-	c->len += n;
-	c->p[c->len] = '\0';
+	if (sheet_buf_add(&s->cb[col], p, n, s->lim.cell_bytes))
+		s->row.cut = true;
 }
 
 void sheet_cell_clear(struct sheet *s, size_t col)
@@ -123,13 +129,23 @@ bool sheet_row_blank(const struct sheet_row *row)
 /* ------------------------------------------------------------------------------------------ */
 /* Numbers and dates */
 
+static locale_t c_locale;
+
+static void c_locale_init(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!c_locale) {
+		fprintf(stderr, "medimail-sync: newlocale(C): %s\n", strerror(errno));
+		abort();
+	}
+}
+
 locale_t sheet_c_locale(void)
 {
-	static locale_t c;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!c)
-		c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-	return c;
+	pthread_once(&once, c_locale_init);
+	return c_locale;
 }
 
 void sheet_number_text(double v, char buf[32])
@@ -259,6 +275,14 @@ static void utf8_drop_partial(struct cellbuf *c)
 	}
 }
 
+void sheet_cell_utf8(struct cellbuf *c)
+{
+	if (c->cut)
+		utf8_drop_partial(c);
+	if (c->len && !utf8_valid(c->p, c->len))
+		cp1252_to_utf8(c);
+}
+
 static void csv_add(struct sheet *s, char c)
 {
 	s->row.used = s->row.ncells;
@@ -311,13 +335,8 @@ static bool csv_record(struct sheet *s)
 		c = getc_unlocked(fp);
 	}
 	for (size_t i = 0; i < s->nreset; i++) {
-		struct cellbuf *cl = &s->cb[i];
-
-		if (cl->cut)
-			utf8_drop_partial(cl);
-		if (cl->len && !utf8_valid(cl->p, cl->len))
-			cp1252_to_utf8(cl);
-		cl->kind = SHEET_TEXT;
+		sheet_cell_utf8(&s->cb[i]);
+		s->cb[i].kind = SHEET_TEXT;
 	}
 	return true;
 }
@@ -360,149 +379,6 @@ static int csv_next(struct sheet *s, char **err)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* XLS (libfreexl) */
-
-static const char *freexl_cause(int rc)
-{
-	switch (rc) {
-	case FREEXL_INSUFFICIENT_MEMORY:
-		return _("too large to read in memory");
-	case FREEXL_BIFF_WORKBOOK_NOT_FOUND:
-		return _("an OLE2 file without a Workbook stream: not an Excel workbook (a Word "
-			 "document? an encrypted XLSX?)");
-	case FREEXL_INVALID_CFBF_HEADER:
-	case FREEXL_CFBF_INVALID_SIGNATURE:
-	case FREEXL_CFBF_INVALID_SECTOR_SIZE:
-	case FREEXL_CFBF_EMPTY_FAT_CHAIN:
-	case FREEXL_CFBF_ILLEGAL_FAT_ENTRY:
-	case FREEXL_INVALID_MINI_STREAM:
-	case FREEXL_CFBF_ILLEGAL_MINI_FAT_ENTRY:
-	case FREEXL_CFBF_READ_ERROR:
-	case FREEXL_CFBF_SEEK_ERROR:
-		return _("the OLE2 container is damaged or truncated");
-	case FREEXL_BIFF_INVALID_BOF:
-	case FREEXL_BIFF_INVALID_SST:
-	case FREEXL_BIFF_ILLEGAL_SST_INDEX:
-	case FREEXL_ILLEGAL_RK_VALUE:
-		return _("the workbook is damaged");
-	case FREEXL_UNSUPPORTED_CHARSET:
-	case FREEXL_INVALID_CHARACTER:
-		return _("text in an unsupported or invalid character set");
-	default:
-		return _("libfreexl cannot read it");
-	}
-}
-
-static int xls_open(struct sheet *s, char **err)
-{
-	unsigned int n = 0, pw = 0;
-	const char *name = NULL;
-	unsigned rows = 0;
-	unsigned short cols = 0;
-	int rc;
-
-	rc = freexl_open(s->path, &s->xls);
-	if (rc != FREEXL_OK) {
-		s->xls = NULL;
-		goto fail;
-	}
-	if (freexl_get_info(s->xls, FREEXL_BIFF_PASSWORD, &pw) == FREEXL_OK &&
-	    pw == FREEXL_BIFF_OBFUSCATED) {
-		*err = xasprintf(_("%s: not a readable XLS file: it is protected by a password"),
-				 s->path);
-		goto out;
-	}
-	rc = freexl_get_info(s->xls, FREEXL_BIFF_SHEET_COUNT, &n);
-	if (rc != FREEXL_OK)
-		goto fail;
-	if (n == 0) {
-		*err = xasprintf(_("%s: not a readable XLS file: the workbook has no worksheet"),
-				 s->path);
-		goto out;
-	}
-	rc = freexl_select_active_worksheet(s->xls, 0);
-	if (rc == FREEXL_OK)
-		rc = freexl_worksheet_dimensions(s->xls, &rows, &cols);
-	if (rc != FREEXL_OK)
-		goto fail;
-	if (freexl_get_worksheet_name(s->xls, 0, &name) == FREEXL_OK && name)
-		s->name = xstrdup(name);
-	s->xls_rows = rows;
-	s->xls_cols = cols;
-	return 0;
-fail:
-	*err = xasprintf(_("%s: not a readable XLS file: %s"), s->path, freexl_cause(rc));
-out:
-	errno = EINVAL;
-	return -1;
-}
-
-static int xls_next(struct sheet *s, char **err)
-{
-	unsigned r = s->xls_next;
-	char num[32];
-
-	if (r >= s->xls_rows)
-		return 0;
-	s->xls_next++;
-	sheet_row_begin(s, (long)r + 1);
-	s->row.ncells = s->xls_cols;
-	for (unsigned short c = 0; c < s->xls_cols; c++) {
-		FreeXL_CellValue v;
-		const char *t = NULL;
-		enum sheet_kind k = SHEET_TEXT;
-		int rc = freexl_get_cell_value(s->xls, r, c, &v);
-
-		if (rc != FREEXL_OK) {
-			*err = xasprintf(_("%s: row %u: cannot read cell %u: %s"), s->path, r + 1,
-					 c + 1u, freexl_cause(rc));
-			errno = EINVAL;
-			return -1;
-		}
-		switch (v.type) {
-		case FREEXL_CELL_INT:
-			snprintf(num, sizeof(num), "%d", v.value.int_value);
-			t = num;
-			k = SHEET_NUMBER;
-			break;
-		case FREEXL_CELL_DOUBLE:
-			sheet_number_text(v.value.double_value, num);
-			t = num;
-			k = SHEET_NUMBER;
-			break;
-		case FREEXL_CELL_TEXT:
-		case FREEXL_CELL_SST_TEXT:
-			t = v.value.text_value;
-			break;
-		case FREEXL_CELL_DATE:
-		case FREEXL_CELL_DATETIME:
-			t = v.value.text_value;
-			k = SHEET_DATE;
-			break;
-		case FREEXL_CELL_TIME:
-			t = v.value.text_value;
-			k = SHEET_TIME;
-			break;
-		default:
-			break;
-		}
-		if (!t || !*t)
-			continue;
-		s->row.used = c + 1u;
-		sheet_cell_add(s, c, t, strlen(t));
-		sheet_cell_kind(s, c, k);
-	}
-	for (size_t i = 0; i < s->nreset; i++) {
-		if (s->cb[i].cut)
-			utf8_drop_partial(&s->cb[i]);
-		if (s->cb[i].len && !utf8_valid(s->cb[i].p, s->cb[i].len))
-			cp1252_to_utf8(&s->cb[i]);
-	}
-	sheet_row_publish(s);
-	return 1;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Opening: the format by content */
 
 static void limits_fill(struct sheet_limits *l, const struct sheet_limits *in)
@@ -519,6 +395,8 @@ static void limits_fill(struct sheet_limits *l, const struct sheet_limits *in)
 	TAKE(sst_count);
 	TAKE(sst_bytes);
 	TAKE(xml_memory);
+	TAKE(xls_seconds);
+	TAKE(xls_memory);
 #undef TAKE
 }
 
@@ -574,7 +452,7 @@ struct sheet *sheet_open_opts(const char *path, const struct sheet_opts *o, char
 	}
 	fclose(s->fp);
 	s->fp = NULL;
-	if (s->fmt == SHEET_XLSX ? sheet_xlsx_open(s, err) : xls_open(s, err))
+	if (s->fmt == SHEET_XLSX ? sheet_xlsx_open(s, err) : sheet_xls_open(s, err))
 		goto fail;
 	return s;
 sys:
@@ -600,7 +478,7 @@ int sheet_next(struct sheet *s, const struct sheet_row **row, char **err)
 		rc = sheet_xlsx_next(s, err);
 		break;
 	case SHEET_XLS:
-		rc = xls_next(s, err);
+		rc = sheet_xls_next(s, err);
 		break;
 	default:
 		rc = csv_next(s, err);
@@ -631,8 +509,7 @@ void sheet_close(struct sheet *s)
 		return;
 	if (s->fp)
 		fclose(s->fp);
-	if (s->xls)
-		freexl_close(s->xls);
+	sheet_xls_close(s);
 	sheet_xlsx_close(s);
 	for (size_t i = 0; i < s->lim.cells; i++)
 		free(s->cb[i].p);

@@ -9,7 +9,10 @@
  * - XLSX (libzip + expat): the first worksheet of the workbook, streamed through expat in
  *   chunks; shared strings (rich text runs joined), inline strings, numbers, booleans, dates
  *   (numbers whose cell style has a date or time format). No DTD, no entity.
- * - XLS (libfreexl): the first worksheet, every cell type.
+ * - XLS (libfreexl): the first worksheet, every cell type. libfreexl trusts the file (it reads
+ *   out of bounds, leaks, loops or allocates what a hostile file asks), so it runs in a child
+ *   process with CPU and memory limits, which sends the cells back through a pipe: a crash
+ *   there is an error message here. sheet_open() forks: call it with no other thread running.
  * Numbers come out as the shortest decimal text that reads back to the same double
  * ("34000", "467330000", "10001045367"); dates as "YYYY-MM-DD".
  *
@@ -68,6 +71,9 @@ struct sheet_limits {
 	size_t sst_count;        /* XLSX: shared strings [2,000,000] */
 	size_t sst_bytes;        /* XLSX: total bytes of the shared strings kept [64 MiB] */
 	size_t xml_memory;       /* XLSX: bytes expat may hold, e.g. for one huge token [64 MiB] */
+	unsigned xls_seconds;    /* XLS: CPU seconds libfreexl may take [60] */
+	size_t xls_memory;       /* XLS: address space of libfreexl's process [1 GiB]; not applied
+				  * in a build with AddressSanitizer */
 };
 
 struct sheet_opts {

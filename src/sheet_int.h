@@ -17,6 +17,7 @@ struct cellbuf {
 	bool cut;
 };
 
+struct xls;
 struct xlsx;
 
 struct sheet {
@@ -31,16 +32,14 @@ struct sheet {
 	FILE *fp;
 	char sep;
 	long line;
-	/* XLS */
-	const void *xls;
-	unsigned xls_rows, xls_next;
-	unsigned short xls_cols;
 	/* XLS and XLSX: the worksheet's name */
 	char *name;
-	/* XLSX */
+	struct xls *xls;
 	struct xlsx *x;
 };
 
+/* Append n bytes to c, up to cap bytes in all (NUL-terminated). true when some were cut. */
+bool sheet_buf_add(struct cellbuf *c, const char *p, size_t n, size_t cap);
 /* Start a new row at position line: every cell empty. */
 void sheet_row_begin(struct sheet *s, long line);
 /* Append n bytes to cell col (kept up to the cell limit; a column over the cells limit is
@@ -48,6 +47,9 @@ void sheet_row_begin(struct sheet *s, long line);
 void sheet_cell_add(struct sheet *s, size_t col, const char *p, size_t n);
 /* Empty cell col (a cell given twice keeps the last). */
 void sheet_cell_clear(struct sheet *s, size_t col);
+/* A cell's bytes as UTF-8: a tail cut inside a character dropped, Windows-1252 converted when
+ * they are not UTF-8. */
+void sheet_cell_utf8(struct cellbuf *c);
 /* Set the kind of cell col (its text stays). */
 void sheet_cell_kind(struct sheet *s, size_t col, enum sheet_kind kind);
 /* Fill the public view: cell[], nkept, used from the buffers. */
@@ -57,6 +59,13 @@ void sheet_row_publish(struct sheet *s);
 locale_t sheet_c_locale(void);
 /* Calendar: "YYYY-MM-DD" of days since 1970-01-01 (proleptic Gregorian). */
 void sheet_civil_date(long long days, char buf[32]);
+
+int sheet_xls_open(struct sheet *s, char **err);
+int sheet_xls_next(struct sheet *s, char **err);
+void sheet_xls_close(struct sheet *s);
+/* Called in the child process that runs libfreexl, right after fork (NULL: nothing). The fuzz
+ * harness uses it to keep the sanitizers of a crashing child from reporting as the fuzzer. */
+extern void (*sheet_xls_child_hook)(void);
 
 int sheet_xlsx_open(struct sheet *s, char **err);
 int sheet_xlsx_next(struct sheet *s, char **err);

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,23 +214,6 @@ static void val_reset(struct xlsx *x)
 	x->val.p[0] = '\0';
 }
 
-static void val_add(struct sheet *s, const char *p, size_t n)
-{
-	struct cellbuf *v = &s->x->val;
-
-	if (v->len + n > s->lim.cell_bytes) {
-		n = s->lim.cell_bytes - v->len;
-		v->cut = true;
-	}
-	if (!n)
-		return;
-	if (v->len + n + 1 > v->cap)
-		xgrow(&v->p, &v->cap, v->len + n + 1, 1);
-	memcpy(v->p + v->len, p, n);
-	v->len += n;
-	v->p[v->len] = '\0';
-}
-
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
@@ -381,12 +363,14 @@ static int numfmt_cmp(const void *a, const void *b)
 
 static void resolve_styles(struct xlsx *x)
 {
-	qsort(x->fmts, x->nfmts, sizeof(*x->fmts), numfmt_cmp);
+	if (x->nfmts)
+		qsort(x->fmts, x->nfmts, sizeof(*x->fmts), numfmt_cmp);
 	x->xfkind = xcalloc(x->nxf ? x->nxf : 1, 1);
 	for (size_t i = 0; i < x->nxf; i++) {
-		struct numfmt key = { x->xf[i], 0 }, *f;
+		struct numfmt key = { x->xf[i], 0 }, *f = NULL;
 
-		f = bsearch(&key, x->fmts, x->nfmts, sizeof(*x->fmts), numfmt_cmp);
+		if (x->nfmts)
+			f = bsearch(&key, x->fmts, x->nfmts, sizeof(*x->fmts), numfmt_cmp);
 		x->xfkind[i] = f ? f->kind : builtin_kind(x->xf[i]);
 	}
 }
@@ -460,7 +444,7 @@ static void XMLCALL on_text(void *ud, const XML_Char *p, int n)
 	if ((x->kind == P_SST && x->in_si && x->in_t && !x->in_rph) ||
 	    (x->kind == P_SHEET && x->in_c &&
 	     (x->in_v || (x->in_is && x->in_t && !x->in_rph))))
-		val_add(s, p, (size_t)n);
+		sheet_buf_add(&x->val, p, (size_t)n, s->lim.cell_bytes);
 }
 
 static const char *const workbook_types[] = {
@@ -799,21 +783,14 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading a part */
 
-static char *part_error(struct sheet *s, const char *fmt, ...) PRINTF(2, 3);
-static char *part_error(struct sheet *s, const char *fmt, ...)
+/* "file: part: msg" (msg is freed), errno EINVAL. */
+static char *part_error(struct sheet *s, char *msg)
 {
-	struct strbuf sb = { 0 };
-	va_list ap;
-	char *msg;
+	char *e = xasprintf("%s: %s: %s", s->path, s->x->part, msg);
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	sb_addf(&sb, "%s: %s: %s", s->path, s->x->part, msg ? msg : "?");
 	free(msg);
 	errno = EINVAL;
-	return sb_steal(&sb);
+	return e;
 }
 
 static void part_close(struct xlsx *x)
@@ -848,13 +825,13 @@ static int part_open(struct sheet *s, const char *name, enum part_kind kind, uin
 	x->cap = cap;
 	x->zf = zip_fopen_index(x->za, (zip_uint64_t)i, 0);
 	if (!x->zf) {
-		*err = part_error(s, "%s", zip_error_strerror(zip_get_error(x->za)));
+		*err = part_error(s, xstrdup(zip_error_strerror(zip_get_error(x->za))));
 		return -1;
 	}
 	mem_cap = s->lim.xml_memory;
 	x->p = XML_ParserCreate_MM(NULL, &mem_suite, "|");
 	if (!x->p) {
-		*err = part_error(s, "%s", _("cannot create an XML parser"));
+		*err = part_error(s, xstrdup(_("cannot create an XML parser")));
 		return -1;
 	}
 	XML_SetUserData(x->p, s);
@@ -884,22 +861,23 @@ static int part_step(struct sheet *s, char **err)
 	} else {
 		buf = XML_GetBuffer(x->p, CHUNK);
 		if (!buf) {
-			*err = part_error(s, _("over the XML memory cap (%zu bytes)"),
-					  s->lim.xml_memory);
+			*err = part_error(s, xasprintf(_("over the XML memory cap (%zu bytes)"),
+							    s->lim.xml_memory));
 			return -1;
 		}
 		/* up to the cap, then one byte more to see whether there is more */
 		want = x->cap - x->nread < CHUNK ? x->cap - x->nread : CHUNK;
 		n = zip_fread(x->zf, buf, want ? want : 1);
 		if (n < 0) {
-			*err = part_error(s, _("cannot read it: %s (damaged or truncated file?)"),
-					  zip_file_strerror(x->zf));
+			*err = part_error(s, xasprintf(_("cannot read it: %s (damaged or truncated "
+							    "file?)"), zip_file_strerror(x->zf)));
 			return -1;
 		}
 		x->nread += (uint64_t)n;
 		if (x->nread > x->cap) {
-			*err = part_error(s, _("more than %llu bytes once uncompressed: refused (a "
-					       "ZIP bomb?)"), (unsigned long long)x->cap);
+			*err = part_error(s, xasprintf(_("more than %llu bytes once uncompressed: "
+							    "refused (a ZIP bomb?)"),
+							  (unsigned long long)x->cap));
 			return -1;
 		}
 		st = XML_ParseBuffer(x->p, (int)n, n == 0);
@@ -907,10 +885,11 @@ static int part_step(struct sheet *s, char **err)
 	if (st == XML_STATUS_ERROR) {
 		enum XML_Error code = XML_GetErrorCode(x->p);
 
-		*err = part_error(s, _("line %lu: %s"), (unsigned long)XML_GetCurrentLineNumber(x->p),
-				  x->err ? x->err : code == XML_ERROR_NO_MEMORY ?
-				  _("over the XML memory cap (a huge token?)") :
-				  XML_ErrorString(code));
+		*err = part_error(s, xasprintf(_("line %lu: %s"),
+						  (unsigned long)XML_GetCurrentLineNumber(x->p),
+						  x->err ? x->err : code == XML_ERROR_NO_MEMORY ?
+						  _("over the XML memory cap (a huge token?)") :
+						  XML_ErrorString(code)));
 		return -1;
 	}
 	XML_GetParsingStatus(x->p, &ps);

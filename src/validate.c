@@ -149,8 +149,9 @@ static void check_date_cell(struct vstate *vs, const struct sheet_row *row)
 	if (row->nkept <= COL_PEREMPTION)
 		return;
 	c = &row->cell[COL_PEREMPTION];
-	if (c->kind != SHEET_DATE || strncmp(c->text, "20", 2) == 0)
-		return;
+	if (c->kind != SHEET_DATE || c->len < 10 || c->text[4] != '-' ||
+	    strncmp(c->text, "20", 2) == 0)
+		return;     /* not a date, not a YYYY-MM-DD date (date-format), or 20xx */
 	msg = xasprintf(_("the spreadsheet holds the date %.10s, outside 2000-2099: AA-MM-JJ "
 			  "cannot write it (AA-MM-JJ text read as JJ-MM-AA?); format the column "
 			  "as text"), c->text);

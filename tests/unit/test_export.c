@@ -11,31 +11,20 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "export.h"
+#include "fixture.h"
 #include "tmpdir.h"
 
 static char tmpdir[4096];
 
-static char *fixture(const char *rel)
-{
-	return xasprintf("%s/tests/fixtures/%s", MS_TOP_SRCDIR, rel);
-}
-
 static char *write_tmp(const char *name, const char *data, size_t len)
 {
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return path;
+	return fixture_write(tmpdir, name, data, len);
 }
 
 /* The finding of rule at where, or NULL. */
@@ -256,41 +245,37 @@ static void assert_refused(const char *path, const char *what)
 
 static void test_errors(void **state)
 {
-	static const char noaddr[] = "Nom;Pr\xc3\xa9nom;Etat\nDUPONT;Jean;Actif\n";
-	char *p;
+	static const struct {
+		const char *file, *text;  /* a fixture, or a file written from text */
+		size_t len;               /* bytes of text; 0: strlen() */
+		const char *what;
+	} cases[] = {
+		{ NULL, "Nom;Pr\xc3\xa9nom;Etat\nDUPONT;Jean;Actif\n", 0,
+		  ":1: no \"Adresse mail\" column in the header (found \"Nom\", \"Pr\xc3\xa9nom\", "
+		  "\"Etat\")" },
+		{ NULL, "", 0, "empty file" },
+		{ NULL, "\n;;\n \n", 0, "empty file" },
+		{ NULL, "ab\0cd;\n", 7, "binary data" },
+		{ "sheet/random.bin", NULL, 0, "no \"Adresse mail\" column" },
+		{ "sheet/truncated.xlsx", NULL, 0, "damaged or truncated" },
+		{ "sheet/not-xlsx.zip", NULL, 0, "not a readable XLSX file" },
+		{ "sheet/no-workbook.xls", NULL, 0, "without a Workbook stream" },
+		{ "sheet/dtd.xlsx", NULL, 0, "xl/worksheets/sheet1.xml: line 2: a DTD" },
+		{ "missing.csv", NULL, 0, "No such file" },
+	};
 
 	(void)state;
-	p = write_tmp("no-address.csv", noaddr, sizeof(noaddr) - 1);
-	assert_refused(p, ":1: no \"Adresse mail\" column in the header (found \"Nom\", "
-		       "\"Pr\xc3\xa9nom\", \"Etat\")");
-	free(p);
-	p = write_tmp("empty.csv", "", 0);
-	assert_refused(p, "empty file");
-	free(p);
-	p = write_tmp("blank.csv", "\n;;\n \n", 6);
-	assert_refused(p, "empty file");
-	free(p);
-	p = write_tmp("binary.csv", "ab\0cd;\n", 7);
-	assert_refused(p, "binary data");
-	free(p);
-	p = fixture("sheet/random.bin");
-	assert_refused(p, "no \"Adresse mail\" column");
-	free(p);
-	p = fixture("sheet/truncated.xlsx");
-	assert_refused(p, "damaged or truncated");
-	free(p);
-	p = fixture("sheet/not-xlsx.zip");
-	assert_refused(p, "not a readable XLSX file");
-	free(p);
-	p = fixture("sheet/no-workbook.xls");
-	assert_refused(p, "without a Workbook stream");
-	free(p);
-	p = fixture("sheet/dtd.xlsx");
-	assert_refused(p, "xl/worksheets/sheet1.xml: line 2: a DTD");
-	free(p);
-	p = xasprintf("%s/missing.csv", tmpdir);
-	assert_refused(p, "No such file");
-	free(p);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p;
+
+		if (cases[i].text)
+			p = write_tmp("refused.csv", cases[i].text,
+				      cases[i].len ? cases[i].len : strlen(cases[i].text));
+		else
+			p = fixture(cases[i].file);
+		assert_refused(p, cases[i].what);
+		free(p);
+	}
 }
 
 static int setup(void **state)

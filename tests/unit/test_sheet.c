@@ -13,32 +13,23 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sheet.h"
+#include "sheet_int.h"
+#include "fixture.h"
 #include "tmpdir.h"
 
 static char tmpdir[4096];
 
-static char *fixture(const char *rel)
-{
-	return xasprintf("%s/tests/fixtures/%s", MS_TOP_SRCDIR, rel);
-}
-
 static char *write_tmp(const char *name, const char *data, size_t len)
 {
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return path;
+	return fixture_write(tmpdir, name, data, len);
 }
 
 /* Every row of a file as "POS|kind:text|kind:text..." lines (kinds: e t n d h b), empty cells
@@ -513,6 +504,51 @@ static void test_limits(void **state)
 	free(path);
 }
 
+/* libfreexl runs in a child process: its crash, its endless loop or its early exit is an
+ * error message of the parent, naming the file. The hook plays libfreexl's part. */
+static void child_aborts(void)
+{
+	abort();
+}
+
+static void child_loops(void)
+{
+	volatile unsigned long n = 0;
+
+	for (;;)
+		n++;
+}
+
+static void child_exits(void)
+{
+	_exit(3);
+}
+
+static void test_xls_child(void **state)
+{
+	static const struct {
+		void (*hook)(void);
+		const char *want;
+	} cases[] = {
+		{ child_aborts, "libfreexl crashed on it (Aborted): a damaged or hostile file" },
+		{ child_loops, "libfreexl took more than 1 s of CPU on it" },
+		{ child_exits, "libfreexl stopped on it (exit status 3)" },
+	};
+	struct sheet_limits lim = { .xls_seconds = 1 };
+	struct sheet_opts o = { .limits = &lim };
+	char *path = fixture("validate/clean-numbers.xls"), *want;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		sheet_xls_child_hook = cases[i].hook;
+		want = xasprintf("%s: not a readable XLS file: %s", path, cases[i].want);
+		assert_error("validate/clean-numbers.xls", &o, NULL, want);
+		free(want);
+	}
+	sheet_xls_child_hook = NULL;
+	free(path);
+}
+
 static void test_random_bytes(void **state)
 {
 	char *path = fixture("sheet/random.bin");
@@ -561,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_format_by_content),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_xls_child),
 		cmocka_unit_test(test_random_bytes),
 	};
 
