@@ -445,6 +445,36 @@ static void test_ldif_errors(void **state)
 	free(log);
 	free(path);
 
+	/* screened before libldap: a URL value would make it read a local file */
+	{
+		static const struct {
+			const char *text, *want;
+		} refused[] = {
+			{ "dn: cn=a,dc=ex\ncn: a\ndescription:< file:///etc/hostname\n",
+			  ":3: a value given as a URL" },
+			{ "dn: cn=a,dc=ex\ncontrol: 1.2.3 true\ncn: a\n",
+			  ":1: cn=a,dc=ex: only entries are supported" },
+			{ "dn: cn=a,dc=ex\nChangeType: modify\nreplace: cn\ncn: b\n-\n",
+			  ":1: cn=a,dc=ex: only entries are supported" },
+			{ "dn: cn=a,dc=ex\ncn: a\n-\n", ":3: malformed LDIF line" },
+			{ "dn: cn=a,dc=ex\n: no name\n", ":2: malformed LDIF line" },
+		};
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+			path = write_tmp("screen.ldif", refused[i].text, 0600);
+			d.ldif = path;
+			capture_start();
+			s = dir_open(&d);
+			log = capture_end();
+			assert_null(s);
+			if (!strstr(log, refused[i].want))
+				fail_msg("%s: got \"%s\", want \"%s\"", refused[i].text, log,
+					 refused[i].want);
+			free(log);
+			free(path);
+		}
+	}
+
 	d.ldif = "/nonexistent/x.ldif";
 	capture_start();
 	s = dir_open(&d);
