@@ -612,7 +612,9 @@ WUR static int ldif_load(struct dir_session *s)
 		goto out;
 	}
 	while ((rc = ldif_read_record(fp, &last, &buf, &buflen)) > 0) {
-		if (ldif_record(s, buf, line) < 0)
+		/* libldap consumes some lines itself ("0version: 1" at the top) and then gives
+		 * a record without a buffer (found by fuzzing): nothing to convert */
+		if (buf && ldif_record(s, buf, line) < 0)
 			goto out;
 		line = last + 1;
 	}

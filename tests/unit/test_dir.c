@@ -475,6 +475,17 @@ static void test_ldif_errors(void **state)
 		}
 	}
 
+	/* a line libldap reads itself and then returns no record for (crashed before) */
+	path = write_tmp("version.ldif", "0version: 1\n\ndn: dc=ex,dc=org\ndc: ex\n", 0600);
+	d.ldif = path;
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	assert_non_null(s);
+	dir_close(s);
+	free(log);
+	free(path);
+
 	d.ldif = "/nonexistent/x.ldif";
 	capture_start();
 	s = dir_open(&d);
