@@ -283,10 +283,21 @@ void sheet_cell_utf8(struct cellbuf *c)
 		cp1252_to_utf8(c);
 }
 
-static void csv_add(struct sheet *s, char c)
+static void csv_add(struct sheet *s, char ch)
 {
+	size_t col = s->row.ncells - 1;
+	struct cellbuf *c = &s->cb[col < s->lim.cells ? col : 0];
+
 	s->row.used = s->row.ncells;
-	sheet_cell_add(s, s->row.ncells - 1, &c, 1);
+	/* the common case, byte after byte: room in the cell's buffer */
+	if (col < s->lim.cells && c->len + 1 < c->cap && c->len < s->lim.cell_bytes) {
+		if (col >= s->nreset)
+			s->nreset = col + 1;
+		c->p[c->len++] = ch;
+		c->p[c->len] = '\0';
+		return;
+	}
+	sheet_cell_add(s, col, &ch, 1);
 }
 
 /* One record into the row buffer. false at end of file (no record). */
