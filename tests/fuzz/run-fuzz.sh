@@ -13,7 +13,8 @@
 # stops the harness and is saved as DIR/crashes/NAME-*. The last lines give, per harness, the
 # inputs run, the coverage (edges, features), the corpus size, the crashes, and the faults of
 # libfreexl's child processes that the harness survived (tests/fuzz/README; libFuzzer may
-# still save those inputs in DIR/crashes as oom-*). Exit 1 when a harness crashed. To keep what a run found in the committed corpus (minimised):
+# still save those inputs in DIR/crashes as oom-*). Exit 1 when a harness crashed.
+# To add what a run found to the committed corpus (only inputs with new coverage):
 #   DIR/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME DIR/corpus/NAME
 set -u
 MS_SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,13 +26,16 @@ while getopts t:j:o: opt; do
 	t) secs=$OPTARG ;;
 	j) par=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 names=${*:-sheet_csv sheet_xlsx sheet_xls export ldif}
 
-command -v clang >/dev/null || { echo "run-fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+if ! command -v clang >/dev/null; then
+	echo "run-fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2
+	exit 2
+fi
 mkdir -p "$out/crashes" "$out/corpus" || exit 1
 out=$(cd "$out" && pwd)
 if [ ! -f "$out/config.h" ]; then
