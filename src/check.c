@@ -27,7 +27,7 @@ enum rule_id {
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
 	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
-	R_CSV_BINARY, R_NRULES
+	R_CSV_BINARY, R_DATE_CENTURY, R_NRULES
 };
 
 #define E SEV_ERROR
@@ -100,6 +100,7 @@ const struct check_rule_info check_rules[] = {
 	[R_CSV_COLUMNS]     = { "csv-columns",      E,   "record without exactly 36 cells" },
 	[R_CSV_QUOTE]       = { "csv-quote",        E,   "quoted cell still open at end of file" },
 	[R_CSV_BINARY]      = { "csv-binary",       E,   "NUL byte in a record" },
+	[R_DATE_CENTURY]    = { "date-century",     E,   "33: XLSX/XLS date outside 2000-2099" },
 };
 const size_t check_nrules = ARRAY_SIZE(check_rules);
 #undef E

@@ -501,16 +501,61 @@ static unsigned long ldif_bad_line(char *rec, unsigned long first)
 	return n;
 }
 
+/* libldap's LDIF parser trusts its input (it crashed under fuzzing on a damaged record) and
+ * reads the local file that a ":<" URL value names. Entries are all we read, so each record is
+ * screened before it: every line is a comment, a continuation, or "name: value" / "name::
+ * base64" with a name of letters, digits, '-', '.' and ';' (options); no changetype, no
+ * control, no URL. Returns 0, or -1 after logging the line at fault. */
+WUR static int ldif_screen(struct dir_session *s, const char *rec, unsigned long first)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789-.;";
+	unsigned long n = first;
+	const char *p = rec;
+
+	for (; *p; n++) {
+		size_t len = strcspn(p, "\n"), name = strspn(p, name_chars);
+
+		if (len && p[0] != ' ' && p[0] != '#' && !(len == 1 && p[0] == '\r')) {
+			if (!name || name >= len || p[name] != ':') {
+				log_err("%s:%lu: malformed LDIF line (expected \"attribute: value\")",
+					s->where, n);
+				return -1;
+			}
+			if ((name == 10 && strncasecmp(p, "changetype", 10) == 0) ||
+			    (name == 7 && strncasecmp(p, "control", 7) == 0)) {
+				const char *dn = strncasecmp(rec, "dn:", 3) == 0 ? rec + 3 : "-";
+
+				dn += strspn(dn, " ");
+				log_err("%s:%lu: %.*s: only entries are supported, not change records",
+					s->where, first, (int)strcspn(dn, "\r\n"), dn);
+				return -1;
+			}
+			if (p[name + 1] == '<') {
+				log_err("%s:%lu: a value given as a URL (\":<\") is refused", s->where,
+					n);
+				return -1;
+			}
+		}
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
 /* Convert one record; 1 = entry added, 0 = nothing to add (version line), -1 = error. */
 WUR static int ldif_record(struct dir_session *s, char *buf, unsigned long line)
 {
 	struct berval rbuf = { strlen(buf), buf };
 	bool version = strncasecmp(buf, "version:", 8) == 0;
-	char *copy = xstrdup(buf);
+	char *copy = NULL;
 	LDIFRecord lr;
 	struct entry *e;
 	int rc, ret = -1;
 
+	memset(&lr, 0, sizeof(lr));
+	if (ldif_screen(s, buf, line) < 0)
+		goto out;
+	copy = xstrdup(buf);
 	/* the parser writes into buf: look at it first */
 	rc = ldap_parse_ldif_record(&rbuf, line, &lr, s->where, LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS);
 	if (rc != LDAP_SUCCESS) {
@@ -567,7 +612,9 @@ WUR static int ldif_load(struct dir_session *s)
 		goto out;
 	}
 	while ((rc = ldif_read_record(fp, &last, &buf, &buflen)) > 0) {
-		if (ldif_record(s, buf, line) < 0)
+		/* libldap consumes some lines itself ("0version: 1" at the top) and then gives
+		 * a record without a buffer (found by fuzzing): nothing to convert */
+		if (buf && ldif_record(s, buf, line) < 0)
 			goto out;
 		line = last + 1;
 	}

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 30-validate.sh - "medimail-sync validate FILE": exit codes, the exact findings of a file with
-# 20 planted errors, and robustness (open quote, binary junk, wrong widths, a 100 MB file).
+# 20 planted errors (as CSV, and as XLSX and XLS saved by LibreOffice), and robustness (open
+# quote, binary junk, wrong widths, damaged and hostile spreadsheets, a 100 MB file).
 # Needs MS_BIN (the program) and MS_SRC (the source tree). Prints TAP.
 set -u
 : "${MS_BIN:?MS_BIN must name the medimail-sync binary}"
@@ -97,6 +98,76 @@ t "1500 bad rows: exit 4" test "$rc" -eq 4
 t "1500 bad rows: at most 1000 findings printed, plus the total" \
 	test "$(wc -l <"$tmp/out")" -le 1002
 t "1500 bad rows: the total counts them all" grep -q ' 1500 rows, ' "$tmp/out"
+
+# Spreadsheets saved by LibreOffice (tests/fixtures/validate/README, convert.sh). Positions are
+# rows: the record of CSV lines 2-3 is row 2, so CSV line N > 3 is row N - 1.
+awk -F'\t' -v OFS='\t' '{ if ($1 > 3) $1 = $1 - 1; print }' "$fix/planted-20.expected" |
+	sort >"$tmp/want-rows"
+sort "$fix/planted-20-numbers.expected" >"$tmp/want-numbers"
+for ext in xlsx xls; do
+	run "$fix/planted-20.$ext"
+	t "$ext, columns as text: exit 4" test "$rc" -eq 4
+	findings "$fix/planted-20.$ext" >"$tmp/got"
+	t "$ext, columns as text: the 20 planted errors (column, rule) on their rows" \
+		diff -u "$tmp/want-rows" "$tmp/got"
+	t "$ext, columns as text: the count line says 20 errors" \
+		grep -q ' 21 rows, 20 errors, 0 warnings' "$tmp/out"
+	t "$ext: a duplicate address names the row of the first" \
+		grep -q 'already used on row 5 ' "$tmp/out"
+
+	run "$fix/planted-20-numbers.$ext"
+	t "$ext, numbers and dates: exit 4" test "$rc" -eq 4
+	findings "$fix/planted-20-numbers.$ext" >"$tmp/got"
+	t "$ext, numbers and dates: the 19 errors listed by hand" \
+		diff -u "$tmp/want-numbers" "$tmp/got"
+
+	run "$fix/clean-numbers.$ext"
+	t "$ext, clean file saved with numbers: leading zeros restored, one finding" \
+		test "$(findings "$fix/clean-numbers.$ext")" = \
+		"$(printf '2\tDate de péremption\tdate-century')"
+	t "$ext, clean file saved with numbers: 8 rows, exit 4" \
+		eval 'grep -q " 8 rows, 1 errors, 0 warnings" "$tmp/out" && [ "$rc" -eq 4 ]'
+done
+
+# The format is the content's: a CSV named .xlsx is read as CSV
+cp "$fix/clean.csv" "$tmp/clean.xlsx"
+run "$tmp/clean.xlsx"
+t "a CSV named .xlsx: read as CSV, exit 0" test "$rc" -eq 0
+
+# Files that are no loadusers spreadsheet: no crash, exit 2, one line naming the file (in an
+# ASan build, libfreexl's child process may print a sanitizer report too: not counted)
+sheetfix=$MS_SRC/tests/fixtures/sheet
+for f in truncated.xlsx not-xlsx.zip no-workbook.xls truncated.xls opendocument.ods dtd.xlsx \
+	styles-bomb.xlsx; do
+	run "$sheetfix/$f"
+	t "$f: exit 2" test "$rc" -eq 2
+	t "$f: one line on stderr naming the file" \
+		eval '[ "$(grep -c "^medimail-sync: " "$tmp/err")" -eq 1 ] &&
+			grep -q "^medimail-sync: $sheetfix/$f: " "$tmp/err"'
+done
+run "$sheetfix/truncated.xlsx"
+t "truncated XLSX: says the archive is damaged or truncated" \
+	grep -q 'ZIP archive is damaged or truncated' "$tmp/err"
+run "$sheetfix/no-workbook.xls"
+t "OLE2 file without a Workbook stream: says so" grep -q 'without a Workbook stream' "$tmp/err"
+# an XLS on which libfreexl reads out of bounds (found by fuzzing): it runs in a child process,
+# whose sanitizer report (ASan build only) may come before our one line
+run "$MS_SRC/tests/fuzz/corpus/sheet_xls/regress-libfreexl-iconv-overread.xls"
+t "XLS that makes libfreexl read out of bounds: exit 2, one line naming the file" \
+	eval '[ "$rc" -eq 2 ] && [ "$(grep -c "^medimail-sync: " "$tmp/err")" -eq 1 ] &&
+		grep -q "^medimail-sync: .*-iconv-overread.xls: not a readable XLS file" "$tmp/err"'
+run "$sheetfix/random.bin"
+t "random bytes: exit 2" test "$rc" -eq 2
+t "random bytes: one line naming the file: not a loadusers header" \
+	eval '[ "$(wc -l <"$tmp/out")" -eq 1 ] &&
+		grep -q "^$sheetfix/random.bin:1: -: csv-header: not a loadusers header" "$tmp/out"'
+run "$tmp/empty.csv"
+t "empty file: one line naming the file" \
+	eval '[ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q "^$tmp/empty.csv:1: .*empty file" "$tmp/out"'
+run "$tmp/no-such-file.xlsx"
+t "missing file: exit 1, one line naming the file" \
+	eval '[ "$rc" -eq 1 ] &&
+		grep -q "^medimail-sync: $tmp/no-such-file.xlsx: No such file" "$tmp/err"'
 
 # ~100 MB of valid rows with distinct addresses
 {

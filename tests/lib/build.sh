@@ -6,7 +6,8 @@
 #   ms_build DIR [CONFIGURE-ARGS...]   autoreconf (once) + configure in DIR + make
 
 MS_PACKAGES="autoconf automake libtool pkg-config build-essential libldap-dev libxlsxwriter-dev
-libconfuse-dev libsqlite3-dev libcmocka-dev libjansson-dev libsasl2-dev gettext
+libconfuse-dev libsqlite3-dev libcmocka-dev libjansson-dev libsasl2-dev libzip-dev libexpat1-dev
+libfreexl-dev gettext
 slapd ldap-utils samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools
 krb5-user libsasl2-modules-gssapi-mit openssl
 python3 python3-openpyxl python3-ldap3 jq valgrind man-db groff-base systemd bash-completion

@@ -445,6 +445,39 @@ static void test_ldif_errors(void **state)
 	free(log);
 	free(path);
 
+	/* screened before libldap: a URL value would make it read a local file; and a line
+	 * libldap reads itself, then returns no record for (crashed before): want NULL, opens */
+	{
+		static const struct {
+			const char *text, *want;
+		} cases[] = {
+			{ "dn: cn=a,dc=ex\ncn: a\ndescription:< file:///etc/hostname\n",
+			  ":3: a value given as a URL" },
+			{ "dn: cn=a,dc=ex\ncontrol: 1.2.3 true\ncn: a\n",
+			  ":1: cn=a,dc=ex: only entries are supported" },
+			{ "dn: cn=a,dc=ex\nChangeType: modify\nreplace: cn\ncn: b\n-\n",
+			  ":1: cn=a,dc=ex: only entries are supported" },
+			{ "dn: cn=a,dc=ex\ncn: a\n-\n", ":3: malformed LDIF line" },
+			{ "dn: cn=a,dc=ex\n: no name\n", ":2: malformed LDIF line" },
+			{ "0version: 1\n\ndn: dc=ex,dc=org\ndc: ex\n", NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			path = write_tmp("screen.ldif", cases[i].text, 0600);
+			d.ldif = path;
+			capture_start();
+			s = dir_open(&d);
+			log = capture_end();
+			if (cases[i].want ? s || !strstr(log, cases[i].want) : !s)
+				fail_msg("%s: got %s, \"%s\", want \"%s\"", cases[i].text,
+					 s ? "a session" : "NULL", log,
+					 cases[i].want ? cases[i].want : "a session");
+			dir_close(s);
+			free(log);
+			free(path);
+		}
+	}
+
 	d.ldif = "/nonexistent/x.ldif";
 	capture_start();
 	s = dir_open(&d);

@@ -1,0 +1,120 @@
+#!/bin/bash
+# run-fuzz.sh - fuzz the harnesses of tests/fuzz with libFuzzer, each for SECONDS.
+#
+#   tests/fuzz/run-fuzz.sh [-t SECONDS] [-j PARALLEL] [-o DIR] [NAME...]
+#
+# NAME: sheet_csv sheet_xlsx sheet_xls export ldif (default: all); SECONDS default 60,
+# PARALLEL (harnesses at once) default 2, DIR default _build-fuzz in the source tree.
+# Needs clang and libclang-rt-14-dev (Debian 12): not in MS_PACKAGES, fuzzing is a developer's
+# task. CI replays the committed corpus through "make check" (replay.c) instead.
+#
+# Builds DIR/fuzz_NAME with -fsanitize=fuzzer,address,undefined (a configure run in DIR gives
+# config.h). The corpus grows in DIR/corpus/NAME, seeded from tests/fuzz/corpus/NAME; a crash
+# stops the harness and is saved as DIR/crashes/NAME-*. The last lines give, per harness, the
+# inputs run, the coverage (edges, features), the corpus size, the crashes, and the faults of
+# libfreexl's child processes that the harness survived (tests/fuzz/README; libFuzzer may
+# still save those inputs in DIR/crashes as oom-*). Exit 1 when a harness crashed.
+# To add what a run found to the committed corpus (only inputs with new coverage):
+#   DIR/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME DIR/corpus/NAME
+set -u
+MS_SRC=$(cd "$(dirname "$0")/../.." && pwd)
+secs=60
+par=2
+out=$MS_SRC/_build-fuzz
+while getopts t:j:o: opt; do
+	case $opt in
+	t) secs=$OPTARG ;;
+	j) par=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+names=${*:-sheet_csv sheet_xlsx sheet_xls export ldif}
+
+if ! command -v clang >/dev/null; then
+	echo "run-fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2
+	exit 2
+fi
+mkdir -p "$out/crashes" "$out/corpus" || exit 1
+out=$(cd "$out" && pwd)
+if [ ! -f "$out/config.h" ]; then
+	[ -x "$MS_SRC/configure" ] || (cd "$MS_SRC" && autoreconf -fi) || exit 1
+	(cd "$out" && "$MS_SRC/configure" -q CC=clang --disable-tests) || exit 1
+fi
+
+core="src/util.c src/log.c src/model.c src/columns.c"
+sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xls.c"
+sheet_libs=$(pkg-config --libs libzip expat freexl)
+sources() {
+	case $1 in
+	sheet_csv | sheet_xlsx | sheet_xls) echo "$core $sheet" ;;
+	export) echo "$core $sheet src/export.c" ;;
+	ldif) echo "$core src/dir.c" ;;
+	*) return 1 ;;
+	esac
+}
+libs() {
+	case $1 in
+	ldif) pkg-config --libs ldap; echo -llber ;;
+	*) echo "$sheet_libs -lm" ;;
+	esac
+}
+
+for n in $names; do
+	src=$(sources "$n") || { echo "run-fuzz.sh: unknown harness $n" >&2; exit 2; }
+	echo "== building fuzz_$n" >&2
+	# shellcheck disable=SC2046,SC2086
+	(cd "$MS_SRC" && clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I"$out" -Isrc -Itests/fuzz $(pkg-config --cflags libzip expat freexl ldap) \
+		tests/fuzz/fuzz_$n.c $src -o "$out/fuzz_$n" $(libs "$n")) || exit 1
+done
+
+# fuzz NAME: one harness for secs seconds; its log in DIR/fuzz-NAME.log
+fuzz() {
+	local n=$1 dict=()
+	[ -f "$MS_SRC/tests/fuzz/dict/$n.dict" ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/$n.dict")
+	[ "$n" = export ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/sheet_csv.dict")
+	mkdir -p "$out/corpus/$n"
+	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+		"$out/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${dict[@]}" \
+		"$out/corpus/$n" "$MS_SRC/tests/fuzz/corpus/$n" >"$out/fuzz-$n.log" 2>&1
+	echo $? >"$out/fuzz-$n.rc"
+}
+
+running=0
+for n in $names; do
+	echo "== fuzzing $n for ${secs}s (log: $out/fuzz-$n.log)" >&2
+	fuzz "$n" &
+	running=$((running + 1))
+	if [ "$running" -ge "$par" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+
+status=0
+printf '%-11s %12s %9s %8s %8s %7s %8s %s\n' harness runs exec/s cov ft corpus crashes \
+	"in child"
+for n in $names; do
+	log=$out/fuzz-$n.log
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+	corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")
+	rc=$(cat "$out/fuzz-$n.rc")
+	reports=$(grep -c '^SUMMARY: ' "$log")
+	# libFuzzer stops at its first crash; every other report came from a child process of
+	# libfreexl that the harness survived (tests/fuzz/README)
+	crashes=$((rc == 0 ? 0 : 1))
+	child=$((reports - crashes > 0 ? reports - crashes : 0))
+	printf '%-11s %12s %9s %8s %8s %7s %8s %s\n' "$n" "${runs:-?}" "${eps:-?}" "${cov:-?}" \
+		"${ft:-?}" "${corp:-?}" "$crashes" "$child"
+	[ "$crashes" -eq 0 ] || status=1
+done
+exit $status
