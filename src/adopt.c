@@ -219,7 +219,7 @@ struct side {
 	enum adopt_by *by;
 };
 
-static char *fold_mail(const char *v)
+char *medimail_mail_key(const char *v)
 {
 	const char *b;
 	size_t n;
@@ -254,7 +254,7 @@ static void side_init(struct side *s, size_t n)
 
 static void side_set(struct side *s, size_t i, const struct row *r)
 {
-	s->mail[i] = fold_mail(row_get(r, COL_MAIL));
+	s->mail[i] = medimail_mail_key(row_get(r, COL_MAIL));
 	s->rpps[i] = trimmed(row_get(r, COL_RPPS));
 	s->adeli[i] = trimmed(row_get(r, COL_ADELI));
 }
@@ -633,7 +633,7 @@ static void decide_one(struct adopt_item *it, const struct medimail_list *mm,
 			it->outcome = OUT_NOT_ASKED;
 			return;
 		}
-		mail = fold_mail(row_get(it->m->row, COL_MAIL));
+		mail = medimail_mail_key(row_get(it->m->row, COL_MAIL));
 		it->key = xasprintf("medimail:%s", mail);
 		row_copy(&it->rec, it->m->row);
 		row_pack(&it->rec);
@@ -659,7 +659,7 @@ static void decide_one(struct adopt_item *it, const struct medimail_list *mm,
 			   medimail_diff(&it->d->row, it->m->row, mm->cols));
 		it->status = it->mstate == MM_INACTIVE ? ST_EXPIRED : ST_ACTIVE;
 		it->prev = hmap_get(by_key, it->key);
-		mail = fold_mail(row_get(&it->rec, COL_MAIL));
+		mail = medimail_mail_key(row_get(&it->rec, COL_MAIL));
 		other = hmap_get(active_mail, mail);
 		free(mail);
 		if (!it->prev && other) {
@@ -685,7 +685,7 @@ void adopt_decide(struct adopt_result *r, const struct medimail_list *mm,
 	struct hmap *active_mail = hmap_new(false), *any_mail = hmap_new(false);
 
 	for (size_t i = 0; i < nprev; i++) {
-		char *mail = fold_mail(row_get(&prev[i].row, COL_MAIL));
+		char *mail = medimail_mail_key(row_get(&prev[i].row, COL_MAIL));
 
 		hmap_put(by_key, prev[i].key, (void *)&prev[i]);
 		if (*mail) {

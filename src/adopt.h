@@ -41,6 +41,9 @@ struct medimail_list {
 enum mm_state { MM_ACTIVE, MM_INACTIVE, MM_UNKNOWN };
 enum mm_state medimail_state(const char *text);
 
+/* An address as matching compares it: trimmed, lower case. Caller frees. */
+char *medimail_mail_key(const char *mail);
+
 /* Bit of a difference mask that stands for the account's state (active here, inactive in
  * Medimail), beside the column bits 0 .. NCOLS - 1. */
 #define DIFF_STATE (1ULL << NCOLS)
