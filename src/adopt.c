@@ -114,6 +114,43 @@ static char *address_set(const char *list)
 	return sb_steal(&sb);
 }
 
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + s[i] - '0';
+	}
+	return v;
+}
+
+/* A date as YYYYMMDD, from the loadusers file's AA-MM-JJ, or what an export may show:
+ * YYYY-MM-DD (a spreadsheet's date cell, maybe with a time), DD/MM/YYYY; 0 otherwise. */
+static long date_key(const char *s, size_t n)
+{
+	int y = -1, m = -1, d = -1;
+
+	if (n == 8 && s[2] == '-' && s[5] == '-') {
+		y = digits(s, 2);
+		y = y < 0 ? -1 : 2000 + y;
+		m = digits(s + 3, 2);
+		d = digits(s + 6, 2);
+	} else if (n >= 10 && s[4] == '-' && s[7] == '-' && (n == 10 || s[10] == ' ')) {
+		y = digits(s, 4);
+		m = digits(s + 5, 2);
+		d = digits(s + 8, 2);
+	} else if (n == 10 && s[2] == '/' && s[5] == '/') {
+		d = digits(s, 2);
+		m = digits(s + 3, 2);
+		y = digits(s + 6, 4);
+	}
+	if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	return y * 10000L + m * 100 + d;
+}
+
 static bool cell_equal(enum col c, const char *a, const char *b)
 {
 	const char *pa, *pb;
@@ -130,6 +167,12 @@ static bool cell_equal(enum col c, const char *a, const char *b)
 	}
 	span(a, &pa, &na);
 	span(b, &pb, &nb);
+	if (c == COL_PEREMPTION) {
+		long da = date_key(pa, na), db = date_key(pb, nb);
+
+		if (da && db)
+			return da == db;
+	}
 	if (na != nb)
 		return false;
 	if (c == COL_MAIL)
@@ -607,15 +650,16 @@ void adopt_match(const struct account *acc, size_t nacc, const struct medimail_l
 
 /* --- what --commit records ------------------------------------------------------------- */
 
-/* The directory's row with Medimail's values where a compared cell differs. */
+/* The directory's row with Medimail's values where a compared cell differs, and Medimail's
+ * address: it names the mailbox (a rejected entry's may differ in case). */
 static void merged_row(struct row *dst, const struct row *dir, const struct row *mm,
 		       unsigned long long diff)
 {
-	memset(dst, 0, sizeof(*dst));
 	row_copy(dst, dir);
 	for (int c = 0; c < NCOLS; c++)
 		if (diff & (1ULL << c))
 			row_set(dst, (enum col)c, row_get(mm, (enum col)c));
+	row_set(dst, COL_MAIL, row_get(mm, COL_MAIL));
 	row_pack(dst);
 }
 

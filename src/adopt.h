@@ -49,8 +49,9 @@ char *medimail_mail_key(const char *mail);
 #define DIFF_STATE (1ULL << NCOLS)
 
 /* The cells of ours and theirs that differ, among the columns in cols: trimmed text compared
- * exactly, except the address (without regard to case) and "Compte(s) de connexion" (as a
- * set of addresses, whatever their order). Shared by adopt and reconcile. */
+ * exactly, except the address (without regard to case), "Compte(s) de connexion" (as a set
+ * of addresses, whatever their order) and "Date de péremption" (AA-MM-JJ, YYYY-MM-DD and
+ * DD/MM/YYYY compare as dates). Shared by adopt and reconcile. */
 unsigned long long medimail_diff(const struct row *ours, const struct row *theirs,
 				 unsigned long long cols);
 

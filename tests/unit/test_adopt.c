@@ -142,6 +142,18 @@ static void test_diff_rules(void **st)
 	row_set(&b, COL_NOM, "Dupont");
 	row_set(&b, COL_CONNEXION, "a@x.fr");
 	assert_int_equal(medimail_diff(&a, &b, all), (1ULL << COL_NOM) | (1ULL << COL_CONNEXION));
+	/* dates as a spreadsheet or an export may show them */
+	row_set(&a, COL_PEREMPTION, "23-12-31");
+	row_set(&b, COL_PEREMPTION, "31/12/2023");
+	assert_int_equal(medimail_diff(&a, &b, 1ULL << COL_PEREMPTION), 0);
+	row_set(&b, COL_PEREMPTION, "2023-12-31 00:00:00");
+	assert_int_equal(medimail_diff(&a, &b, 1ULL << COL_PEREMPTION), 0);
+	row_set(&b, COL_PEREMPTION, "2023-12-30");
+	assert_int_equal(medimail_diff(&a, &b, 1ULL << COL_PEREMPTION), 1ULL << COL_PEREMPTION);
+	row_set(&b, COL_PEREMPTION, "");
+	assert_int_equal(medimail_diff(&a, &b, 1ULL << COL_PEREMPTION), 1ULL << COL_PEREMPTION);
+	row_set(&a, COL_PEREMPTION, NULL);
+	row_set(&b, COL_PEREMPTION, NULL);
 	/* a column the export lacks is never compared */
 	assert_int_equal(medimail_diff(&a, &b, all & ~(1ULL << COL_NOM)), 1ULL << COL_CONNEXION);
 	row_free(&a);
@@ -447,7 +459,7 @@ static void test_rejected(void **st)
 	struct account *a, *b;
 
 	(void)st;
-	a = dir(f, "k1", "a@x.fr", "", "");
+	a = dir(f, "k1", "A@X.fr", "", "");
 	a->rejected = true;
 	b = dir(f, "dn:uid=b,dc=test", "b@x.fr", "", "");
 	b->rejected = true;
@@ -457,6 +469,8 @@ static void test_rejected(void **st)
 	adopt_decide(&f->r, &f->list, NULL, 0, &o);
 	assert_int_equal(of_dir(f, a)->cat, ADOPT_REJECTED);
 	assert_int_equal(of_dir(f, a)->outcome, OUT_ADDED);
+	/* recorded under Medimail's address, not the directory's upper-case one */
+	assert_string_equal(row_get(&of_dir(f, a)->rec, COL_MAIL), "a@x.fr");
 	assert_int_equal(of_dir(f, b)->cat, ADOPT_REJECTED);
 	assert_int_equal(of_dir(f, b)->outcome, OUT_NONE);
 	assert_true(adopt_needs_admin(&f->r));
