@@ -149,21 +149,10 @@ static int do_run(struct run *r)
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck = check_new(c, &err);
-	if (!ck) {
-		log_err("%s: %s", c->path, err ? err : "invalid configuration");
+	if (collect_setup(c, &ck, &m) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* the mapper's errors and warnings name the file and line themselves */
-	m = map_new(c, &err);
-	if (!m) {
-		log_err("%s", err ? err : "invalid configuration");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (map_warnings(m))
-		log_warn("%s", map_warnings(m));
 	/* The lock first: a second apply must give up before reading anything. */
 	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
 	if (!st) {
