@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adopt_run.h"
 #include "check.h"
 #include "collect.h"
 #include "i18n.h"
@@ -170,6 +171,11 @@ static int do_run(struct run *r)
 	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev };
 	if (collect(c, m, ck, &co, &r->col) != 0)
 		goto out;
+	/* values changed by hand in Medimail and kept (reconcile, hand-edits = keep) */
+	if (kept_values_apply(c, st, &r->col, &err) != 0) {
+		log_err("%s: %s", c->state_file, err ? err : "cannot read the kept values");
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	po = (struct plan_opts){
