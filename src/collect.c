@@ -887,6 +887,33 @@ static void source_data_free(struct source_data *sd)
 	memset(sd, 0, sizeof(*sd));
 }
 
+int collect_setup(const struct config *c, struct checker **ck, struct mapper **m)
+{
+	char *err = NULL;
+	int rc = -1;
+
+	*m = NULL;
+	*ck = check_new(c, &err);
+	if (!*ck) {
+		log_err("%s: %s", c->path, err ? err : "invalid configuration");
+		goto out;
+	}
+	/* the mapper's errors and warnings name the file and line themselves */
+	*m = map_new(c, &err);
+	if (!*m) {
+		log_err("%s", err ? err : "invalid configuration");
+		check_free(*ck);
+		*ck = NULL;
+		goto out;
+	}
+	if (map_warnings(*m))
+		log_warn("%s", map_warnings(*m));
+	rc = 0;
+out:
+	free(err);
+	return rc;
+}
+
 int collect(const struct config *c, const struct mapper *m, const struct checker *ck,
 	    const struct collect_opts *o, struct collection *out)
 {

@@ -56,6 +56,10 @@ struct collect_opts {
 	struct collect_explain *explain;   /* NULL unless explaining an entry */
 };
 
+/* The checker and the mapper of c that collect() needs: 0, or -1 when the configuration is
+ * at fault (logged; exit status 2). Free them with check_free() and map_free(). */
+int collect_setup(const struct config *c, struct checker **ck, struct mapper **m) WUR;
+
 /* Collect every account of c's directories, mapped by m and validated by ck. Returns 0, or -1
  * when a directory could not be read completely (the error is logged); *out holds what was
  * collected in both cases and must be freed with collect_free(). */

@@ -199,6 +199,7 @@ static const struct choice choices[] = {
 	{ "sasl-mech",    { "EXTERNAL", "GSSAPI" } },
 	/* in the order of enum date_form */
 	{ "end-date-format", { "auto", "gentime", "ad", "days", "unix", "iso", "dmy" } },
+	{ "hand-edits",   { "overwrite", "keep" } },
 };
 
 /* Index of value in the domain of option name (case-insensitive), or -1. */
@@ -699,6 +700,11 @@ static void free_national(struct conf_national *nd)
 }
 /* --- end of national directory ------------------------------------------------------------ */
 
+static cfg_opt_t reconcile_opts[] = {
+	O_STR("hand-edits", "overwrite", 0, v_choice),
+	O_END()
+};
+
 /* The map section has one option per column key of columns[]: filled by map_opts_init(). */
 static cfg_opt_t map_opts[NCOLS + 1];
 
@@ -707,6 +713,7 @@ static cfg_opt_t root_opts[] = {
 	O_LIST("severity",  ND,                                            v_severity),
 	O_SEC("output",     output_opts,    0,      NULL),
 	O_SEC("limits",     limits_opts,    0,      NULL),
+	O_SEC("reconcile",  reconcile_opts, 0,      NULL),
 	O_SEC("structure",  structure_opts, TITLED, NULL),
 	O_SEC("directory",  directory_opts, TITLED, v_directory),
 	O_SEC("map",        map_opts,       0,      NULL),
@@ -1211,6 +1218,14 @@ static void get_limits(cfg_t *cfg, struct config *c)
 	c->limits.grace_days = (int)cfg_getint(l, "grace-days");
 }
 
+static void get_reconcile(cfg_t *cfg, struct config *c)
+{
+	cfg_t *r = cfg_getsec(cfg, "reconcile");
+
+	c->reconcile.keep_hand_edits = choice_index("hand-edits",
+						    cfg_getstr(r, "hand-edits")) == 1;
+}
+
 static void get_severity_lists(cfg_t *cfg, struct config *c)
 {
 	unsigned int n = cfg_size(cfg, "severity"), nl = cfg_size(cfg, "list");
@@ -1270,6 +1285,7 @@ static struct config *conf_build(cfg_t *cfg, const char *path)
 	get_org(cfg, c);
 	get_output(cfg, c);
 	get_limits(cfg, c);
+	get_reconcile(cfg, c);
 	get_severity_lists(cfg, c);
 	get_national(cfg, c);
 	return c;

@@ -143,6 +143,13 @@ struct conf_national {
 };
 /* --- end of national directory ------------------------------------------------------------ */
 
+/* reconcile --commit: values changed by hand in Medimail's console are overwritten by the
+ * directory's at the next apply (default), or kept while the directory's value stays the
+ * one medimail-sync wrote. */
+struct conf_reconcile {
+	bool keep_hand_edits;      /* hand-edits = keep */
+};
+
 struct config {
 	char *path;
 	char *state_file;
@@ -163,6 +170,7 @@ struct config {
 	struct conf_org org;
 	struct conf_output output;
 	struct conf_limits limits;
+	struct conf_reconcile reconcile;
 	/* severity overrides: rule id -> severity */
 	char **sev_rule;
 	enum severity *sev_value;

@@ -1,6 +1,7 @@
 /*
  * main.c - the command line: global options, then one command (plan, apply, check-config,
- * validate, explain, state). Exit codes are in exitcode.h and medimail-sync(8).
+ * validate, explain, adopt, reconcile, state, national). Exit codes are in exitcode.h and
+ * medimail-sync(8).
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adopt_run.h"
 #include "check.h"
 #include "conf.h"
 #include "dir.h"
@@ -49,6 +51,14 @@ static void usage(FILE *out)
 		"                                 XLS), row by row\n"
 		"  explain DN|ADDRESS             one entry, column by column: rules tried,\n"
 		"                                 values read, transforms, cells, findings\n"
+		"  adopt FILE [--commit] [--accept-renames] [--expire-orphans] [--json FILE]\n"
+		"                                 match Medimail's account export (CSV, XLSX,\n"
+		"                                 XLS) with the directory; --commit records the\n"
+		"                                 accounts that exist already in the state\n"
+		"  reconcile FILE [--commit] [--json FILE]\n"
+		"                                 compare Medimail's account export with the\n"
+		"                                 state: imports missed, hand edits, expiries not\n"
+		"                                 applied; --commit makes the next apply fix them\n"
 		"  state list | history KEY | runs | forget KEY | rollback\n"
 		"                                 inspect or adjust the state\n"
 		"  national index | show ID       build or refresh the national directory's\n"
@@ -332,6 +342,41 @@ static int cmd_national(const struct config *c, char **argv)
 	return cmd_national_show(c, argv[1]);
 }
 
+/* adopt and reconcile: FILE, and the options before or after it. */
+static int parse_adopt(int argc, char **argv, struct adopt_run_opts *ao)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ "commit", no_argument, NULL, 'k' },
+		{ "accept-renames", no_argument, NULL, 'r' },
+		{ "expire-orphans", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt;
+
+	while (optind < argc) {
+		opt = getopt_long(argc, argv, "+", opts, NULL);
+		if (opt == -1) {
+			/* getopt stops at FILE: take it and go on */
+			if (ao->export_path || optind >= argc)
+				break;
+			ao->export_path = argv[optind++];
+			continue;
+		}
+		if (opt == 'j')
+			ao->json_path = optarg;
+		else if (opt == 'k')
+			ao->commit = true;
+		else if (opt == 'r')
+			ao->accept_renames = true;
+		else if (opt == 'o')
+			ao->expire_orphans = true;
+		else
+			return -1;
+	}
+	return ao->export_path && optind == argc ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option global[] = {
@@ -352,6 +397,7 @@ int main(int argc, char **argv)
 	};
 	const char *config_path = DEFAULT_CONFIG, *cmd, *env;
 	struct run_opts ro = { 0 };
+	struct adopt_run_opts ao = { 0 };
 	struct config *c = NULL;
 	bool use_syslog = false, connect = false;
 	int level = LOG_NOTICE, opt, rc = EXIT_USAGE;
@@ -434,6 +480,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "validate") == 0 || strcmp(cmd, "explain") == 0) {
 		if (argc != 2)
 			goto usage_err;
+	} else if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
+		if (parse_adopt(argc, argv, &ao) != 0)
+			goto usage_err;
+		if (strcmp(cmd, "reconcile") == 0 && (ao.accept_renames || ao.expire_orphans))
+			goto usage_err;
 	} else if (strcmp(cmd, "national") == 0) {
 		if (!((argc == 2 && strcmp(argv[1], "index") == 0) ||
 		      (argc == 3 && strcmp(argv[1], "show") == 0)))
@@ -460,6 +511,12 @@ int main(int argc, char **argv)
 		rc = validate_file(argv[1], c, stdout);
 	} else if (strcmp(cmd, "state") == 0) {
 		rc = cmd_state(c, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
+		ao.quiet = ro.quiet;
+		env = getenv("MEDIMAIL_SYNC_NOW");
+		if (env)
+			ao.now = strtoll(env, NULL, 10);
+		rc = strcmp(cmd, "adopt") == 0 ? adopt_main(c, &ao) : reconcile_main(c, &ao);
 	} else if (strcmp(cmd, "national") == 0) {
 		rc = cmd_national(c, argv + 1);
 	} else {

@@ -32,8 +32,6 @@ static const char *const action_labels[ACT_NACTIONS] = {
 #define FINDINGS_SHOWN 50
 #define REASONS_SHOWN 10
 
-enum colour { C_NONE, C_RED, C_GREEN, C_YELLOW, C_BOLD };
-
 static bool use_colour;
 
 /* Colour only on a terminal that can show it (https://no-color.org). */
@@ -66,12 +64,28 @@ static void print_padded(FILE *out, const char *s, size_t width)
 		fputc(' ', out);
 }
 
+/* The same, for the other commands' summaries (adopt_report.c). */
+void report_colour_init(FILE *out)
+{
+	use_colour = colour_wanted(out);
+}
+
+void report_paint(FILE *out, enum colour c)
+{
+	paint(out, c);
+}
+
+void report_padded(FILE *out, const char *s, size_t width)
+{
+	print_padded(out, s, width);
+}
+
 static const char *col_header(int col)
 {
 	return col >= 0 && col < NCOLS ? columns[col].header : "-";
 }
 
-static void print_finding(FILE *out, const struct finding *x)
+void report_finding(FILE *out, const struct finding *x)
 {
 	bool err = x->sev == SEV_ERROR;
 
@@ -95,7 +109,7 @@ static void print_findings(const struct run *r, const char *report, FILE *out)
 
 			if ((x->sev == SEV_ERROR) != (pass == 0) || shown >= FINDINGS_SHOWN)
 				continue;
-			print_finding(out, x);
+			report_finding(out, x);
 			shown++;
 		}
 	if (shown == r->col.f.n)
@@ -404,11 +418,24 @@ static json_t *json_coverage(const struct run *r)
 	return o;
 }
 
+int report_json_dump(json_t *root, const char *path)
+{
+	int rc;
+
+	if (strcmp(path, "-") == 0)
+		rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	else
+		rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (rc == 0 && strcmp(path, "-") == 0)
+		fputc('\n', stdout);
+	json_decref(root);
+	return rc;
+}
+
 static int write_json(const struct run *r, const char *report, const char *path)
 {
 	json_t *root = json_object(), *counts = json_object(), *limits = json_object();
 	json_t *files = json_array();
-	int rc;
 
 	json_object_set_new(root, "command", json_string(r->o->apply ? "apply" : "plan"));
 	json_object_set_new(root, "started", json_integer(r->started));
@@ -440,14 +467,7 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "report", report ? json_string(report) : json_null());
 	json_object_set_new(root, "nothing_to_do", json_boolean(r->nothing_to_do));
-	if (strcmp(path, "-") == 0)
-		rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-	else
-		rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (rc == 0 && strcmp(path, "-") == 0)
-		fputc('\n', stdout);
-	json_decref(root);
-	return rc;
+	return report_json_dump(root, path);
 }
 
 /* The last success recorded in an earlier metrics file, 0 when there is none. */

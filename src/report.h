@@ -5,6 +5,8 @@
 #ifndef MS_REPORT_H
 #define MS_REPORT_H
 
+#include <jansson.h>
+
 #include "run.h"
 
 /* Write the XLSX report (when the run got as far as a plan), print the summary (stdout unless
@@ -18,5 +20,20 @@ char *report_run(const struct run *r);
  * translated: Résumé, Créations, Mises à jour... in French).
  * r stays owned by the caller. On failure returns -1 and *err gets a message the caller frees. */
 int report_xlsx_write(const struct run *r, const char *path, char **err) WUR;
+
+/* Write root (keys sorted, indented) to path, "-" for stdout, and release it. 0 or -1. */
+int report_json_dump(json_t *root, const char *path);
+
+/* The terminal summaries' colours (plan, apply, adopt, reconcile): report_colour_init(out)
+ * decides once whether out can show them (a terminal, TERM not dumb, NO_COLOR unset);
+ * report_paint() then sets one, or does nothing. */
+enum colour { C_NONE, C_RED, C_GREEN, C_YELLOW, C_BOLD };
+void report_colour_init(FILE *out);
+void report_paint(FILE *out, enum colour c);
+/* One finding on one line: "rejected: WHERE: COLUMN: RULE: MESSAGE (value "V")", or
+ * "warning: ..." */
+void report_finding(FILE *out, const struct finding *x);
+/* s left-justified in width columns, counting characters rather than bytes. */
+void report_padded(FILE *out, const char *s, size_t width);
 
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adopt_run.h"
 #include "check.h"
 #include "collect.h"
 #include "i18n.h"
@@ -149,21 +150,10 @@ static int do_run(struct run *r)
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck = check_new(c, &err);
-	if (!ck) {
-		log_err("%s: %s", c->path, err ? err : "invalid configuration");
+	if (collect_setup(c, &ck, &m) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* the mapper's errors and warnings name the file and line themselves */
-	m = map_new(c, &err);
-	if (!m) {
-		log_err("%s", err ? err : "invalid configuration");
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (map_warnings(m))
-		log_warn("%s", map_warnings(m));
 	/* The lock first: a second apply must give up before reading anything. */
 	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
 	if (!st) {
@@ -181,6 +171,11 @@ static int do_run(struct run *r)
 	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev };
 	if (collect(c, m, ck, &co, &r->col) != 0)
 		goto out;
+	/* values changed by hand in Medimail and kept (reconcile, hand-edits = keep) */
+	if (kept_values_apply(c, st, &r->col, &err) != 0) {
+		log_err("%s: %s", c->state_file, err ? err : "cannot read the kept values");
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	po = (struct plan_opts){

@@ -68,8 +68,22 @@ static const char *const migrations[] = {
 	"  prev_dn TEXT, prev_type TEXT, prev_status TEXT, prev_mail TEXT, prev_row TEXT,"
 	"  prev_run_id INTEGER);"
 	"CREATE INDEX account_history_key ON account_history(key);",
+	/* 2: values changed by hand in Medimail's console and kept (reconcile, hand-edits =
+	 * keep): the row carries value while the directory gives base */
+	"CREATE TABLE kept_values ("
+	"  key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,"
+	"  col INTEGER NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  base TEXT NOT NULL,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  PRIMARY KEY (key, col));",
 };
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
+
+static const char sql_history[] =
+	"INSERT INTO account_history(run_id, key, action, reason, status, mail, row, prev_dn,"
+	" prev_type, prev_status, prev_mail, prev_row, prev_run_id)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static const char sql_upsert[] =
 	"INSERT INTO accounts(key, dn, type, status, mail, row, run_id, updated)"
@@ -502,11 +516,11 @@ static bool item_writes(enum action a)
 	       a == ACT_RENAME;
 }
 
-static long long insert_run(struct state *s, const struct plan *p, const struct state_run_info *ri,
-			    char **err)
+/* The run's row; n holds the counts of create, update, unchanged, expire, reactivate, rename
+ * and rejected, in that order. */
+static long long insert_run_counts(struct state *s, const size_t n[7],
+				   const struct state_run_info *ri, char **err)
 {
-	static const enum action order[] = { ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE,
-					     ACT_REACTIVATE, ACT_RENAME, ACT_REJECTED };
 	sqlite3_stmt *st = NULL;
 	long long now = time(NULL), id = -1;
 
@@ -519,8 +533,8 @@ static long long insert_run(struct state *s, const struct plan *p, const struct 
 	sqlite3_bind_text(st, 3, ri && ri->command ? ri->command : "apply", -1, SQLITE_STATIC);
 	if (ri && ri->files)
 		sqlite3_bind_text(st, 4, ri->files, -1, SQLITE_STATIC);
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		sqlite3_bind_int64(st, 5 + (int)i, (long long)p->count[order[i]]);
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_int64(st, 5 + i, (long long)n[i]);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_err(s, err, "recording the run");
 		goto out;
@@ -531,47 +545,72 @@ out:
 	return id;
 }
 
+static long long insert_run(struct state *s, const struct plan *p, const struct state_run_info *ri,
+			    char **err)
+{
+	static const enum action order[] = { ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE,
+					     ACT_REACTIVATE, ACT_RENAME, ACT_REJECTED };
+	size_t n[ARRAY_SIZE(order)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		n[i] = p->count[order[i]];
+	return insert_run_counts(s, n, ri, err);
+}
+
 /* Statements and buffers reused for every account of a commit. */
 struct commit_ctx {
-	sqlite3_stmt *upsert, *hist;
+	sqlite3_stmt *upsert, *hist, *remove;
 	struct strbuf row, prev_row;
 	long long run_id, now;
 };
 
-static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_item *it,
-		       char **err)
+/* One account written (row NULL: removed) and its history line, with its previous values
+ * for rollback. */
+struct account_write {
+	const char *key, *dn;
+	enum bal_type type;
+	const char *status;
+	const struct row *row;
+	const char *action, *reason;
+	const struct state_account *prev;
+};
+
+static int write_account(struct state *s, struct commit_ctx *c, const struct account_write *w,
+			 char **err)
 {
-	const struct account *cur = it->cur;
-	const struct state_account *prev = it->prev;
-	const char *key = cur ? cur->key : prev->key;
-	const char *dn = cur ? cur->dn : prev->dn;
-	enum bal_type type = cur && it->act != ACT_EXPIRE ? cur->type : prev->type;
-	const char *status = status_text(it->new_status);
-	const char *mail = row_get(plan_item_row(it), COL_MAIL);
+	const struct state_account *prev = w->prev;
+	const char *mail = w->row ? row_get(w->row, COL_MAIL) : row_get(&prev->row, COL_MAIL);
 	sqlite3_stmt *u = c->upsert, *h = c->hist;
 
-	row_encode(&c->row, plan_item_row(it));
-	sqlite3_bind_text(u, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(u, 2, dn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(u, 3, bal_type_name(type), -1, SQLITE_STATIC);
-	sqlite3_bind_text(u, 4, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(u, 5, mail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(u, 6, c->row.buf, (int)c->row.len, SQLITE_STATIC);
-	sqlite3_bind_int64(u, 7, c->run_id);
-	sqlite3_bind_int64(u, 8, c->now);
+	c->row.len = 0;
+	sb_addn(&c->row, "", 0);
+	if (w->row) {
+		row_encode(&c->row, w->row);
+		sqlite3_bind_text(u, 1, w->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 2, w->dn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 3, bal_type_name(w->type), -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 4, w->status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 5, mail, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 6, c->row.buf, (int)c->row.len, SQLITE_STATIC);
+		sqlite3_bind_int64(u, 7, c->run_id);
+		sqlite3_bind_int64(u, 8, c->now);
+	} else {
+		u = c->remove;
+		sqlite3_bind_text(u, 1, w->key, -1, SQLITE_STATIC);
+	}
 	if (sqlite3_step(u) != SQLITE_DONE) {
-		db_err(s, err, key);
+		db_err(s, err, w->key);
 		return -1;
 	}
 	sqlite3_reset(u);
 
 	sqlite3_clear_bindings(h);
 	sqlite3_bind_int64(h, 1, c->run_id);
-	sqlite3_bind_text(h, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 3, action_name(it->act), -1, SQLITE_STATIC);
-	if (it->reason != EXP_NONE)
-		sqlite3_bind_text(h, 4, expire_reason_name(it->reason), -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 5, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 2, w->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 3, w->action, -1, SQLITE_STATIC);
+	if (w->reason)
+		sqlite3_bind_text(h, 4, w->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 5, w->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(h, 6, mail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(h, 7, c->row.buf, (int)c->row.len, SQLITE_STATIC);
 	if (prev) {
@@ -584,11 +623,30 @@ static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_
 		sqlite3_bind_int64(h, 13, prev->run_id);
 	}
 	if (sqlite3_step(h) != SQLITE_DONE) {
-		db_err(s, err, key);
+		db_err(s, err, w->key);
 		return -1;
 	}
 	sqlite3_reset(h);
 	return 0;
+}
+
+static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_item *it,
+		       char **err)
+{
+	const struct account *cur = it->cur;
+	const struct state_account *prev = it->prev;
+	struct account_write w = {
+		.key = cur ? cur->key : prev->key,
+		.dn = cur ? cur->dn : prev->dn,
+		.type = cur && it->act != ACT_EXPIRE ? cur->type : prev->type,
+		.status = status_text(it->new_status),
+		.row = plan_item_row(it),
+		.action = action_name(it->act),
+		.reason = it->reason != EXP_NONE ? expire_reason_name(it->reason) : NULL,
+		.prev = prev,
+	};
+
+	return write_account(s, c, &w, err);
 }
 
 static const char *commit_key(const struct plan_item *it)
@@ -633,10 +691,7 @@ long long state_commit_begin(struct state *s, const struct plan *p,
 	if (c.run_id < 0)
 		goto out;
 	if (prepare(s, sql_upsert, &c.upsert, err) ||
-	    prepare(s, "INSERT INTO account_history(run_id, key, action, reason, status,"
-		    " mail, row, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
-		    " prev_run_id)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &c.hist, err))
+	    prepare(s, sql_history, &c.hist, err))
 		goto out;
 	for (size_t i = 0; i < total; i++) {
 		if (commit_item(s, &c, order[i], err))
@@ -901,6 +956,7 @@ out:
 static int cmd_rollback(struct state *s, FILE *out, char **err)
 {
 	sqlite3_stmt *run = NULL, *hist = NULL, *del = NULL, *up = NULL, *mark = NULL;
+	sqlite3_stmt *unkeep = NULL;
 	size_t restored = 0, removed = 0;
 	long long id, now = time(NULL);
 	bool in_tx = false;
@@ -916,7 +972,8 @@ static int cmd_rollback(struct state *s, FILE *out, char **err)
 		    &hist, err) ||
 	    prepare(s, "DELETE FROM accounts WHERE key = ?", &del, err) ||
 	    prepare(s, sql_upsert, &up, err) ||
-	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &mark, err))
+	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &mark, err) ||
+	    prepare(s, "DELETE FROM kept_values WHERE run_id = ?", &unkeep, err))
 		goto out;
 	step = sqlite3_step(run);
 	if (step == SQLITE_DONE) {
@@ -958,6 +1015,12 @@ static int cmd_rollback(struct state *s, FILE *out, char **err)
 		db_err(s, err, "marking the run");
 		goto out;
 	}
+	/* values kept by hand that the run recorded (reconcile) */
+	sqlite3_bind_int64(unkeep, 1, id);
+	if (sqlite3_step(unkeep) != SQLITE_DONE) {
+		db_err(s, err, "removing the values kept by the run");
+		goto out;
+	}
 	if (exec(s, "COMMIT", err))
 		goto out;
 	in_tx = false;
@@ -970,6 +1033,7 @@ out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(up);
 	sqlite3_finalize(mark);
+	sqlite3_finalize(unkeep);
 	if (in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -1007,4 +1071,171 @@ int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err)
 	}
 out:
 	return rc;
+}
+
+/* --- adopt and reconcile ---------------------------------------------------------------- */
+
+long long state_record(struct state *s, const struct state_batch *b,
+		       const struct state_run_info *ri, char **err)
+{
+	struct commit_ctx c = { 0 };
+	sqlite3_stmt *keep = NULL;
+	size_t n[7] = { b->added, b->replaced, b->unchanged, 0, 0, 0, 0 };
+	long long id = -1;
+
+	*err = NULL;
+	if (s->readonly || !s->db || s->in_commit) {
+		*err = xasprintf("state %s: %s", s->path, s->in_commit ? "a commit is under way" :
+				 "opened read-only");
+		return -1;
+	}
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		goto out;
+	s->in_commit = true;
+	c.now = ri && ri->finished ? ri->finished : time(NULL);
+	c.run_id = insert_run_counts(s, n, ri, err);
+	if (c.run_id < 0)
+		goto out;
+	if (prepare(s, sql_upsert, &c.upsert, err) || prepare(s, sql_history, &c.hist, err) ||
+	    prepare(s, "DELETE FROM accounts WHERE key = ?", &c.remove, err) ||
+	    prepare(s, "INSERT OR REPLACE INTO kept_values(key, col, value, base, run_id)"
+		    " VALUES (?, ?, ?, ?, ?)", &keep, err))
+		goto out;
+	for (size_t i = 0; i < b->nput; i++) {
+		const struct state_put *p = &b->put[i];
+		struct account_write w = {
+			.key = p->key, .dn = p->dn, .type = p->type,
+			.status = p->row ? status_text(p->status) : "removed",
+			.row = p->row, .action = p->action, .prev = p->prev,
+		};
+
+		if (!p->row && !p->prev) {
+			*err = xasprintf("state %s: %s: nothing to remove", s->path, p->key);
+			goto out;
+		}
+		if (write_account(s, &c, &w, err))
+			goto out;
+	}
+	for (size_t i = 0; i < b->nkept; i++) {
+		const struct kept_value *k = &b->kept[i];
+
+		sqlite3_bind_text(keep, 1, k->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int(keep, 2, k->col);
+		sqlite3_bind_text(keep, 3, k->value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(keep, 4, k->base, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(keep, 5, c.run_id);
+		if (sqlite3_step(keep) != SQLITE_DONE) {
+			db_err(s, err, k->key);
+			goto out;
+		}
+		sqlite3_reset(keep);
+	}
+	if (exec(s, "COMMIT", err))
+		goto out;
+	s->in_commit = false;
+	id = c.run_id;
+out:
+	sqlite3_finalize(c.upsert);
+	sqlite3_finalize(c.hist);
+	sqlite3_finalize(c.remove);
+	sqlite3_finalize(keep);
+	sb_free(&c.row);
+	sb_free(&c.prev_row);
+	if (id < 0)
+		state_commit_abort(s);
+	return id;
+}
+
+/* Every row of sql, one element of size bytes each, set by fill(); free_one() releases an
+ * element when the reading fails. *out is NULL when there is none. */
+static int load_all(struct state *s, const char *sql, const char *what, size_t size,
+		    void (*fill)(sqlite3_stmt *st, void *elem), void (*free_one)(void *elem),
+		    void **out, size_t *n, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	size_t cap = 0, len = 0;
+	int rc = -1, step;
+
+	*out = NULL;
+	*n = 0;
+	if (!s->db)
+		return 0;
+	if (prepare(s, sql, &st, err))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		xgrow(&v, &cap, len + 1, size);
+		fill(st, v + len++ * size);
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, what);
+		goto out;
+	}
+	*out = v;
+	*n = len;
+	v = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; v && i < len; i++)
+		free_one(v + i * size);
+	free(v);
+	return rc;
+}
+
+static void fill_kept(sqlite3_stmt *st, void *elem)
+{
+	struct kept_value *k = elem;
+
+	k->key = xstrdup(col_text(st, 0));
+	k->col = sqlite3_column_int(st, 1);
+	k->value = xstrdup(col_text(st, 2));
+	k->base = xstrdup(col_text(st, 3));
+}
+
+static void free_kept(void *elem)
+{
+	struct kept_value *k = elem;
+
+	free(k->key);
+	free(k->value);
+	free(k->base);
+}
+
+int state_load_kept(struct state *s, struct kept_value **out, size_t *n, char **err)
+{
+	return load_all(s, "SELECT key, col, value, base FROM kept_values ORDER BY key, col",
+			"reading the kept values", sizeof(**out), fill_kept, free_kept,
+			(void **)out, n, err);
+}
+
+static void fill_run(sqlite3_stmt *st, void *elem)
+{
+	struct state_run *r = elem;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->started = sqlite3_column_int64(st, 1);
+	r->command = xstrdup(col_text(st, 2));
+	r->files = xstrdup(col_text(st, 3));
+	r->rolled_back = sqlite3_column_int(st, 4) != 0;
+}
+
+static void free_run(void *elem)
+{
+	state_run_free(elem);
+}
+
+int state_load_runs(struct state *s, struct state_run **out, size_t *n, char **err)
+{
+	return load_all(s, "SELECT id, started, command, files, rolled_back FROM runs ORDER BY id",
+			"reading runs", sizeof(**out), fill_run, free_run, (void **)out, n, err);
+}
+
+void state_run_free(struct state_run *r)
+{
+	if (!r)
+		return;
+	free(r->command);
+	free(r->files);
+	r->command = r->files = NULL;
 }

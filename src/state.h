@@ -7,6 +7,7 @@
 #define MS_STATE_H
 
 #include "plan.h"
+#include "reconcile.h"
 
 struct state;
 
@@ -55,6 +56,49 @@ void state_commit_abort(struct state *s);
 
 /* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise SIGKILL
  * mid-way. */
+
+/* --- adopt and reconcile ---
+ * One account changed outside a plan. */
+struct state_put {
+	const char *key, *dn;
+	enum bal_type type;
+	enum acct_status status;
+	const struct row *row;                /* the row last written; NULL: remove the account
+						 (it must have a prev) */
+	const char *action;                   /* for its history: "adopt", "requeue"... */
+	const struct state_account *prev;     /* its entry, from state_load() on this handle;
+						 NULL when new */
+};
+
+struct state_batch {
+	const struct state_put *put;
+	size_t nput;
+	const struct kept_value *kept;        /* values kept by hand; each replaces an earlier
+						 one of the same key and column */
+	size_t nkept;
+	size_t added, replaced, unchanged;    /* the run's counts (state runs: CREATE, UPDATE,
+						 UNCHANGED) */
+};
+
+/* Record a batch and its run (ri->command: "adopt", "reconcile"; ri->files: the export) in one
+ * transaction, with each account's history, so that "state rollback" undoes it (kept values
+ * included). Returns the run id, or -1 with *err (caller frees); nothing is changed on
+ * failure. */
+long long state_record(struct state *s, const struct state_batch *b,
+		       const struct state_run_info *ri, char **err) WUR;
+
+/* Every kept value. Caller frees with kept_value_free() each and free(). */
+int state_load_kept(struct state *s, struct kept_value **out, size_t *n, char **err) WUR;
+
+/* Every run, oldest first. Caller frees with state_run_free() each and free(). */
+struct state_run {
+	long long id, started;
+	char *command;
+	char *files;                          /* ";"-separated, "" when none */
+	bool rolled_back;
+};
+int state_load_runs(struct state *s, struct state_run **out, size_t *n, char **err) WUR;
+void state_run_free(struct state_run *r);
 
 /* The "state" command; argv[0] is the sub-command: list, history KEY, runs, forget KEY,
  * rollback (the last run not yet rolled back). forget and rollback need a read-write state.

@@ -112,6 +112,7 @@ static void test_good_openldap(void **state)
 	assert_true(c->limits.max_expire_percent == 5.5);
 	assert_true(c->limits.max_org_loss_percent == -1);
 	assert_int_equal(c->limits.grace_days, 7);
+	assert_true(c->reconcile.keep_hand_edits);
 
 	assert_int_equal(c->nstructures, 1);
 	assert_string_equal(c->structures[0].name, "chu");
@@ -232,6 +233,7 @@ static void test_good_ad(void **state)
 	assert_true(c->limits.max_expire_percent == 10);
 	assert_true(c->limits.max_org_loss_percent == 50);
 	assert_int_equal(c->limits.grace_days, 0);
+	assert_false(c->reconcile.keep_hand_edits);
 	/* default rules: PER if rpps, PER if adeli, MED */
 	assert_int_equal(c->nrules, 3);
 	assert_string_equal(c->rules[0].if_column, "rpps");
@@ -301,6 +303,8 @@ static void test_validators(void **state)
 		"2: max-org-loss-percent: -2 is not a percentage", NULL });
 	expect_errors(DIR_OK "limits { max-expire-count = -5 }\n", (const char *const[]){
 		"2: max-expire-count: -5 is out of range (at least -1)", NULL });
+	expect_errors(DIR_OK "reconcile { hand-edits = ignore }\n", (const char *const[]){
+		"2: hand-edits: \"ignore\" is not one of: overwrite, keep", NULL });
 	expect_errors(DIR_OK "limits { grace-days = x }\n", (const char *const[]){
 		"2: grace-days: invalid integer value for option", NULL });
 	expect_errors(DIR_OK "severity = { \"rpps-key:warning\",\n \"finess-key\" }\n",
@@ -502,6 +506,7 @@ static void test_option_names(void **state)
 {
 	const char *const *names = conf_option_names();
 	bool seen_state = false, seen_dir_uri = false, seen_map_nom = false, seen_type_bal = false;
+	bool seen_hand_edits = false;
 	size_t n = 0;
 
 	(void)state;
@@ -510,12 +515,13 @@ static void test_option_names(void **state)
 		seen_dir_uri |= strcmp(names[n], "directory.uri") == 0;
 		seen_map_nom |= strcmp(names[n], "map.nom") == 0;
 		seen_type_bal |= strcmp(names[n], "map.type-bal") == 0;
+		seen_hand_edits |= strcmp(names[n], "reconcile.hand-edits") == 0;
 	}
-	assert_true(seen_state && seen_dir_uri && seen_map_nom);
+	assert_true(seen_state && seen_dir_uri && seen_map_nom && seen_hand_edits);
 	assert_false(seen_type_bal);
-	/* 2 top-level + 8 output + 4 limits + 10 structure + 31 directory + 35 map + 35 map-type
-	 * + 3 table + 8 bal-rule + 9 org + 2 list + 4 national-directory */
-	assert_int_equal(n, 151);
+	/* 2 top-level + 8 output + 4 limits + 1 reconcile + 10 structure + 31 directory + 35 map
+	 * + 35 map-type + 3 table + 8 bal-rule + 9 org + 2 list + 4 national-directory */
+	assert_int_equal(n, 152);
 	assert_ptr_equal(names, conf_option_names());
 }
 

@@ -162,7 +162,7 @@ static void test_create_mode_version(void **st)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	state_close(s);
 	v = sql1(path, "PRAGMA user_version");
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	free(v);
 	v = sql1(path, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -600,6 +600,171 @@ static void test_big_commit(void **st)
 	free(path);
 }
 
+/* A state of schema 1 (before kept values) is migrated by the next read-write open. */
+static void test_migrate_v1(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *v;
+	struct state *s;
+	sqlite3 *db;
+
+	(void)st;
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	state_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE kept_values; PRAGMA user_version = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* read-only: refused, with the hint */
+	s = state_open(path, true, false, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "schema version 1"));
+	free(err);
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	state_close(s);
+	v = sql1(path, "SELECT count(*) FROM sqlite_master WHERE name = 'kept_values'");
+	assert_string_equal(v, "1");
+	free(v);
+	free(path);
+}
+
+/* adopt and reconcile: accounts added, replaced and removed, values kept, in one run that
+ * "state rollback" undoes; a batch that fails changes nothing. */
+static void test_record(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL, *v, *out;
+	struct account r1[4], r2[4];
+	struct state_account *a, *b;
+	struct state_run *runs;
+	struct kept_value *kept;
+	struct row changed = { 0 }, fresh = { 0 };
+	struct state *s;
+	size_t n, nb, nruns, nkept;
+	struct state_run_info ri = { .started = NOW, .finished = NOW + 1, .command = "reconcile",
+				     .files = "export.csv" };
+	long long id;
+
+	(void)st;
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	two_runs(s, r1, r2);
+	assert_int_equal(state_load(s, &a, &n, &err), 0);
+	row_copy(&changed, &find(a, n, "k1")->row);
+	row_set(&changed, COL_NOM, "A-MEDIMAIL");
+	row_set(&fresh, COL_MAIL, "z@chu.fr");
+	{
+		struct state_put put[] = {
+			{ "k1", "uid=k1", BAL_PER, ST_ACTIVE, &changed, "adopt", find(a, n, "k1") },
+			{ "medimail:z@chu.fr", "", BAL_NONE, ST_ACTIVE, &fresh, "adopt", NULL },
+			{ "k2", "uid=k2", BAL_PER, ST_ACTIVE, NULL, "requeue", find(a, n, "k2") },
+		};
+		struct kept_value kv = { "k1", COL_NOM, "A-MEDIMAIL", "A" };
+		struct state_batch batch = { put, 3, &kv, 1, 1, 2, 0 };
+		struct state_put bad[] = {
+			{ "k5", "uid=k5", BAL_PER, ST_ACTIVE, &changed, "adopt", find(a, n, "k5") },
+			{ "nobody", "", BAL_PER, ST_ACTIVE, NULL, "requeue", NULL },
+		};
+		struct state_batch fails = { bad, 2, NULL, 0, 0, 2, 0 };
+
+		/* the second change cannot be made: the first is not kept either */
+		assert_int_equal(state_record(s, &fails, &ri, &err), -1);
+		assert_non_null(strstr(err, "nobody"));
+		free(err);
+		err = NULL;
+		id = state_record(s, &batch, &ri, &err);
+		if (id < 0)
+			fail_msg("%s", err);
+		assert_int_equal(id, 3);
+	}
+	assert_int_equal(state_load(s, &b, &nb, &err), 0);
+	assert_int_equal(nb, 5);
+	assert_string_equal(row_get(&find(b, nb, "k1")->row, COL_NOM), "A-MEDIMAIL");
+	assert_int_equal(find(b, nb, "k1")->run_id, 3);
+	assert_null(find(b, nb, "k2"));
+	assert_non_null(find(b, nb, "medimail:z@chu.fr"));
+	assert_string_equal(row_get(&find(b, nb, "k5")->row, COL_NOM), "E");
+	free_prev(b, nb);
+	assert_int_equal(state_load_kept(s, &kept, &nkept, &err), 0);
+	assert_int_equal(nkept, 1);
+	assert_string_equal(kept[0].key, "k1");
+	assert_int_equal(kept[0].col, COL_NOM);
+	assert_string_equal(kept[0].value, "A-MEDIMAIL");
+	assert_string_equal(kept[0].base, "A");
+	free(kept[0].key);
+	free(kept[0].value);
+	free(kept[0].base);
+	free(kept);
+	assert_int_equal(state_load_runs(s, &runs, &nruns, &err), 0);
+	assert_int_equal(nruns, 3);
+	assert_string_equal(runs[0].files, "f.xlsx");
+	assert_string_equal(runs[2].command, "reconcile");
+	assert_string_equal(runs[2].files, "export.csv");
+	assert_int_equal(runs[2].started, NOW);
+	for (size_t i = 0; i < nruns; i++)
+		state_run_free(&runs[i]);
+	free(runs);
+	v = sql1(path, "SELECT n_create || ' ' || n_update || ' ' || n_unchanged FROM runs"
+		 " WHERE id = 3");
+	assert_string_equal(v, "1 2 0");
+	free(v);
+	out = cmd(s, 0, 2, "history", "k2");
+	assert_non_null(strstr(out, "requeue"));
+	assert_non_null(strstr(out, "removed"));
+	free(out);
+
+	/* rollback: k1 and k2 as they were, the new account and the kept value gone */
+	out = cmd(s, 0, 1, "rollback", NULL);
+	assert_non_null(strstr(out, "rolled back run 3: 2 account(s) restored, 1 removed"));
+	free(out);
+	assert_int_equal(state_load(s, &b, &nb, &err), 0);
+	assert_int_equal(nb, 5);
+	assert_true(row_equal(&find(b, nb, "k1")->row, &find(a, n, "k1")->row));
+	assert_int_equal(find(b, nb, "k1")->run_id, 1);
+	assert_true(row_equal(&find(b, nb, "k2")->row, &find(a, n, "k2")->row));
+	assert_null(find(b, nb, "medimail:z@chu.fr"));
+	free_prev(b, nb);
+	v = sql1(path, "SELECT count(*) FROM kept_values");
+	assert_string_equal(v, "0");
+	free(v);
+
+	/* forgetting an account forgets its kept values */
+	{
+		struct state_put put = { "k1", "uid=k1", BAL_PER, ST_ACTIVE, &changed, "reconcile",
+					 find(a, n, "k1") };
+		struct kept_value kv = { "k1", COL_NOM, "A-MEDIMAIL", "A" };
+		struct state_batch batch = { &put, 1, &kv, 1, 0, 1, 0 };
+
+		assert_true(state_record(s, &batch, &ri, &err) > 0);
+	}
+	v = sql1(path, "SELECT count(*) FROM kept_values");
+	assert_string_equal(v, "1");
+	free(v);
+	free(cmd(s, 0, 2, "forget", "k1"));
+	v = sql1(path, "SELECT count(*) FROM kept_values");
+	assert_string_equal(v, "0");
+	free(v);
+	state_close(s);
+
+	/* read-only: refused */
+	s = state_open(path, true, false, &err);
+	assert_non_null(s);
+	{
+		struct state_batch empty = { 0 };
+
+		assert_int_equal(state_record(s, &empty, &ri, &err), -1);
+		assert_non_null(strstr(err, "read-only"));
+		free(err);
+	}
+	state_close(s);
+	row_free(&changed);
+	row_free(&fresh);
+	free_prev(a, n);
+	free_accs(r1, 4);
+	free_accs(r2, 4);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +777,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_mid_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_two_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record, setup, teardown),
 	};
 
 	setenv("TZ", "UTC", 1);
