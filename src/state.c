@@ -25,6 +25,7 @@ struct state {
 	sqlite3 *db;          /* NULL: read-only and no state yet */
 	int lock_fd;          /* -1 when not locked */
 	bool readonly;
+	int version;          /* schema version of the file (read-only: may be older) */
 	bool in_commit;       /* between state_commit_begin() and _end() or _abort() */
 	sqlite3_stmt *fetch;  /* one row by key, for lazy accounts */
 };
@@ -309,11 +310,14 @@ static int open_db(struct state *s, char **err)
 			/* an empty file: nothing to read */
 			sqlite3_close(s->db);
 			s->db = NULL;
-		} else if (version != SCHEMA_VERSION) {
-			*err = xasprintf("state %s: schema version %d, this program needs %d "
-					 "(apply migrates it)", s->path, version, SCHEMA_VERSION);
+		} else if (version > SCHEMA_VERSION) {
+			*err = xasprintf("state %s: schema version %d is newer than this "
+					 "program's (%d)", s->path, version, SCHEMA_VERSION);
 			goto out;
 		}
+		/* an older schema is read as it is (a plan right after an upgrade): the
+		 * tables a later step adds read as empty; apply migrates it */
+		s->version = version;
 		rc = 0;
 		goto out;
 	}
@@ -1204,6 +1208,11 @@ static void free_kept(void *elem)
 
 int state_load_kept(struct state *s, struct kept_value **out, size_t *n, char **err)
 {
+	if (s->db && s->readonly && s->version < 2) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
 	return load_all(s, "SELECT key, col, value, base FROM kept_values ORDER BY key, col",
 			"reading the kept values", sizeof(**out), fill_kept, free_kept,
 			(void **)out, n, err);
