@@ -335,8 +335,8 @@ int explain_main(const struct config *c, const char *want, long long now, FILE *
 	}
 	st = state_open(c->state_file, true, false, &err);
 	if (!st) {
+		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;    /* before logging */
 		log_err("%s", err ? err : c->state_file);
-		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;
 		goto out;
 	}
 	if (state_load_digests(st, &prev, &nprev, &err) != 0) {

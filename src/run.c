@@ -72,7 +72,9 @@ static void remove_stale_tmp(const char *dir)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, ".loadusers-", 11) != 0 &&
-		    strncmp(de->d_name, ".report-", 8) != 0)
+		    strncmp(de->d_name, ".report-", 8) != 0 &&
+		    strncmp(de->d_name, ".adopt-", 7) != 0 &&
+		    strncmp(de->d_name, ".reconcile-", 11) != 0)
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			log_info("%s/%s: removed the temporary file of an interrupted run", dir,
@@ -157,8 +159,8 @@ static int do_run(struct run *r)
 	/* The lock first: a second apply must give up before reading anything. */
 	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
 	if (!st) {
+		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;    /* before logging */
 		log_err("%s", err ? err : c->state_file);
-		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;
 		goto out;
 	}
 	if (r->o->apply)
@@ -367,6 +369,8 @@ static void apply_retention(const struct run *r)
 		return;
 	prune(r, o->directory, "loadusers-", loadusers_exts, o->keep);
 	prune(r, o->directory, "report-", report_exts, o->keep);
+	prune(r, o->directory, "adopt-", report_exts, o->keep);
+	prune(r, o->directory, "reconcile-", report_exts, o->keep);
 }
 
 /* The configured post-command, through the shell: "$1" is the report, "$2" the loadusers
