@@ -295,20 +295,6 @@ static void print_entry(FILE *out, const struct config *c, const struct collecti
 	(void)c;
 }
 
-struct fetch_ctx {
-	struct state *st;
-	char *err;
-};
-
-static int fetch_prev(void *arg, struct state_account *a)
-{
-	struct fetch_ctx *fc = arg;
-
-	if (fc->err)
-		return -1;
-	return state_fetch_row(fc->st, a, &fc->err);
-}
-
 int explain_main(const struct config *c, const char *want, long long now, FILE *out)
 {
 	struct checker *ck = NULL;
@@ -319,17 +305,13 @@ int explain_main(const struct config *c, const char *want, long long now, FILE *
 	struct collection col = { 0 };
 	struct collect_explain ex = { .want = want };
 	struct collect_opts co = { .now = now, .explain = &ex };
-	struct fetch_ctx fc = { NULL, NULL };
+	struct state_fetch fc = { NULL, NULL };
 	struct plan p;
 	bool planned = false;
 	char *err = NULL;
 	int rc = EXIT_FAIL;
 
-	ck = check_new(c, &err);
-	if (ck)
-		m = map_new(c, &err);
-	if (!m) {
-		log_err("%s: %s", c->path, err ? err : "invalid configuration");
+	if (collect_setup(c, &ck, &m) != 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -356,7 +338,7 @@ int explain_main(const struct config *c, const char *want, long long now, FILE *
 		struct plan_opts po = {
 			.now = now, .grace_days = c->limits.grace_days, .max_expire_count = -1,
 			.max_expire_percent = -1, .max_org_loss_percent = -1,
-			.fetch = fetch_prev, .fetch_arg = &fc,
+			.fetch = state_fetch_plan, .fetch_arg = &fc,
 		};
 
 		fc.st = st;

@@ -98,20 +98,6 @@ static void *output_thread(void *arg)
 	return NULL;
 }
 
-struct fetch_ctx {
-	struct state *st;
-	char *err;
-};
-
-static int fetch_prev(void *arg, struct state_account *a)
-{
-	struct fetch_ctx *fc = arg;
-
-	if (fc->err)
-		return -1;
-	return state_fetch_row(fc->st, a, &fc->err);
-}
-
 /* An account written earlier and rejected now keeps, in Medimail, the values last written:
  * a finding of its own says so, beside the reasons of the rejection. */
 static void flag_stale(struct run *r)
@@ -144,7 +130,7 @@ static int do_run(struct run *r)
 	struct state *st = NULL;
 	struct plan_opts po;
 	struct collect_opts co;
-	struct fetch_ctx fc = { NULL, NULL };
+	struct state_fetch fc = { NULL, NULL };
 	const struct row **rows = NULL;
 	size_t nrows;
 	char *err = NULL;
@@ -187,7 +173,7 @@ static int do_run(struct run *r)
 		.max_expire_percent = c->limits.max_expire_percent,
 		.max_org_loss_percent = c->limits.max_org_loss_percent,
 		.override_limits = r->o->override_limits,
-		.fetch = fetch_prev,
+		.fetch = state_fetch_plan,
 		.fetch_arg = &fc,
 	};
 	fc.st = st;

@@ -453,6 +453,15 @@ out:
 	return rc;
 }
 
+int state_fetch_plan(void *arg, struct state_account *a)
+{
+	struct state_fetch *fc = arg;
+
+	if (fc->err)
+		return -1;
+	return state_fetch_row(fc->st, a, &fc->err);
+}
+
 static int load(struct state *s, struct state_account **out, size_t *n, bool lazy, char **err)
 {
 	sqlite3_stmt *st = NULL;

@@ -27,6 +27,13 @@ int state_load(struct state *s, struct state_account **out, size_t *n, char **er
 int state_load_digests(struct state *s, struct state_account **out, size_t *n, char **err) WUR;
 /* Load a lazy account's row. *err (caller frees) on failure. */
 int state_fetch_row(struct state *s, struct state_account *a, char **err) WUR;
+/* The plan's fetch callback (plan_opts.fetch) over state_fetch_row(): arg is a struct
+ * state_fetch; after the first failure every call fails, and err holds why (caller frees). */
+struct state_fetch {
+	struct state *st;
+	char *err;
+};
+int state_fetch_plan(void *arg, struct state_account *a);
 
 /* The run's counts are taken from the plan. */
 struct state_run_info {
