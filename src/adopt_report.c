@@ -136,6 +136,13 @@ static const char *unit(const struct adopt_session *s)
 	return s->ex && s->ex->unit ? _(s->ex->unit) : _(units[0]);
 }
 
+/* How an account was matched, for the admin: adopt_by_name() with "address" translated (RPPS
+ * and ADELI are names). */
+static const char *by_text(enum adopt_by b)
+{
+	return b == BY_MAIL ? _("address") : adopt_by_name(b);
+}
+
 static const char *state_text(const struct medimail_account *m)
 {
 	return m && m->state && *m->state ? m->state : "-";
@@ -302,7 +309,7 @@ static void print_adopt_item(FILE *out, const struct adopt_session *s, size_t i)
 	case ADOPT_RENAME:
 		fprintf(out, _("  %s (Medimail, %s %ld) is %s (%s), same %s\n"),
 			row_get(it->m->row, COL_MAIL), u, it->m->line,
-			row_get(&it->d->row, COL_MAIL), it->d->dn, adopt_by_name(it->by));
+			row_get(&it->d->row, COL_MAIL), it->d->dn, by_text(it->by));
 		break;
 	case ADOPT_LEAVING:
 	case ADOPT_REJECTED:
@@ -402,7 +409,7 @@ static void print_recon_item(FILE *out, const struct adopt_session *s, size_t i)
 	case RECON_MOVED:
 		fprintf(out, _("  %s: Medimail has %s (%s %ld), same %s\n"),
 			row_get(&it->s->row, COL_MAIL), row_get(it->m->row, COL_MAIL), u,
-			it->m->line, adopt_by_name(it->by));
+			it->m->line, by_text(it->by));
 		break;
 	case RECON_DIFFERS:
 		d = diff_text(&it->s->row, _("written"), it->m->row, it->m, it->diff);
@@ -786,7 +793,7 @@ static lxw_error adopt_sheet(lxw_workbook *wb, const struct book *bk, enum adopt
 			const struct row *r = it->d ? &it->d->row : it->m->row;
 
 			acct_row(&x, r, type_of(it->d, it->m), it->m, it->d ? it->d->dn : NULL,
-				 adopt_by_name(it->by), adopt_outcome_text(it));
+				 by_text(it->by), adopt_outcome_text(it));
 		}
 		sb_free(&a);
 		sb_free(&b);
@@ -863,7 +870,7 @@ static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon
 			if (xsheet_row(&x)) {
 				xsheet_str(&x, 0, row_get(&it->s->row, COL_MAIL), NULL);
 				xsheet_str(&x, 1, row_get(it->m->row, COL_MAIL), NULL);
-				xsheet_str(&x, 2, adopt_by_name(it->by), NULL);
+				xsheet_str(&x, 2, by_text(it->by), NULL);
 				xsheet_num(&x, 3, (double)it->m->line, NULL);
 				xsheet_str(&x, 4, it->s->dn, NULL);
 				xsheet_str(&x, 5, it->s->key, NULL);
@@ -884,7 +891,7 @@ static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon
 
 			acct_row(&x, r, it->s ? bal_type_name(it->s->type) :
 				 row_get(it->m->row, COL_TYPE_BAL), it->m, it->s ? it->s->dn : NULL,
-				 adopt_by_name(it->by), out_text);
+				 by_text(it->by), out_text);
 		}
 	}
 out:
