@@ -237,7 +237,8 @@ static void print_head(FILE *out, const char *label, const char *meaning, size_t
 	report_paint(out, C_BOLD);
 	fprintf(out, "%s (%zu)", label, n);
 	report_paint(out, C_NONE);
-	fprintf(out, meaning ? ": %s\n" : "\n", meaning ? meaning : "");
+	/* TRANSLATORS: after a category and its count, what the category means */
+	fprintf(out, meaning ? _(": %s\n") : "\n", meaning ? meaning : "");
 }
 
 static void print_more(FILE *out, size_t n, const char *report)
@@ -360,11 +361,16 @@ static void print_adopt(FILE *out, const struct adopt_session *s, const char *re
 			       "alone\n"), o[OUT_ADDED], o[OUT_REPLACED],
 			o[OUT_SAME] + o[OUT_MANAGED]);
 	if (o[OUT_UNCONFIRMED])
-		fprintf(out, _("not recorded: %zu matches by RPPS or ADELI to confirm "
-			       "(--accept-renames)\n"), o[OUT_UNCONFIRMED]);
+		fprintf(out, ngettext("not recorded: %zu match by RPPS or ADELI to confirm "
+				      "(--accept-renames)\n",
+				      "not recorded: %zu matches by RPPS or ADELI to confirm "
+				      "(--accept-renames)\n", o[OUT_UNCONFIRMED]), o[OUT_UNCONFIRMED]);
 	if (o[OUT_NOT_ASKED])
-		fprintf(out, _("not recorded: %zu Medimail-only active accounts (--expire-orphans "
-			       "to have the next apply expire them)\n"), o[OUT_NOT_ASKED]);
+		fprintf(out, ngettext("not recorded: %zu Medimail-only active account "
+				      "(--expire-orphans to have the next apply expire it)\n",
+				      "not recorded: %zu Medimail-only active accounts "
+				      "(--expire-orphans to have the next apply expire them)\n",
+				      o[OUT_NOT_ASKED]), o[OUT_NOT_ASKED]);
 }
 
 /* The run that last wrote an account, as "run 3 (apply, 2024-06-10 10:00:00), file F". */
