@@ -136,6 +136,13 @@ static const char *unit(const struct adopt_session *s)
 	return s->ex && s->ex->unit ? _(s->ex->unit) : _(units[0]);
 }
 
+/* How an account was matched, for the admin: adopt_by_name() with "address" translated (RPPS
+ * and ADELI are names). */
+static const char *by_text(enum adopt_by b)
+{
+	return b == BY_MAIL ? _("address") : adopt_by_name(b);
+}
+
 static const char *state_text(const struct medimail_account *m)
 {
 	return m && m->state && *m->state ? m->state : "-";
@@ -230,7 +237,8 @@ static void print_head(FILE *out, const char *label, const char *meaning, size_t
 	report_paint(out, C_BOLD);
 	fprintf(out, "%s (%zu)", label, n);
 	report_paint(out, C_NONE);
-	fprintf(out, meaning ? ": %s\n" : "\n", meaning ? meaning : "");
+	/* TRANSLATORS: after a category and its count, what the category means */
+	fprintf(out, meaning ? _(": %s\n") : "\n", meaning ? meaning : "");
 }
 
 static void print_more(FILE *out, size_t n, const char *report)
@@ -302,7 +310,7 @@ static void print_adopt_item(FILE *out, const struct adopt_session *s, size_t i)
 	case ADOPT_RENAME:
 		fprintf(out, _("  %s (Medimail, %s %ld) is %s (%s), same %s\n"),
 			row_get(it->m->row, COL_MAIL), u, it->m->line,
-			row_get(&it->d->row, COL_MAIL), it->d->dn, adopt_by_name(it->by));
+			row_get(&it->d->row, COL_MAIL), it->d->dn, by_text(it->by));
 		break;
 	case ADOPT_LEAVING:
 	case ADOPT_REJECTED:
@@ -353,11 +361,16 @@ static void print_adopt(FILE *out, const struct adopt_session *s, const char *re
 			       "alone\n"), o[OUT_ADDED], o[OUT_REPLACED],
 			o[OUT_SAME] + o[OUT_MANAGED]);
 	if (o[OUT_UNCONFIRMED])
-		fprintf(out, _("not recorded: %zu matches by RPPS or ADELI to confirm "
-			       "(--accept-renames)\n"), o[OUT_UNCONFIRMED]);
+		fprintf(out, ngettext("not recorded: %zu match by RPPS or ADELI to confirm "
+				      "(--accept-renames)\n",
+				      "not recorded: %zu matches by RPPS or ADELI to confirm "
+				      "(--accept-renames)\n", o[OUT_UNCONFIRMED]), o[OUT_UNCONFIRMED]);
 	if (o[OUT_NOT_ASKED])
-		fprintf(out, _("not recorded: %zu Medimail-only active accounts (--expire-orphans "
-			       "to have the next apply expire them)\n"), o[OUT_NOT_ASKED]);
+		fprintf(out, ngettext("not recorded: %zu Medimail-only active account "
+				      "(--expire-orphans to have the next apply expire it)\n",
+				      "not recorded: %zu Medimail-only active accounts "
+				      "(--expire-orphans to have the next apply expire them)\n",
+				      o[OUT_NOT_ASKED]), o[OUT_NOT_ASKED]);
 }
 
 /* The run that last wrote an account, as "run 3 (apply, 2024-06-10 10:00:00), file F". */
@@ -402,7 +415,7 @@ static void print_recon_item(FILE *out, const struct adopt_session *s, size_t i)
 	case RECON_MOVED:
 		fprintf(out, _("  %s: Medimail has %s (%s %ld), same %s\n"),
 			row_get(&it->s->row, COL_MAIL), row_get(it->m->row, COL_MAIL), u,
-			it->m->line, adopt_by_name(it->by));
+			it->m->line, by_text(it->by));
 		break;
 	case RECON_DIFFERS:
 		d = diff_text(&it->s->row, _("written"), it->m->row, it->m, it->diff);
@@ -786,7 +799,7 @@ static lxw_error adopt_sheet(lxw_workbook *wb, const struct book *bk, enum adopt
 			const struct row *r = it->d ? &it->d->row : it->m->row;
 
 			acct_row(&x, r, type_of(it->d, it->m), it->m, it->d ? it->d->dn : NULL,
-				 adopt_by_name(it->by), adopt_outcome_text(it));
+				 by_text(it->by), adopt_outcome_text(it));
 		}
 		sb_free(&a);
 		sb_free(&b);
@@ -863,7 +876,7 @@ static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon
 			if (xsheet_row(&x)) {
 				xsheet_str(&x, 0, row_get(&it->s->row, COL_MAIL), NULL);
 				xsheet_str(&x, 1, row_get(it->m->row, COL_MAIL), NULL);
-				xsheet_str(&x, 2, adopt_by_name(it->by), NULL);
+				xsheet_str(&x, 2, by_text(it->by), NULL);
 				xsheet_num(&x, 3, (double)it->m->line, NULL);
 				xsheet_str(&x, 4, it->s->dn, NULL);
 				xsheet_str(&x, 5, it->s->key, NULL);
@@ -884,7 +897,7 @@ static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon
 
 			acct_row(&x, r, it->s ? bal_type_name(it->s->type) :
 				 row_get(it->m->row, COL_TYPE_BAL), it->m, it->s ? it->s->dn : NULL,
-				 adopt_by_name(it->by), out_text);
+				 by_text(it->by), out_text);
 		}
 	}
 out:

@@ -617,7 +617,7 @@ static char *expand_org(const struct ctx *x, const struct mapper *m, enum map_or
 	const struct map_template *t = map_org_template(m, fld);
 	const char *text = *(char *const *)((const char *)&x->c->org + org_fields[fld].off);
 
-	org_trace(xx, col, "template (org.%s, read on %s): %s", org_fields[fld].option, e->dn,
+	org_trace(xx, col, _("template (org.%s, read on %s): %s"), org_fields[fld].option, e->dn,
 		  text ? text : "");
 	return t ? map_expand(t, e, st, f, e->dn, col, xx) : xstrdup("");
 }
@@ -697,14 +697,14 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		int col = org_shared_cols[i];
 		const struct map_template *t = map_column(m, col);
 
-		org_trace(xx, col, "template (map.%s, read on the group's entry): %s",
+		org_trace(xx, col, _("template (map.%s, read on the group's entry): %s"),
 			  columns[col].key, x->c->map[col] ? x->c->map[col] : "");
 		if (t)
 			row_take(&a->row, col, map_expand(t, g, st, f, g->dn, col, xx));
 	}
 	row_set(&a->row, COL_LIBERAL, "NON");
 	row_set(&a->row, COL_TYPE_BAL, "ORG");
-	org_trace(xx, COL_LIBERAL, "NON for every ORG mailbox");
+	org_trace(xx, COL_LIBERAL, "%s", _("NON for every ORG mailbox"));
 
 	/* The responsible: the group's owner, or the configured default. */
 	owner = d->owner_attribute ? entry_get(g, d->owner_attribute) : NULL;
@@ -733,7 +733,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		row_take(&a->row, COL_ID_RESP,
 			 expand_org(x, m, MAP_ORG_RESP_RPPS, oe, st, f, COL_ID_RESP, xx));
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
-		org_trace(xx, COL_PROFESSION, "the responsible's profession (Profession resp)");
+		org_trace(xx, COL_PROFESSION, "%s", _("the responsible's profession (Profession resp)"));
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
 			findings_add(f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
 				     owner, _("the responsible %s must be a health professional "

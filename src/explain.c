@@ -20,7 +20,10 @@
 #include "log.h"
 #include "map.h"
 #include "plan.h"
+#include "report.h"
 #include "state.h"
+
+#define LABEL_WIDTH 12
 
 /* Every line of text indented by ind spaces. */
 static void print_indented(FILE *out, const char *text, int ind)
@@ -35,6 +38,13 @@ static void print_indented(FILE *out, const char *text, int ind)
 		if (*p)
 			p++;
 	}
+}
+
+/* A line's label in the 12 columns before its value, counted in characters so that a
+ * translated label with accents stays aligned (a translation holds at most 11 characters). */
+static void label(FILE *out, const char *text)
+{
+	report_padded(out, text, LABEL_WIDTH);
 }
 
 static const char *sev_text(enum severity s)
@@ -101,7 +111,7 @@ static void print_leaving(FILE *out, const struct conf_directory *d, const struc
 	const struct attr *end = d->end_date_attribute ? entry_attr(e, d->end_date_attribute) :
 				 NULL;
 
-	fprintf(out, "%-12s", _("leaving"));
+	label(out, _("leaving"));
 	if (a->disabled)
 		fprintf(out, _("yes: disabled in the directory\n"));
 	else if (a->end_time && a->end_time <= now)
@@ -146,7 +156,7 @@ static void print_action(FILE *out, const struct plan *p, const struct account *
 	for (size_t i = 0; i < p->n && !it; i++)
 		if (p->items[i].cur == a)
 			it = &p->items[i];
-	fprintf(out, "%-12s", _("next apply"));
+	label(out, _("next apply"));
 	if (!it) {
 		fprintf(out, _("nothing\n"));
 		return;
@@ -158,7 +168,8 @@ static void print_action(FILE *out, const struct plan *p, const struct account *
 	case ACT_UPDATE:
 	case ACT_REACTIVATE:
 	case ACT_RENAME:
-		fprintf(out, "%s:", it->act == ACT_UPDATE ? _("update") :
+		/* TRANSLATORS: an action (update, rename, reactivate), then the cells it changes */
+		fprintf(out, _("%s:"), it->act == ACT_UPDATE ? _("update") :
 			it->act == ACT_RENAME ? _("rename") : _("reactivate"));
 		for (int c = 0; c < NCOLS; c++)
 			if (it->changed & (1ULL << c))
@@ -186,16 +197,6 @@ static void print_action(FILE *out, const struct plan *p, const struct account *
 	}
 }
 
-/* Text padded to width columns, counting characters rather than bytes. */
-static void print_padded(FILE *out, const char *s, size_t width)
-{
-	size_t n = utf8_len(s);
-
-	fputs(s, out);
-	while (n++ < width)
-		fputc(' ', out);
-}
-
 /* The 36 columns: the final cell, how the mapping got there, and the rules that fired. */
 static void print_columns(FILE *out, const struct collect_explain *ex, const struct account *a,
 			  const struct findings *f)
@@ -206,7 +207,7 @@ static void print_columns(FILE *out, const struct collect_explain *ex, const str
 		const char *mapped = row_get(&ex->mapped, (enum col)c);
 
 		fprintf(out, "%2d ", c + 1);
-		print_padded(out, columns[c].header, 30);
+		report_padded(out, columns[c].header, 30);
 		fputc(' ', out);
 		if (*cell)
 			fprintf(out, "\"%s\"\n", cell);
@@ -234,14 +235,15 @@ static void print_org(FILE *out, const struct collect_explain *ex, const struct 
 	const char *owner = d->owner_attribute ? entry_get(&ex->entry, d->owner_attribute) : NULL;
 	const char *cx = row_get(&a->row, COL_CONNEXION);
 
-	fprintf(out, "%-12s%s\n", _("ORG"), _("a shared mailbox built from this group"));
-	fprintf(out, "%-12s", _("responsible"));
+	label(out, _("ORG"));
+	fprintf(out, "%s\n", _("a shared mailbox built from this group"));
+	label(out, _("responsible"));
 	if (owner)
 		fprintf(out, "%s: %s\n", d->owner_attribute, owner);
 	else
 		fprintf(out, _("none in %s: default-owner is used when set\n"),
 			d->owner_attribute ? d->owner_attribute : "owner");
-	fprintf(out, "%-12s", _("connexion"));
+	label(out, _("connexion"));
 	if (!*cx)
 		fprintf(out, _("none\n"));
 	for (const char *p = cx; *p;) {
@@ -263,16 +265,19 @@ static void print_entry(FILE *out, const struct config *c, const struct collecti
 	const struct conf_directory *d = ex->dir;
 	char *key = NULL;
 
-	fprintf(out, "%-12s%s\n", _("entry"), a->dn);
+	label(out, _("entry"));
+	fprintf(out, "%s\n", a->dn);
 	if (ex->found > 1)
 		fprintf(out, _("%12s(%zu entries match \"%s\": the first one is shown)\n"), "",
 			ex->found, ex->want);
-	fprintf(out, "%-12s\"%s\": %s", _("directory"), d->name, d->uri ? d->uri : d->ldif);
+	label(out, _("directory"));
+	fprintf(out, "\"%s\": %s", d->name, d->uri ? d->uri : d->ldif);
 	if (d->st)
 		fprintf(out, _(", structure \"%s\""), d->st->name);
 	fputc('\n', out);
 	key = a->key ? xstrdup(a->key) : NULL;
-	fprintf(out, "%-12s%s: %s\n", _("stable id"), d->id_attribute, key ? key : "-");
+	label(out, _("stable id"));
+	fprintf(out, "%s: %s\n", d->id_attribute, key ? key : "-");
 	free(key);
 	if (ex->group) {
 		print_org(out, ex, a, &col->f, d);
@@ -282,10 +287,11 @@ static void print_entry(FILE *out, const struct config *c, const struct collecti
 		if (ex->trace.rules.len)
 			print_indented(out, ex->trace.rules.buf, 2);
 	}
-	fprintf(out, "%-12s%s\n", _("type"), bal_type_name(a->type));
+	label(out, _("type"));
+	fprintf(out, "%s\n", bal_type_name(a->type));
 	if (p)
 		print_action(out, p, a);
-	fprintf(out, "%-12s", _("findings"));
+	label(out, _("findings"));
 	if (count_findings(&col->f, a->dn) == 0)
 		fprintf(out, _("none\n"));
 	else

@@ -117,7 +117,7 @@ struct reader {
 static void finding(struct reader *r, enum severity sev, long line, int col, const char *rule,
 		    const char *value, const char *msg)
 {
-	char *where = xasprintf("%s %ld", r->l->unit, line);
+	char *where = xasprintf("%s %ld", _(r->l->unit), line);
 
 	findings_add(&r->l->f, sev, where, col, rule, value, "%s", msg);
 	free(where);
@@ -175,7 +175,7 @@ static int read_header(struct reader *r, const struct sheet_row *row, char **err
 		else
 			*err = xasprintf(_("%s:%ld: no \"Adresse mail\" column in the header (found "
 					   "%s%s): not a Medimail account export?"), l->path,
-					 row->line, shown.len ? shown.buf : "nothing",
+					 row->line, shown.len ? shown.buf : _("nothing"),
 					 row->ncells > SHOWN_HEADERS ? ", ..." : "");
 		goto out;
 	}
@@ -244,7 +244,7 @@ static void read_account(struct reader *r, const struct sheet_row *row)
 			_("a cell is too long or the row has too many cells: cut"));
 	first = hmap_add(r->seen, v[COL_MAIL], (void *)(uintptr_t)(l->n + 1));
 	if (first) {
-		msg = xasprintf(_("this address is also on %s %ld"), l->unit,
+		msg = xasprintf(_("this address is also on %s %ld"), _(l->unit),
 				l->acc[(uintptr_t)first - 1].line);
 		finding(r, SEV_WARNING, row->line, COL_MAIL, "export-duplicate", v[COL_MAIL], msg);
 		free(msg);

@@ -1375,18 +1375,19 @@ static char *apply_table(const struct xform *xf, const char *cur, const struct x
 		const struct tkey *key = &tb->keys[k];
 
 		if (x->tr)
-			sb_addf(x->tr, "    table \"%s\": \"%s\" matches key %s%s%s (%s:%d)\n",
+			sb_addf(x->tr, _("    table \"%s\": \"%s\" matches key %s%s%s (%s:%d)\n"),
 				tb->name, folded, key->re ? "/" : "\"", key->key,
 				key->re ? "/" : "\"", key->file, key->line);
 		r = xstrdup(key->value);
 	} else {
-		if (x->tr)
-			sb_addf(x->tr, "    table \"%s\": \"%s\" matches no key%s%s%s\n", tb->name,
-				folded, tb->dflt ? ": default \"" : "", tb->dflt ? tb->dflt : "",
-				tb->dflt ? "\"" : "");
+		if (x->tr && tb->dflt)
+			sb_addf(x->tr, _("    table \"%s\": \"%s\" matches no key: default \"%s\"\n"),
+				tb->name, folded, tb->dflt);
+		else if (x->tr)
+			sb_addf(x->tr, _("    table \"%s\": \"%s\" matches no key\n"), tb->name, folded);
 		unmatched(x, tb, cur, folded);
 		emit(x, MF_TABLE, cur, _("%s \"%s\" matches no key of table \"%s\""),
-		     x->src ? x->src : "value", cur, tb->name);
+		     x->src ? x->src : _("value"), cur, tb->name);
 		r = xstrdup(tb->dflt ? tb->dflt : "");
 	}
 	free(folded);
@@ -1485,7 +1486,7 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 			emit(x, MF_DATE, cur, _("\"%s\" is not a date this program reads"), cur);
 		else
 			emit(x, MF_DATE, cur, _("%s \"%s\" cannot be read as %s (date:%s)"),
-			     x->src ? x->src : "value", cur, map_date_form_text(xf->form),
+			     x->src ? x->src : _("value"), cur, map_date_form_text(xf->form),
 			     map_date_form_name(xf->form));
 		return xstrdup(cur);
 	case XF_STRIP: {
@@ -1525,7 +1526,7 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 			emit(x, MF_IDNAT, cur,
 			     _("%s \"%s\" is neither an RPPS (11 digits, or 8 followed by 11 "
 			       "digits) nor an ADELI (9 digits, or 0 followed by 9 digits)"),
-			     x->src ? x->src : "value", cur);
+			     x->src ? x->src : _("value"), cur);
 		return r;
 	case XF_TABLE:
 		return apply_table(xf, cur, x);
@@ -1553,14 +1554,14 @@ static char *escape_bytes(const char *s, size_t n)
 static void trace_values(struct strbuf *tr, const struct attr *at)
 {
 	if (!at || at->nvals == 0)
-		sb_add(tr, " no value");
+		sb_add(tr, _(" no value"));
 	for (size_t i = 0; at && i < at->nvals; i++) {
 		if (utf8_valid(at->vals[i], at->lens[i])) {
 			sb_addf(tr, "%s \"%s\"", i ? "," : "", at->vals[i]);
 		} else {
 			char *esc = escape_bytes(at->vals[i], at->lens[i]);
 
-			sb_addf(tr, "%s \"%s\" (not UTF-8)", i ? "," : "", esc);
+			sb_addf(tr, _("%s \"%s\" (not UTF-8)"), i ? "," : "", esc);
 			free(esc);
 		}
 	}
@@ -1581,7 +1582,7 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 
 			if (x->tr)
 				sb_addf(x->tr, "    %s: %s%s%s\n", a->name, v && *v ? "\"" : "",
-					v && *v ? v : "empty (structure)", v && *v ? "\"" : "");
+					v && *v ? v : _("empty (structure)"), v && *v ? "\"" : "");
 			if (v && *v) {
 				x->src = a->name;
 				return v;
@@ -2027,7 +2028,7 @@ static bool cond_column(const struct map_rule *mr, const struct row *row, struct
 	if (tr) {
 		sb_addf(tr, "  if-column \"%s\"", columns[mr->if_col].key);
 		trace_patterns(tr, mr);
-		sb_addf(tr, ": cell \"%s\" -> %s\n", v, ok ? "yes" : "no");
+		sb_addf(tr, _(": cell \"%s\" -> %s\n"), v, ok ? _("yes") : _("no"));
 	}
 	return ok;
 }
@@ -2052,7 +2053,7 @@ static bool cond_attr(const struct map_rule *mr, const struct entry *e, struct s
 		trace_patterns(tr, mr);
 		sb_add(tr, ":");
 		trace_values(tr, a);
-		sb_addf(tr, " -> %s\n", ok ? "yes" : "no");
+		sb_addf(tr, " -> %s\n", ok ? _("yes") : _("no"));
 	}
 	return ok;
 }
@@ -2081,7 +2082,7 @@ static bool rule_holds(const struct map_rule *mr, const struct entry *e, const s
 		c = member && e->dn && member(e->dn, mr->member_of, member_arg);
 		if (tr)
 			sb_addf(tr, "  if-member-of \"%s\" -> %s\n", mr->member_of,
-				c ? "yes" : "no");
+				c ? _("yes") : _("no"));
 		ok = ok && c;
 		if (!ok && !tr)
 			return false;
@@ -2092,11 +2093,11 @@ static bool rule_holds(const struct map_rule *mr, const struct entry *e, const s
 		c = dn_ends_with(*ndn, mr->dn_suffix);
 		if (tr)
 			sb_addf(tr, "  if-dn-suffix \"%s\": DN \"%s\" -> %s\n", mr->dn_suffix, *ndn,
-				c ? "yes" : "no");
+				c ? _("yes") : _("no"));
 		ok = ok && c;
 	}
 	if (tr)
-		sb_addf(tr, "  %s\n", ok ? "holds" : "does not hold");
+		sb_addf(tr, "  %s\n", ok ? _("holds") : _("does not hold"));
 	return ok;
 }
 
@@ -2200,9 +2201,9 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 		cx.col = i;
 		cx.tr = trace ? &trace->col[i] : NULL;
 		if (cx.tr && m->cols[i])
-			sb_addf(cx.tr, "template (map): %s\n", m->cols[i]->src);
+			sb_addf(cx.tr, _("template (map): %s\n"), m->cols[i]->src);
 		else if (cx.tr && i != COL_TYPE_BAL)
-			sb_add(cx.tr, "no template (map): empty\n");
+			sb_add(cx.tr, _("no template (map): empty\n"));
 		if (m->cols[i])
 			v = expand(m->cols[i], e, st, &cx);
 		if (v && !*v) {
@@ -2217,9 +2218,9 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 			type = m->rules[r].type;
 	free(ndn);
 	if (trace && type == BAL_NONE)
-		sb_add(&trace->rules, "no bal-rule holds: the entry is rejected\n");
+		sb_add(&trace->rules, _("no bal-rule holds: the entry is rejected\n"));
 	else if (trace)
-		sb_addf(&trace->rules, "type %s, from bal-rule \"%s\"\n", bal_type_name(type),
+		sb_addf(&trace->rules, _("type %s, from bal-rule \"%s\"\n"), bal_type_name(type),
 			m->rules[r - 1].name);
 	if (type == BAL_NONE) {
 		findings_add(f, SEV_ERROR, e->dn, COL_TYPE_BAL, "no-bal-rule", NULL,
@@ -2236,9 +2237,9 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 			cx.col = i;
 			cx.tr = trace ? &trace->col[i] : NULL;
 			if (cx.tr)
-				sb_addf(cx.tr, "template (map-type \"%s\", for this type): %s\n",
+				sb_addf(cx.tr, _("template (map-type \"%s\", for this type): %s\n"),
 					bal_type_name(type), m->tcols[type][i] ?
-					m->tcols[type][i]->src : "\"\" (empty)");
+					m->tcols[type][i]->src : _("\"\" (empty)"));
 			if (m->tcols[type][i])
 				v = expand(m->tcols[type][i], e, st, &cx);
 			if (v && !*v) {
@@ -2256,11 +2257,11 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 	keep_unmatched(x ? x->stats : NULL, &pend, type, e->dn);
 	for (int i = 0; trace && i < NCOLS; i++) {
 		if (nc(type, i))
-			sb_addf(&trace->col[i], "cell: empty (NC for %s)\n", bal_type_name(type));
+			sb_addf(&trace->col[i], _("cell: empty (NC for %s)\n"), bal_type_name(type));
 		else if (*row_get(row, (enum col)i))
-			sb_addf(&trace->col[i], "cell: \"%s\"\n", row_get(row, (enum col)i));
+			sb_addf(&trace->col[i], _("cell: \"%s\"\n"), row_get(row, (enum col)i));
 		else
-			sb_add(&trace->col[i], "cell: empty\n");
+			sb_add(&trace->col[i], _("cell: empty\n"));
 	}
 	return type;
 }
