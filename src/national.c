@@ -2114,14 +2114,6 @@ out:
 	return p;
 }
 
-const struct nat_savoir_faire *nat_specialite(const struct nat_person *p)
-{
-	for (size_t i = 0; i < p->nsavoir_faire; i++)
-		if (strcmp(p->savoir_faire[i].type.code, "S") == 0)
-			return &p->savoir_faire[i];
-	return NULL;
-}
-
 /* ---------------------------------------------------------------------------------------
  * Identifiers and names, for matching.
  */

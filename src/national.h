@@ -121,8 +121,19 @@ const struct nat_info *nat_info(const struct nat_db *db);
  * nat_parse_id(). The result lives until nat_close(); the same person gives the same pointer. */
 const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const char *id);
 
-/* The first savoir-faire of type "S" (spécialité ordinale), or NULL. */
-const struct nat_savoir_faire *nat_specialite(const struct nat_person *p);
+/* A look-up as the pure stages take it (map.h, natcheck.h): the person with identifier id of
+ * type t, or NULL; nat_find() behind it at run time. */
+typedef const struct nat_person *(*nat_find_fn)(void *arg, enum nat_id_type t, const char *id);
+
+/* The first savoir-faire of type "S" (spécialité ordinale), or NULL. Inline, so that the pure
+ * stages read records without linking the reader. */
+static inline const struct nat_savoir_faire *nat_specialite(const struct nat_person *p)
+{
+	for (size_t i = 0; i < p->nsavoir_faire; i++)
+		if (p->savoir_faire[i].type.code[0] == 'S' && !p->savoir_faire[i].type.code[1])
+			return &p->savoir_faire[i];
+	return NULL;
+}
 
 /* Read an identifier as a person would type it: 11 digits (RPPS), 9 digits (ADELI), the
  * national id "8"+RPPS or "0"+ADELI, or "TYPE:ID" for any TRE_G08 type. Blanks are ignored.
