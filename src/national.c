@@ -2159,26 +2159,30 @@ out:
 	return rc;
 }
 
+bool nat_particle(const char *w, size_t n)
+{
+	static const char *const particles[] = { "de", "du", "des", "d" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
+		if (strlen(particles[i]) == n && memcmp(w, particles[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* The key of a name already folded (words separated by one space): the words but the
  * particles, joined. Caller frees. */
 static char *name_key_of_fold(const char *fold)
 {
-	static const char *const particles[] = { "de", "du", "des", "d" };
 	char *key = xmalloc(strlen(fold) + 1), *q = key;
 	const char *w = fold, *e;
 	size_t n;
 
 	for (; *w; w = *e ? e + 1 : e) {
-		bool particle = false;
-
 		e = strchr(w, ' ');
 		if (!e)
 			e = w + strlen(w);
 		n = (size_t)(e - w);
-		for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
-			if (strlen(particles[i]) == n && memcmp(w, particles[i], n) == 0)
-				particle = true;
-		if (!particle) {
+		if (!nat_particle(w, n)) {
 			memcpy(q, w, n);
 			q += n;
 		}

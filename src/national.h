@@ -145,6 +145,9 @@ int nat_parse_id(const char *s, enum nat_id_type *t, char **id) WUR;
  * "D'ARC" -> "arc"; "Saint-Exupéry" -> "saintexupery". Caller frees. */
 char *nat_name_key(const char *name);
 
+/* Whether the n bytes at w are a particle of a folded name: "de", "du", "des", "d". */
+bool nat_particle(const char *w, size_t n);
+
 /* Test and fuzzing entry point: parse an extract held in memory (kind 0: activity extract,
  * 1: MSSanté) without writing an index. Returns the number of data rows, or -1 + *err. */
 long nat_parse_buffer(const char *data, size_t len, int kind, char **err) WUR;
