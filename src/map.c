@@ -1686,11 +1686,10 @@ static const char *nat_kind(const struct nat_person *p)
 static char *mss_local(const struct nat_person *p, const struct mapper *m)
 {
 	for (size_t i = 0; m && i < p->nmssante; i++) {
-		const char *a = p->mssante[i].address, *at = strrchr(a, '@');
+		const char *a = p->mssante[i].address;
 
-		for (size_t k = 0; at && at > a && k < m->ndomains; k++)
-			if (strcasecmp(at + 1, m->domains[k]) == 0)
-				return xstrndup(a, (size_t)(at - a));
+		if (nat_in_domains(a, m->domains, m->ndomains))
+			return xstrndup(a, (size_t)(strrchr(a, '@') - a));
 	}
 	return NULL;
 }

@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include "conf.h"
 
 /* TRE_G08 type of a person's identifier; the national id (idNat_PS) is this code followed by
@@ -144,6 +146,18 @@ int nat_parse_id(const char *s, enum nat_id_type *t, char **id) WUR;
  * every blank, hyphen and apostrophe removed: "De La Fontaine", "LA FONTAINE" -> "lafontaine";
  * "D'ARC" -> "arc"; "Saint-Exupéry" -> "saintexupery". Caller frees. */
 char *nat_name_key(const char *name);
+
+/* Whether address (an MSSanté address) is in one of the n domains (compared without case);
+ * inline for the pure stages. */
+static inline bool nat_in_domains(const char *address, char *const *domains, size_t n)
+{
+	const char *at = strrchr(address, '@');
+
+	for (size_t i = 0; at && at > address && i < n; i++)
+		if (strcasecmp(at + 1, domains[i]) == 0)
+			return true;
+	return false;
+}
 
 /* Whether the n bytes at w are a particle of a folded name: "de", "du", "des", "d". */
 bool nat_particle(const char *w, size_t n);
