@@ -24,13 +24,14 @@ struct words {
 	char *key;                 /* the words joined: nat_name_key() */
 };
 
-static void words_of(const char *name, struct words *ws)
+/* The words of a name already folded (fold is taken). */
+static void words_of_fold(char *fold, struct words *ws)
 {
 	const char *p, *e;
 	struct strbuf key = { 0 };
 
 	memset(ws, 0, sizeof(*ws));
-	ws->fold = utf8_fold(name);
+	ws->fold = fold;
 	sb_addn(&key, "", 0);
 	for (p = ws->fold; *p; p = *e ? e + 1 : e) {
 		e = strchr(p, ' ');
@@ -82,14 +83,17 @@ static bool words_lead(const struct words *a, const struct words *b)
 	return true;
 }
 
-/* Compare two names: 1 the same, 0 not, -1 one of them is empty (nothing to compare). */
-static int names_match(const char *a, const char *b, bool prenom)
+/* Compare the name a of a row with the folded name of a record: 1 the same, 0 not, -1 one
+ * of them is empty (nothing to compare). Most names fold alike: that costs no allocation. */
+static int names_match(const char *a, const char *fold_b, bool prenom)
 {
 	struct words wa, wb;
 	int r;
 
-	words_of(a, &wa);
-	words_of(b, &wb);
+	if (utf8_fold_eq(a, fold_b))
+		return *fold_b ? 1 : -1;
+	words_of_fold(utf8_fold(a), &wa);
+	words_of_fold(xstrdup(fold_b), &wb);
 	if (!*wa.fold || !*wb.fold)
 		r = -1;
 	else if (strcmp(wa.key, wb.key) == 0)
@@ -103,14 +107,24 @@ static int names_match(const char *a, const char *b, bool prenom)
 	return r;
 }
 
+/* natcheck_nom and natcheck_prenom: the record's name folded first. */
+static bool name_matches(const char *name, const char *rec, bool prenom)
+{
+	char *fold = utf8_fold(rec);
+	int r = names_match(name, fold, prenom);
+
+	free(fold);
+	return r != 0;
+}
+
 bool natcheck_nom(const char *nom, const char *rec)
 {
-	return names_match(nom, rec, false) != 0;
+	return name_matches(nom, rec, false);
 }
 
 bool natcheck_prenom(const char *prenom, const char *rec)
 {
-	return names_match(prenom, rec, true) != 0;
+	return name_matches(prenom, rec, true);
 }
 
 static const char *kind_name(enum nat_id_type t)
@@ -156,7 +170,9 @@ static void check_names(const struct natcheck *x, const struct row *row, const s
 	const char *nom = row_get(row, (enum col)c->nom), *prenom = row_get(row,
 									     (enum col)c->prenom);
 
-	if (natcheck_nom(nom, p->nom) && natcheck_prenom(prenom, p->prenom))
+	/* the record's names are folded once, by nat_find */
+	if (names_match(nom, p->nom_fold, false) != 0 &&
+	    names_match(prenom, p->prenom_fold, true) != 0)
 		return;
 	res->name = true;
 	emit(x, "national-name", where, *row_get(row, (enum col)c->id) ? c->id : c->nom, id, f,
@@ -170,11 +186,16 @@ static void check_profession(const struct natcheck *x, const struct row *row,
 			     struct findings *f, struct natcheck_result *res)
 {
 	const char *cell = row_get(row, (enum col)c->profession);
-	char *mine = *cell ? check_list_value(x->ck, "profession", cell) : NULL;
 	struct strbuf theirs = { 0 };
 	bool same = false;
+	char *mine;
 
+	/* the row has the extract's label most of the time: no look-up then */
+	for (size_t i = 0; i < p->nprofessions; i++)
+		if (strcmp(cell, p->professions[i].profession.label) == 0)
+			return;
 	/* a value of no list is profession-list's to report */
+	mine = *cell ? check_list_value(x->ck, "profession", cell) : NULL;
 	for (size_t i = 0; mine && i < p->nprofessions && !same; i++) {
 		const struct nat_code *pc = &p->professions[i].profession;
 		char *v = *pc->code ? check_list_value(x->ck, "profession", pc->code) : NULL;

@@ -17,8 +17,9 @@
 #              each configuration: the peak RSS a build adds is build's minus warm's
 # With --plan P (the third target): gen-people.py --bench -n P loaded into a private slapd as
 # in run-bench.sh, the extract generated with those people first (--from-ldif), and
-# "medimail-sync plan" timed with and without the national-directory section (its index warm),
-# alternately; the ratio is with / without.
+# "medimail-sync plan" timed with and without the national-directory section (its index warm,
+# the rows checked against it, and the profession, spécialité, civilité d'exercice and MSSanté
+# adresse templates reading it), alternately; the ratio is with / without.
 #
 # Environment: MS_BIN (the binary; see tests/lib/common.sh), SLAPD_PORT / SLAPD_TLS_PORT,
 # BENCH_OUT (the results file; default /tmp/medimail-sync-national-bench-DATE.txt),
@@ -126,7 +127,7 @@ fi
 EXTRACT=$W/PS_LibreAcces_Personne_activite_202501010000.txt
 MSS=$W/Extraction_Correspondance_MSSante_202501010000.txt
 listed=()
-[ "$PLAN" -gt 0 ] && listed=(--from-ldif "$W/dir.ldif")
+[ "$PLAN" -gt 0 ] && listed=(--from-ldif "$W/dir.ldif" --ldif-mssante 40)
 t0=$(date +%s.%N)
 "$MS_PY" "$GEN" -n "$ROWS" --seed 20241201 --extract "$EXTRACT" --mssante "$MSS" "${listed[@]}"
 rc=$?
@@ -159,7 +160,18 @@ cp "$W/last.out" "$W/index.out"
 if [ "$PLAN" -gt 0 ]; then
 	subst_conf "$BENCH_DIR/bench.conf.in" "$W/plan-without.conf" "URI=$SLAPD_URI" \
 		"PWFILE=$SLAPD_READER_PWFILE" "STATE=$W/plan-state.db" "OUTDIR=$W/out"
-	{ cat "$W/plan-without.conf"; national_section "$W/b.idx" mss; } >"$W/plan-with.conf"
+	# with: the same, the section added, and the templates reading the national directory
+	# where the directory is silent (the bench directory fills profession and spécialité,
+	# so these cost a look-up and little more) and the MSSanté adresse from it
+	{
+		sed -e 's|^\tprofession  *= .*|\tprofession = "{medimailProfession\|\|national:profession}"|' \
+		    -e 's|^\tspecialite  *= .*|\tspecialite = "{medimailSpecialite\|\|national:specialite}"\n\tmssante-adresse = "{national:mssante-local}"|' \
+		    -e 's|^\tcivilite-exercice  *= .*|\tcivilite-exercice = "{medimailCiviliteExercice\|\|national:civilite-exercice}"|' \
+			"$W/plan-without.conf"
+		national_section "$W/b.idx" mss | sed 's|^\tmax-age = 0$|&\n\tmssante-domains = { "medecin.mssante.fr" }|'
+	} >"$W/plan-with.conf"
+	[ "$(grep -c 'national:' "$W/plan-with.conf")" = 4 ]
+	run_ok "the plan step's configuration reads the national directory in 4 templates" $?
 	mkdir -p -m 0700 "$W/out"
 	"$MS_BIN" -c "$W/plan-with.conf" national index >/dev/null 2>&1
 	run_ok "index for the plan step" $?

@@ -77,14 +77,19 @@ static const struct nat_profession two[] = {
 	{ { "", "Infirmier" }, { "C", "Civil" } },       /* no code: by label */
 };
 static const struct nat_profession odd[] = { { { "99", "Herboriste" }, { "C", "Civil" } } };
+/* Records as nat_find() gives them: nom_fold and prenom_fold are utf8_fold()'s. */
 static const struct nat_person people[] = {
 	{ .type = NAT_RPPS, .id = "10003456018", .in_extract = true, .nom = "MARTIN",
-	  .prenom = "HÉLÈNE", .professions = medecin, .nprofessions = 1 },
+	  .prenom = "HÉLÈNE", .nom_fold = "martin", .prenom_fold = "helene",
+	  .professions = medecin, .nprofessions = 1 },
 	{ .type = NAT_ADELI, .id = "349500124", .in_extract = true, .nom = "ROUX",
-	  .prenom = "AMÉLIE", .professions = two, .nprofessions = 2 },
-	{ .type = NAT_RPPS, .id = "10003456026", .in_extract = false, .nom = "", .prenom = "" },
+	  .prenom = "AMÉLIE", .nom_fold = "roux", .prenom_fold = "amelie",
+	  .professions = two, .nprofessions = 2 },
+	{ .type = NAT_RPPS, .id = "10003456026", .in_extract = false, .nom = "", .prenom = "",
+	  .nom_fold = "", .prenom_fold = "" },
 	{ .type = NAT_RPPS, .id = "10003456034", .in_extract = true, .nom = "DE LA FONTAINE",
-	  .prenom = "JEAN-PIERRE", .professions = odd, .nprofessions = 1 },
+	  .prenom = "JEAN-PIERRE", .nom_fold = "de la fontaine", .prenom_fold = "jean pierre",
+	  .professions = odd, .nprofessions = 1 },
 };
 
 static const struct nat_person *find(void *arg, enum nat_id_type t, const char *id)
