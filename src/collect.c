@@ -904,7 +904,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	map_stats_add_row(x->col->stats, &a->row, BAL_ORG);
 	if (check_row(ck, &a->row, BAL_ORG, g->dn, f) > 0)
 		ok = false;
-	if (national_check(x, a, g->dn, NULL))
+	if (national_check(x, a, g->dn, rx.national ? mn.person : NULL))
 		ok = false;
 	return ok;
 }

@@ -92,6 +92,7 @@ static int names_match(const char *a, const char *fold_b, bool prenom)
 
 	if (utf8_fold_eq(a, fold_b))
 		return *fold_b ? 1 : -1;
+	/* they differ: the slow way, word by word */
 	words_of_fold(utf8_fold(a), &wa);
 	words_of_fold(xstrdup(fold_b), &wb);
 	if (!*wa.fold || !*wb.fold)
@@ -222,8 +223,8 @@ static void check_profession(const struct natcheck *x, const struct row *row,
  * its record, or NULL. */
 static const struct nat_person *check_number(const struct natcheck *x, const struct row *row,
 					     const struct cells *c, int col, enum nat_id_type t,
-					     const char *where, struct findings *f,
-					     struct natcheck_result *res)
+					     const struct nat_person *mapped, const char *where,
+					     struct findings *f, struct natcheck_result *res)
 {
 	const char *id = row_get(row, (enum col)col);
 	const struct nat_person *p;
@@ -232,7 +233,9 @@ static const struct nat_person *check_number(const struct natcheck *x, const str
 	if (!*id)
 		return NULL;
 	res->looked_up = true;
-	p = x->find(x->arg, t, id);
+	/* most of the time, the record the mapping found */
+	p = mapped && mapped->type == t && strcmp(mapped->id, id) == 0 ? mapped :
+	    x->find(x->arg, t, id);
 	if (!p || !p->in_extract) {
 		res->absent = true;
 		if (p)
@@ -261,12 +264,13 @@ void natcheck_row(const struct natcheck *x, const struct row *row, enum bal_type
 	switch (type) {
 	case BAL_PER:
 		adeli.id = COL_ADELI;
-		p = check_number(x, row, &per_cells, COL_RPPS, NAT_RPPS, where, f, res);
-		q = check_number(x, row, &adeli, COL_ADELI, NAT_ADELI, where, f, res);
+		p = check_number(x, row, &per_cells, COL_RPPS, NAT_RPPS, mapped, where, f, res);
+		q = check_number(x, row, &adeli, COL_ADELI, NAT_ADELI, mapped, where, f, res);
 		res->rec = p ? p : q;
 		break;
 	case BAL_ORG:
-		res->rec = check_number(x, row, &org_cells, COL_ID_RESP, NAT_RPPS, where, f, res);
+		res->rec = check_number(x, row, &org_cells, COL_ID_RESP, NAT_RPPS, mapped, where,
+					f, res);
 		break;
 	case BAL_INT:
 		/* the row carries no number: the names against the record its cells read */

@@ -54,7 +54,8 @@ struct natcheck_result {
 };
 
 /* Check row (of type type, read from where) and add the findings to f. mapped: the record
- * the mapping read (map_national.person), for INT rows; may be NULL. */
+ * the mapping read (map_national.person), checked against an INT row, and taken without a
+ * look-up when it is the record of the row's number; may be NULL. */
 void natcheck_row(const struct natcheck *x, const struct row *row, enum bal_type type,
 		  const struct nat_person *mapped, const char *where, struct findings *f,
 		  struct natcheck_result *res);

@@ -287,32 +287,49 @@ static const enum col creation_cols[] = {
 	COL_MAIL, COL_TYPE_BAL, COL_NOM, COL_PRENOM, COL_RPPS, COL_ADELI, COL_PROFESSION,
 };
 
-/* With the national directory, its record beside the row: the number looked up, the names
- * and the profession the national directory gives its holder. */
-#define NATIONAL_COLS 4
+/* With the national directory, its record beside the row where it tells something: the
+ * nom and prénom d'exercice when they are not the row's (case, accents and separators aside),
+ * the first profession when it is not the row's. Most cells stay empty: the sheet costs little
+ * more. */
+#define NATIONAL_COLS 3
 
 static void national_headers(const char **hdr)
 {
-	hdr[0] = _("National record");
-	hdr[1] = _("Nom d'exercice");
-	hdr[2] = _("Prénom d'exercice");
-	hdr[3] = _("Profession (national directory)");
+	hdr[0] = _("Nom d'exercice, when another");
+	hdr[1] = _("Prénom d'exercice, when another");
+	hdr[2] = _("National directory's profession, when another");
+}
+
+/* Whether a list cell holds code c in one of the forms value-form writes. */
+static bool cell_is_code(const char *cell, const struct nat_code *c)
+{
+	size_t n = strlen(c->code);
+
+	return strcmp(cell, c->label) == 0 || (n && strcmp(cell, c->code) == 0) ||
+	       (n && strncmp(cell, c->code, n) == 0 && strncmp(cell + n, " - ", 3) == 0 &&
+		strcmp(cell + n + 3, c->label) == 0);
+}
+
+/* Whether a name of the row is the record's (raw, or folded alike). */
+static bool same_name(const char *cell, const char *raw, const char *fold)
+{
+	return strcmp(cell, raw) == 0 || utf8_fold_eq(cell, fold);
 }
 
 static void national_cells(struct xsheet *s, int col, const struct account *a)
 {
 	const struct nat_person *p = a ? a->national : NULL;
-	char *id;
+	const struct nat_code *prof;
 
-	if (!p)
+	if (!p || !p->in_extract)
 		return;
-	id = xasprintf("%s %s", p->type == NAT_RPPS ? "RPPS" : "ADELI", p->id);
-	xsheet_str(s, col, id, NULL);
-	xsheet_str(s, col + 1, p->nom, NULL);
-	xsheet_str(s, col + 2, p->prenom, NULL);
-	if (p->nprofessions > 0)
-		xsheet_str(s, col + 3, p->professions[0].profession.label, NULL);
-	free(id);
+	if (!same_name(row_get(&a->row, COL_NOM), p->nom, p->nom_fold))
+		xsheet_str(s, col, p->nom, NULL);
+	if (!same_name(row_get(&a->row, COL_PRENOM), p->prenom, p->prenom_fold))
+		xsheet_str(s, col + 1, p->prenom, NULL);
+	prof = p->nprofessions > 0 ? &p->professions[0].profession : NULL;
+	if (prof && !cell_is_code(row_get(&a->row, COL_PROFESSION), prof))
+		xsheet_str(s, col + 2, prof->label, NULL);
 }
 
 static lxw_error write_creations(lxw_workbook *wb, const struct run *r,
@@ -352,8 +369,7 @@ static lxw_error write_mssante(lxw_workbook *wb, const struct run *r,
 			       const struct xsheet_fmt *fmt)
 {
 	const char *const hdr[] = {
-		_("Mail address"), _("BAL type"), "NOM", _("Prénom"), _("National record"),
-		_("MSSanté address"), _("Operator domain"), _("Establishment's domain"), "DN",
+		_("Mail address"), _("MSSanté address"), _("Establishment's domain"),
 	};
 	const struct conf_national *cn = r->c ? r->c->national : NULL;
 	struct xsheet s;
@@ -369,21 +385,13 @@ static lxw_error write_mssante(lxw_workbook *wb, const struct run *r,
 		if (a->rejected || !p || (a->type != BAL_PER && a->type != BAL_INT))
 			continue;
 		for (size_t k = 0; k < p->nmssante && xsheet_row(&s); k++) {
-			const char *addr = p->mssante[k].address, *at = strrchr(addr, '@');
+			const char *addr = p->mssante[k].address;
 			bool own = cn && nat_in_domains(addr, cn->mssante_domains,
 							 cn->nmssante_domains);
-			char *id = xasprintf("%s %s", p->type == NAT_RPPS ? "RPPS" : "ADELI", p->id);
 
 			xsheet_str(&s, 0, row_get(&a->row, COL_MAIL), NULL);
-			xsheet_str(&s, 1, bal_type_name(a->type), NULL);
-			xsheet_str(&s, 2, row_get(&a->row, COL_NOM), NULL);
-			xsheet_str(&s, 3, row_get(&a->row, COL_PRENOM), NULL);
-			xsheet_str(&s, 4, id, NULL);
-			xsheet_str(&s, 5, addr, NULL);
-			xsheet_str(&s, 6, at ? at + 1 : NULL, NULL);
-			xsheet_str(&s, 7, own ? _("yes") : _("no"), NULL);
-			xsheet_str(&s, 8, a->dn, NULL);
-			free(id);
+			xsheet_str(&s, 1, addr, NULL);
+			xsheet_str(&s, 2, own ? _("yes") : _("no"), NULL);
 		}
 	}
 out:

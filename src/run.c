@@ -174,6 +174,8 @@ static int do_run(struct run *r)
 	log_timing("configuration and state", &t0);
 	if (open_national(r) != 0)
 		goto out;
+	if (r->national)
+		log_timing("national directory", &t0);
 	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev,
 				    .national = r->national };
 	if (collect(c, m, ck, &co, &r->col) != 0)
@@ -446,6 +448,7 @@ int run_main(const struct config *c, const struct run_opts *o)
 		run_post_command(&r);
 	collect_free(&r.col);
 	nat_close(r.national);
+	log_timing("freeing", &t0);
 	for (size_t i = 0; i < r.nprev; i++)
 		state_account_free(&r.prev[i]);
 	free(r.prev);
