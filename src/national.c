@@ -1637,9 +1637,6 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	struct idx_header h;
 	struct stat st;
 	const char *differs;
-	unsigned char *buf = NULL;
-	uint64_t off, end;
-	struct csum sum;
 	void *map;
 	int fd;
 
@@ -1681,34 +1678,24 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 				     "the MSSanté extract was removed";
 	for (size_t i = 0; !differs && i < nsrc; i++)
 		differs = src_differs(&h.src[i], &src[i], i ? "MSSanté extract" : "extract");
-	if (!differs && verify_body) {
-		csum_init(&sum);
-		buf = xmalloc(OUT_CHUNK);
-		for (off = NAT_HDR_SIZE, end = h.file_size; off < end; ) {
-			size_t want = end - off < OUT_CHUNK ? (size_t)(end - off) : OUT_CHUNK;
-			ssize_t n = pread(fd, buf, want, (off_t)off);
-
-			if (n <= 0) {
-				differs = "corrupt index (unreadable)";
-				break;
-			}
-			csum_add(&sum, buf, (size_t)n);
-			off += (uint64_t)n;
-		}
-		free(buf);
-		if (!differs && csum_final(&sum) != h.body_sum)
-			differs = "corrupt index (body checksum)";
-	}
 	if (differs) {
 		close(fd);
 		snprintf(why, sizeof(why), "%s", differs);
 		return why;
 	}
-	map = mmap(NULL, (size_t)h.file_size, PROT_READ, MAP_SHARED, fd, 0);
+	/* The body is checked on the map itself: mapped in one go (MAP_POPULATE) rather than
+	 * read into a buffer, the look-ups that follow take no page fault. */
+	map = mmap(NULL, (size_t)h.file_size, PROT_READ,
+		   MAP_SHARED | (verify_body ? MAP_POPULATE : 0), fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(why, sizeof(why), "cannot map it: %s", strerror(errno));
 		return why;
+	}
+	if (verify_body && csum_of((const unsigned char *)map + NAT_HDR_SIZE,
+				   (size_t)h.file_size - NAT_HDR_SIZE) != h.body_sum) {
+		munmap(map, (size_t)h.file_size);
+		return "corrupt index (body checksum)";
 	}
 	db->map = map;
 	db->size = (size_t)h.file_size;
