@@ -1379,6 +1379,17 @@ static const char *src_differs(const struct idx_src *x, const struct source *s, 
 /* ---------------------------------------------------------------------------------------
  * The database handle.
  */
+/* The records of one look-up: arrays of structs made of strings only (const char * fields),
+ * each record kept once. */
+struct recs {
+	void *v;
+	size_t n, cap;
+};
+
+struct merge {
+	struct recs prof, sf, act, mss;
+};
+
 struct nat_db {
 	struct nat_info info;
 	char *extract_path, *mssante_path, *index_path, *reason;
@@ -1391,6 +1402,8 @@ struct nat_db {
 	struct nat_person **cache;   /* by the index of a person's first table entry */
 	struct arena ar;
 	bool damaged;            /* a decode failed: logged once */
+	struct merge scratch;    /* nat_find's, reused */
+	struct strbuf fold;      /* the same */
 };
 
 static double now_s(void)
@@ -1799,6 +1812,11 @@ void nat_close(struct nat_db *db)
 		munmap((void *)db->map, db->size);
 	free(db->cache);
 	arena_free(&db->ar);
+	free(db->scratch.prof.v);
+	free(db->scratch.sf.v);
+	free(db->scratch.act.v);
+	free(db->scratch.mss.v);
+	sb_free(&db->fold);
 	free(db->extract_path);
 	free(db->mssante_path);
 	free(db->index_path);
@@ -1841,17 +1859,6 @@ static struct nat_code get_code(const struct nat_db *db, struct cur *c)
 	k.label = dict_str(db, get_varint(c), c);
 	return k;
 }
-
-/* The records of one look-up: arrays of structs made of strings only (const char * fields),
- * each record kept once. */
-struct recs {
-	void *v;
-	size_t n, cap;
-};
-
-struct merge {
-	struct recs prof, sf, act, mss;
-};
 
 _Static_assert(sizeof(struct nat_profession) == 4 * sizeof(char *) &&
 	       sizeof(struct nat_savoir_faire) == 4 * sizeof(char *) &&
@@ -1994,20 +2001,33 @@ static const char *arena_str(struct arena *ar, char *s)
 	return r;
 }
 
-static char *name_key_of_fold(const char *fold);
+static char *name_key_of_fold(const char *fold, char *key);
+
+/* A name of p as nat_person holds it: *fold (utf8_fold) and *key (nat_name_key), in db's
+ * arena, built in db's scratch buffer. */
+static void fold_name(struct nat_db *db, const char *name, const char **fold, const char **key)
+{
+	char *f;
+
+	db->fold.len = 0;
+	sb_add_fold(&db->fold, name);
+	f = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
+	*fold = f;
+	*key = name_key_of_fold(f, arena_alloc(&db->ar, db->fold.len + 1));
+}
 
 const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const char *id)
 {
 	size_t idlen = strlen(id), lo, hi, i;
 	uint64_t h = key_hash((unsigned)t, id, idlen);
 	struct nat_person *p = NULL, tmp;
-	struct merge m = { 0 };
+	struct merge *m = &db->scratch;     /* reused: no allocation per look-up */
 	size_t first = SIZE_MAX;
 	bool damaged = false;
-	char *fold;
 
 	if (idlen == 0 || idlen > NAT_ID_MAX || (unsigned)t > 255)
 		return NULL;
+	m->prof.n = m->sf.n = m->act.n = m->mss.n = 0;
 	memset(&tmp, 0, sizeof(tmp));
 	/* first entry whose hash is >= h, in h's bucket */
 	lo = ld32(db->buckets + (h >> (64 - db->buck_bits)) * 4);
@@ -2057,9 +2077,9 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 		tmp.type = (enum nat_id_type)type;
 		tmp.id = fid;
 		if (kind == KIND_ACT)
-			decode_act(db, &c, &tmp, &m, !tmp.in_extract);
+			decode_act(db, &c, &tmp, m, !tmp.in_extract);
 		else
-			decode_mss(db, &c, &m);
+			decode_mss(db, &c, m);
 		if (!c.ok)
 			damaged = true;
 	}
@@ -2078,26 +2098,18 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	}
 	if (!*p->idnat)
 		p->idnat = arena_str(&db->ar, xasprintf("%u%s", (unsigned)t, id));
-	fold = utf8_fold(p->nom);
-	p->nom_key = arena_str(&db->ar, name_key_of_fold(fold));
-	p->nom_fold = arena_str(&db->ar, fold);
-	fold = utf8_fold(p->prenom);
-	p->prenom_key = arena_str(&db->ar, name_key_of_fold(fold));
-	p->prenom_fold = arena_str(&db->ar, fold);
-	p->professions = arena_copy(&db->ar, m.prof.v, m.prof.n * sizeof(*p->professions));
-	p->nprofessions = m.prof.n;
-	p->savoir_faire = arena_copy(&db->ar, m.sf.v, m.sf.n * sizeof(*p->savoir_faire));
-	p->nsavoir_faire = m.sf.n;
-	p->activities = arena_copy(&db->ar, m.act.v, m.act.n * sizeof(*p->activities));
-	p->nactivities = m.act.n;
-	p->mssante = arena_copy(&db->ar, m.mss.v, m.mss.n * sizeof(*p->mssante));
-	p->nmssante = m.mss.n;
+	fold_name(db, p->nom, &p->nom_fold, &p->nom_key);
+	fold_name(db, p->prenom, &p->prenom_fold, &p->prenom_key);
+	p->professions = arena_copy(&db->ar, m->prof.v, m->prof.n * sizeof(*p->professions));
+	p->nprofessions = m->prof.n;
+	p->savoir_faire = arena_copy(&db->ar, m->sf.v, m->sf.n * sizeof(*p->savoir_faire));
+	p->nsavoir_faire = m->sf.n;
+	p->activities = arena_copy(&db->ar, m->act.v, m->act.n * sizeof(*p->activities));
+	p->nactivities = m->act.n;
+	p->mssante = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
+	p->nmssante = m->mss.n;
 	db->cache[first] = p;
 out:
-	free(m.prof.v);
-	free(m.sf.v);
-	free(m.act.v);
-	free(m.mss.v);
 	return p;
 }
 
@@ -2157,10 +2169,10 @@ bool nat_particle(const char *w, size_t n)
 }
 
 /* The key of a name already folded (words separated by one space): the words but the
- * particles, joined. Caller frees. */
-static char *name_key_of_fold(const char *fold)
+ * particles, joined, into key (room for strlen(fold) + 1 bytes). Returns key. */
+static char *name_key_of_fold(const char *fold, char *key)
 {
-	char *key = xmalloc(strlen(fold) + 1), *q = key;
+	char *q = key;
 	const char *w = fold, *e;
 	size_t n;
 
@@ -2180,7 +2192,7 @@ static char *name_key_of_fold(const char *fold)
 
 char *nat_name_key(const char *name)
 {
-	char *fold = utf8_fold(name), *key = name_key_of_fold(fold);
+	char *fold = utf8_fold(name), *key = name_key_of_fold(fold, xmalloc(strlen(fold) + 1));
 
 	free(fold);
 	return key;

@@ -490,16 +490,22 @@ static size_t fold_next(struct fold_state *st, char *buf)
 	return 0;
 }
 
-char *utf8_fold(const char *s)
+void sb_add_fold(struct strbuf *sb, const char *s)
 {
 	struct fold_state st = { (const unsigned char *)s, strlen(s), false, false };
-	struct strbuf sb = { 0 };
 	char buf[8];
 	size_t k;
 
-	sb_addn(&sb, "", 0);
+	sb_addn(sb, "", 0);
 	while ((k = fold_next(&st, buf)) > 0)
-		sb_addn(&sb, buf, k);
+		sb_addn(sb, buf, k);
+}
+
+char *utf8_fold(const char *s)
+{
+	struct strbuf sb = { 0 };
+
+	sb_add_fold(&sb, s);
 	return sb_steal(&sb);
 }
 
