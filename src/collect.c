@@ -393,6 +393,19 @@ static void national_mssante(struct ctx *x)
 	}
 }
 
+/* Whether the national directory's index was whole (its check may have run meanwhile:
+ * nat_open_background): the accounts read from a damaged one must not be used. */
+static int national_verified(struct ctx *x)
+{
+	char *err = NULL;
+
+	if (!x->col->national.db || nat_verified(x->col->national.db, &err) == 0)
+		return 0;
+	log_err("%s", err);
+	free(err);
+	return -1;
+}
+
 /* The caller's national directory, or opened here when the config has the section. */
 static int national_open(struct ctx *x)
 {
@@ -1090,6 +1103,8 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	check_duplicates(&x);
 	national_mssante(&x);
 	log_timing("ORG mailboxes and duplicates", &t0);
+	if (national_verified(&x) != 0)
+		goto out;
 	rc = 0;
 out:
 	owners_free(owners);

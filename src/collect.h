@@ -71,8 +71,9 @@ struct collect_opts {
 	long long now;                     /* epoch s: end dates are compared with it */
 	size_t reserve;                    /* accounts expected (those the state knows) */
 	struct collect_explain *explain;   /* NULL unless explaining an entry */
-	/* The national directory (nat_open), borrowed: it must outlive the collection. NULL:
-	 * collect() opens it itself when c has a national-directory section. */
+	/* The national directory (nat_open or nat_open_background: collect() waits for its
+	 * check before it returns), borrowed: it must outlive the collection. NULL: collect()
+	 * opens it itself when c has a national-directory section. */
 	struct nat_db *national;
 };
 
@@ -83,8 +84,8 @@ int collect_setup(const struct config *c, struct checker **ck, struct mapper **m
 /* Collect every account of c's directories, mapped by m and validated by ck; with a
  * national-directory section, the templates read the national directory and the rows are
  * checked against it (natcheck.h). Returns 0, or -1 when a directory could not be read
- * completely or the national directory cannot be opened (the error is logged, nothing is
- * read after it); *out holds what was collected in both cases and must be freed with
+ * completely, or the national directory cannot be opened or its index turns out damaged (the
+ * error is logged); *out holds what was collected in both cases and must be freed with
  * collect_free(). */
 int collect(const struct config *c, const struct mapper *m, const struct checker *ck,
 	    const struct collect_opts *o, struct collection *out) WUR;

@@ -393,7 +393,7 @@ int explain_main(const struct config *c, const char *want, long long now, FILE *
 	}
 	co.reserve = nprev;
 	if (c->national) {
-		co.national = nat_open(c->national, &err);
+		co.national = nat_open_background(c->national, &err);
 		if (!co.national) {
 			log_err("%s", err ? err : "national directory: cannot open");
 			goto out;

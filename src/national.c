@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1404,7 +1405,16 @@ struct nat_db {
 	bool damaged;            /* a decode failed: logged once */
 	struct merge scratch;    /* nat_find's, reused */
 	struct strbuf fold;      /* the same */
+	/* the body's checksum, checked in a second thread (nat_open_background) */
+	pthread_t verifier;
+	bool verifying;          /* the thread runs or was not joined yet */
+	int verified;            /* 1 the body is whole, -1 damaged, 0 not known yet */
+	uint64_t body_sum;       /* what the header says it is */
 };
+
+/* How open_index() checks the body: not at all (an index just built and checked on the
+ * way), before it returns, or in a second thread that nat_verified() joins. */
+enum verify { VERIFY_NONE, VERIFY_NOW, VERIFY_LATER };
 
 static double now_s(void)
 {
@@ -1643,8 +1653,17 @@ static bool sections_ok(const struct idx_header *h)
 
 /* Check the index against the sources and map it. NULL when it can be used; otherwise why
  * it must be rebuilt. -1 in *fatal when it must not be replaced (set_err done). */
+static void *verify_body(void *arg)
+{
+	struct nat_db *db = arg;
+
+	db->verified = csum_of(db->map + NAT_HDR_SIZE, db->size - NAT_HDR_SIZE) == db->body_sum ?
+		       1 : -1;
+	return NULL;
+}
+
 static const char *open_index(struct nat_db *db, const struct source *src, size_t nsrc,
-			      bool verify_body, int *fatal, char **err)
+			      enum verify verify, int *fatal, char **err)
 {
 	static char why[160];
 	struct idx_header h;
@@ -1699,14 +1718,14 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	/* The body is checked on the map itself: mapped in one go (MAP_POPULATE) rather than
 	 * read into a buffer, the look-ups that follow take no page fault. */
 	map = mmap(NULL, (size_t)h.file_size, PROT_READ,
-		   MAP_SHARED | (verify_body ? MAP_POPULATE : 0), fd, 0);
+		   MAP_SHARED | (verify == VERIFY_NOW ? MAP_POPULATE : 0), fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(why, sizeof(why), "cannot map it: %s", strerror(errno));
 		return why;
 	}
-	if (verify_body && csum_of((const unsigned char *)map + NAT_HDR_SIZE,
-				   (size_t)h.file_size - NAT_HDR_SIZE) != h.body_sum) {
+	if (verify == VERIFY_NOW && csum_of((const unsigned char *)map + NAT_HDR_SIZE,
+					    (size_t)h.file_size - NAT_HDR_SIZE) != h.body_sum) {
 		munmap(map, (size_t)h.file_size);
 		return "corrupt index (body checksum)";
 	}
@@ -1737,10 +1756,19 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	db->info.index_bytes = h.file_size;
 	db->info.extract_mtime = h.src[0].mtime_sec;
 	db->info.built_at = h.built_at;
+	db->body_sum = h.body_sum;
+	db->verified = verify == VERIFY_LATER ? 0 : 1;
+	/* the thread's page faults fill the map's page tables for the look-ups too; without a
+	 * thread, the check is made now */
+	if (verify == VERIFY_LATER) {
+		db->verifying = pthread_create(&db->verifier, NULL, verify_body, db) == 0;
+		if (!db->verifying)
+			verify_body(db);
+	}
 	return NULL;
 }
 
-struct nat_db *nat_open(const struct conf_national *c, char **err)
+static struct nat_db *open_db(const struct conf_national *c, enum verify verify, char **err)
 {
 	struct nat_db *db = xcalloc(1, sizeof(*db));
 	struct source src[2] = { { 0 } };
@@ -1757,7 +1785,7 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 	    (nsrc > 1 && source_probe(c->mssante_extract, "mssante-extract", &src[1], err) < 0))
 		goto fail;
 	db->index_path = xstrdup(c->index);
-	why = open_index(db, src, nsrc, true, &fatal, err);
+	why = open_index(db, src, nsrc, verify, &fatal, err);
 	if (fatal)
 		goto fail;
 	if (why) {
@@ -1768,7 +1796,7 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 		if (build_index(db->index_path, src, nsrc, err) < 0)
 			goto fail;
 		/* just written and checked on the way: the body is not read again */
-		why = open_index(db, src, nsrc, false, &fatal, err);
+		why = open_index(db, src, nsrc, VERIFY_NONE, &fatal, err);
 		if (why) {
 			set_err(err, "%s: the index just built cannot be used: %s", db->index_path,
 				why);
@@ -1804,10 +1832,39 @@ fail:
 	return NULL;
 }
 
+struct nat_db *nat_open(const struct conf_national *c, char **err)
+{
+	return open_db(c, VERIFY_NOW, err);
+}
+
+struct nat_db *nat_open_background(const struct conf_national *c, char **err)
+{
+	return open_db(c, VERIFY_LATER, err);
+}
+
+int nat_verified(struct nat_db *db, char **err)
+{
+	if (db->verifying) {
+		pthread_join(db->verifier, NULL);
+		db->verifying = false;
+		if (db->verified < 0 && unlink(db->index_path) != 0 && errno != ENOENT)
+			log_err("%s: cannot remove the damaged index: %s", db->index_path,
+				strerror(errno));
+	}
+	if (db->verified < 0) {
+		set_err(err, "%s: corrupt index (body checksum): removed, the next run builds it "
+			"again; nothing read from it is used", db->index_path);
+		return -1;
+	}
+	return 0;
+}
+
 void nat_close(struct nat_db *db)
 {
 	if (!db)
 		return;
+	if (db->verifying)
+		pthread_join(db->verifier, NULL);
 	if (db->map)
 		munmap((void *)db->map, db->size);
 	free(db->cache);

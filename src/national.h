@@ -26,7 +26,8 @@
  * Errors: functions that can fail return NULL (or -1) and, when err is not NULL, set *err to
  * an allocated message naming the file (and line); the caller frees it.
  * Lifetime: everything a struct nat_db hands out lives until nat_close().
- * Threads: a struct nat_db is not thread-safe: look-ups fill a cache.
+ * Threads: a struct nat_db is not thread-safe: look-ups fill a cache. (nat_open_background()
+ * runs its check in a thread of its own, which only reads the map.)
  */
 #ifndef MS_NATIONAL_H
 #define MS_NATIONAL_H
@@ -115,6 +116,18 @@ struct nat_db;
  * logging what it did at info level, with counts and time). NULL + *err on failure (no usable
  * index: a stale one is never used). Free with nat_close(). */
 struct nat_db *nat_open(const struct conf_national *c, char **err) WUR;
+/* The same, but the checksum of the index's body (a pass over all of it: 0.03 s and a few
+ * hundred MB of page cache for a national extract) is computed by a second thread while the
+ * caller goes on, e.g. reading its directories; nat_verified() waits for it. The header and
+ * the extracts' identity are checked before it returns, as by nat_open(); look-ups work at
+ * once, but nothing read from the index may be acted upon (written) before nat_verified()
+ * returned 0. A damaged body makes nat_verified() return -1 + *err and remove the index, so
+ * that the next open builds it again. For the runs; nat_open() for the admin's commands. */
+struct nat_db *nat_open_background(const struct conf_national *c, char **err) WUR;
+/* 0 when the body of db's index is whole (at once after nat_open(), or an index just built),
+ * -1 + *err when it is damaged. Waits for the check of nat_open_background(); can be called
+ * again. */
+int nat_verified(struct nat_db *db, char **err) WUR;
 void nat_close(struct nat_db *db);
 const struct nat_info *nat_info(const struct nat_db *db);
 

@@ -124,14 +124,15 @@ static void flag_stale(struct run *r)
 }
 
 /* The national directory, once per run, before the directories are read: an extract that
- * cannot be read (truncated, a column renamed) stops the run before anything is written. */
+ * cannot be read (truncated, a column renamed) stops the run before anything is written. The
+ * index's body is checked meanwhile, and collect() waits for the check before it returns. */
 static int open_national(struct run *r)
 {
 	char *err = NULL;
 
 	if (!r->c->national)
 		return 0;
-	r->national = nat_open(r->c->national, &err);
+	r->national = nat_open_background(r->c->national, &err);
 	if (!r->national)
 		log_err("%s", err ? err : "national directory: cannot open");
 	free(err);
