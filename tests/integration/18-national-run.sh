@@ -6,9 +6,9 @@
 # tests/fixtures/national/README: an RPPS of someone else rejected, an RPPS the extract does
 # not list reported, Profession, Spécialité and MSSanté adresse filled from the national
 # directory for a person with only a free-text title, names with accents and particles
-# matched, the MSSanté addresses in the reports; then a changed extract rebuilds the index,
-# and a truncated one or one with a renamed column stops plan and apply before anything is
-# written.
+# matched, the MSSanté addresses in the reports; then a changed extract rebuilds the index, a
+# damaged index stops the run and is built again by the next, and a truncated extract or one
+# with a renamed column stops plan and apply before anything is written.
 . "$(dirname "$0")/../lib/common.sh"
 . "$MS_LIB/slapd.sh"
 need_bin
@@ -158,6 +158,20 @@ ms_run -c "$CONF" -l info plan
 like "$MS_ERR" "building the index $IDX \\(a newer extract \\(another file name\\)\\)" \
 	"a newer extract (the glob's last match) rebuilds the index"
 unlike "$MS_OUT" "uid=pdurand,.*national-name" "the run reads the newer extract: pdurand's RPPS is now his"
+
+# --- a damaged index: the run stops before writing, removes it; the next run builds it again ----
+nfiles=$(ls "$OUT" | wc -l)
+printf 'Z' | dd of="$IDX" bs=1 seek=5000 conv=notrunc 2>/dev/null
+ms_run -c "$CONF" plan
+exit_is 1 "plan with a damaged index body: exit 1"
+like "$MS_ERR" "$IDX: corrupt index \\(body checksum\\): removed, the next run builds it again" \
+	"the error says so"
+is "$(ls "$OUT" | wc -l)" "$nfiles" "nothing written (no report either)"
+[ ! -e "$IDX" ]
+result $? "the damaged index is removed"
+ms_run -c "$CONF" -l info plan
+exit_is 4 "the next plan works"
+like "$MS_ERR" "building the index $IDX \\(no index yet\\)" "it builds the index again"
 
 # --- extracts that cannot be read: nothing is written, the state is unchanged -------------------
 state_sum=$(state_dump "$STATE" | md5sum)
