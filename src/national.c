@@ -1653,6 +1653,33 @@ static bool sections_ok(const struct idx_header *h)
 
 /* Check the index against the sources and map it. NULL when it can be used; otherwise why
  * it must be rebuilt. -1 in *fatal when it must not be replaced (set_err done). */
+/* The checksum of the body of the index open on fd, read in chunks; 0 when it cannot be
+ * read (which no checksum equals but by chance). */
+static uint64_t body_sum_read(int fd, const struct idx_header *h)
+{
+	unsigned char *buf = xmalloc(OUT_CHUNK);
+	uint64_t off = NAT_HDR_SIZE, sum = 0;
+	struct csum c;
+
+	csum_init(&c);
+	while (off < h->file_size) {
+		size_t want = h->file_size - off < OUT_CHUNK ? (size_t)(h->file_size - off) :
+			      OUT_CHUNK;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+
+		if (n <= 0)
+			goto out;
+		csum_add(&c, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	sum = csum_final(&c);
+out:
+	free(buf);
+	return sum;
+}
+
+/* The body's checksum on the map, in a thread of its own while the run reads its
+ * directories: its page faults also map the pages the look-ups will read. */
 static void *verify_body(void *arg)
 {
 	struct nat_db *db = arg;
@@ -1710,24 +1737,20 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 				     "the MSSanté extract was removed";
 	for (size_t i = 0; !differs && i < nsrc; i++)
 		differs = src_differs(&h.src[i], &src[i], i ? "MSSanté extract" : "extract");
+	/* Now: read through a buffer, so that the process maps only the pages its look-ups
+	 * touch (an admin's command looks one person up). Later: see verify_body(). */
+	if (!differs && verify == VERIFY_NOW && body_sum_read(fd, &h) != h.body_sum)
+		differs = "corrupt index (body checksum)";
 	if (differs) {
 		close(fd);
 		snprintf(why, sizeof(why), "%s", differs);
 		return why;
 	}
-	/* The body is checked on the map itself: mapped in one go (MAP_POPULATE) rather than
-	 * read into a buffer, the look-ups that follow take no page fault. */
-	map = mmap(NULL, (size_t)h.file_size, PROT_READ,
-		   MAP_SHARED | (verify == VERIFY_NOW ? MAP_POPULATE : 0), fd, 0);
+	map = mmap(NULL, (size_t)h.file_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		snprintf(why, sizeof(why), "cannot map it: %s", strerror(errno));
 		return why;
-	}
-	if (verify == VERIFY_NOW && csum_of((const unsigned char *)map + NAT_HDR_SIZE,
-					    (size_t)h.file_size - NAT_HDR_SIZE) != h.body_sum) {
-		munmap(map, (size_t)h.file_size);
-		return "corrupt index (body checksum)";
 	}
 	db->map = map;
 	db->size = (size_t)h.file_size;
@@ -1758,8 +1781,6 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	db->info.built_at = h.built_at;
 	db->body_sum = h.body_sum;
 	db->verified = verify == VERIFY_LATER ? 0 : 1;
-	/* the thread's page faults fill the map's page tables for the look-ups too; without a
-	 * thread, the check is made now */
 	if (verify == VERIFY_LATER) {
 		db->verifying = pthread_create(&db->verifier, NULL, verify_body, db) == 0;
 		if (!db->verifying)
