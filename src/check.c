@@ -26,7 +26,8 @@ enum rule_id {
 	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
-	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
+	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
+	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
 	R_CSV_BINARY, R_DATE_CENTURY, R_NRULES
 };
 
@@ -95,6 +96,13 @@ const struct check_rule_info check_rules[] = {
 	[R_END_DATE_UNREADABLE] = { "end-date-unreadable", E, "end date cannot be read" },
 	[R_DISABLED_UNREADABLE] = { "disabled-unreadable", E,
 				    "disabled marker cannot be read" },
+	/* the national directory (natcheck.c, and the mapper for national-unmatched) */
+	[R_NAT_RPPS_ABSENT] = { "national-rpps-absent",  W, "4/27: RPPS not in the extract" },
+	[R_NAT_ADELI_ABSENT] = { "national-adeli-absent", W, "5: ADELI not in the extract" },
+	[R_NAT_NAME]        = { "national-name",    E,   "2-3/24-25: not the name of the "
+						       "RPPS/ADELI holder" },
+	[R_NAT_PROFESSION]  = { "national-profession", W, "16/26: not the holder's profession" },
+	[R_NAT_UNMATCHED]   = { "national-unmatched", OFF, "national: a label of no list value" },
 	/* validate FILE only */
 	[R_CSV_HEADER]      = { "csv-header",       E,   "header cell is not the guide's text" },
 	[R_CSV_COLUMNS]     = { "csv-columns",      E,   "record without exactly 36 cells" },
@@ -638,6 +646,14 @@ static char *list_form(const struct checker *ck, const struct code_entry *e)
 	if (ck->form == FORM_CODE)
 		return xstrdup(e->code);
 	return xasprintf("%s - %s", e->code, e->label);
+}
+
+char *check_list_value(const struct checker *ck, const char *list, const char *v)
+{
+	int li = list_by_name(list);
+	const struct code_entry *e = li >= 0 ? list_find(ck, li, v) : NULL;
+
+	return e ? list_form(ck, e) : NULL;
 }
 
 static void normalise_list(const struct checker *ck, struct row *row, enum col col, int li)

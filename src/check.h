@@ -40,6 +40,12 @@ void check_free(struct checker *ck);
  * the configured form (label by default). Case is checked by check_row(), never changed here. */
 void check_normalise(const struct checker *ck, struct row *row, enum bal_type type);
 
+/* The value v (a code, a label or "code - label") of the code list named list
+ * ("profession", "specialite", "civilite-exercice"... the names of the list sections) in the
+ * form rows are written with (value-form), or NULL when the list has no such value (or there
+ * is no such list). Caller frees. */
+char *check_list_value(const struct checker *ck, const char *list, const char *v);
+
 /* Validate one row of the given type. where names the source (DN or "line N").
  * Returns the number of error-severity findings added. */
 size_t check_row(const struct checker *ck, const struct row *row, enum bal_type type,

@@ -18,6 +18,7 @@
 #include "dir.h"
 #include "i18n.h"
 #include "log.h"
+#include "natcheck.h"
 #include "org.h"
 
 /* The state of one collection. */
@@ -25,6 +26,7 @@ struct ctx {
 	const struct config *c;
 	const struct collect_opts *o;
 	struct collection *col;
+	const struct checker *ck;
 };
 
 /* One directory section while it is read: its session, its groups, and its people's entries
@@ -312,6 +314,120 @@ static bool leaving_unknown(struct people_ctx *pc, const struct entry *e, struct
 	return rejected;
 }
 
+/* --- the national directory (issue 15) -------------------------------------------------------
+ * The templates read it through map_national, the rows are checked against it (natcheck.h),
+ * and each account keeps its record for the reports. */
+static const struct nat_person *national_find(void *arg, enum nat_id_type t, const char *id)
+{
+	struct ctx *x = arg;
+
+	return nat_find(x->col->national.db, t, id);
+}
+
+static char *national_list(void *arg, const char *list, const char *v)
+{
+	struct ctx *x = arg;
+
+	return check_list_value(x->ck, list, v);
+}
+
+/* What one person's templates read (*mn), or NULL without the national directory. */
+static struct map_national *national_of(struct ctx *x, struct map_national *mn)
+{
+	if (!x->col->national.db)
+		return NULL;
+	*mn = (struct map_national){ national_find, national_list, x, NULL };
+	return mn;
+}
+
+/* What the ORG responsible's templates read: the record of the Identifiant resp cell. */
+static struct map_national *national_resp(struct ctx *x, struct map_national *mn,
+					  const char *rpps)
+{
+	if (!national_of(x, mn))
+		return NULL;
+	mn->find = NULL;          /* map_expand reads person as it is */
+	mn->person = *rpps ? nat_find(x->col->national.db, NAT_RPPS, rpps) : NULL;
+	return mn;
+}
+
+/* Check the row of a against the national directory and keep its record. Returns true when
+ * a finding of severity error rejects it. */
+static bool national_check(struct ctx *x, struct account *a, const char *where,
+			   const struct nat_person *mapped)
+{
+	struct collect_national *n = &x->col->national;
+	const struct natcheck nc = { x->ck, national_find, x };
+	struct natcheck_result res;
+
+	if (!n->db)
+		return false;
+	natcheck_row(&nc, &a->row, a->type, mapped, where, &x->col->f, &res);
+	a->national = res.rec;
+	n->checked += res.looked_up;
+	n->absent += res.absent;
+	n->name += res.name;
+	n->profession += res.profession;
+	return res.errors > 0;
+}
+
+/* The professionals who already have MSSanté addresses, once the rejections are known. */
+static void national_mssante(struct ctx *x)
+{
+	struct collect_national *n = &x->col->national;
+	const struct conf_national *cn = x->c->national;
+
+	for (size_t i = 0; n->db && i < x->col->nacc; i++) {
+		const struct account *a = &x->col->acc[i];
+		const struct nat_person *p = a->national;
+
+		if (a->rejected || !p || p->nmssante == 0 ||
+		    (a->type != BAL_PER && a->type != BAL_INT))
+			continue;
+		n->mssante_people++;
+		n->mssante_addresses += p->nmssante;
+		for (size_t k = 0; k < p->nmssante; k++)
+			n->mssante_own += nat_in_domains(p->mssante[k].address,
+							 cn->mssante_domains,
+							 cn->nmssante_domains);
+	}
+}
+
+/* Whether the national directory's index was whole (its check may have run meanwhile:
+ * nat_open_background): the accounts read from a damaged one must not be used. */
+static int national_verified(struct ctx *x)
+{
+	char *err = NULL;
+
+	if (!x->col->national.db || nat_verified(x->col->national.db, &err) == 0)
+		return 0;
+	log_err("%s", err);
+	free(err);
+	return -1;
+}
+
+/* The caller's national directory, or opened here when the config has the section. */
+static int national_open(struct ctx *x)
+{
+	struct collect_national *n = &x->col->national;
+	char *err = NULL;
+
+	if (!x->c->national)
+		return 0;
+	n->db = x->o->national;
+	if (n->db)
+		return 0;
+	n->db = nat_open(x->c->national, &err);
+	if (!n->db) {
+		log_err("%s", err ? err : "national directory: cannot open");
+		free(err);
+		return -1;
+	}
+	n->owned = true;
+	return 0;
+}
+/* --- end of the national directory ------------------------------------------------------- */
+
 /* Whether the entry (DN) or the address its row got is the one explain asks for. */
 static bool wanted(const struct collect_explain *ex, const char *dn, const char *mail)
 {
@@ -347,7 +463,8 @@ static void explain_person(struct people_ctx *pc, const struct entry *e, const s
 {
 	struct collect_explain *ex = pc->x->o->explain;
 	struct member_ctx mc = { pc->idx };
-	struct map_extra extra = { .trace = &ex->trace };
+	struct map_national mn;
+	struct map_extra extra = { .trace = &ex->trace, .national = national_of(pc->x, &mn) };
 	struct findings scratch = { 0 };
 
 	if (!wanted(ex, e->dn, row_get(&a->row, COL_MAIL)))
@@ -376,7 +493,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	const struct conf_directory *d = pc->rs->d;
 	struct member_ctx mc = { pc->idx };
 	struct account *a = new_account(x);
-	struct map_extra extra = { .stats = x->col->stats };
+	struct map_national mn;
+	struct map_extra extra = { .stats = x->col->stats, .national = national_of(x, &mn) };
 	struct findings mf = { 0 };
 	bool gone;
 
@@ -411,6 +529,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	check_normalise(pc->ck, &a->row, a->type);
 	map_stats_add_row(x->col->stats, &a->row, a->type);
 	if (check_row(pc->ck, &a->row, a->type, e->dn, &x->col->f) > 0)
+		a->rejected = true;
+	if (national_check(x, a, e->dn, extra.national ? mn.person : NULL))
 		a->rejected = true;
 out:
 	if (x->o->explain)
@@ -684,6 +804,8 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	const struct entry *oe = NULL;
 	struct strbuf sb = { 0 };
 	struct findings *f = &x->col->f;
+	struct map_national mn;
+	struct map_extra rx = { 0 };
 	bool ok = true;
 
 	row_take(&a->row, COL_MAIL, expand_org(x, m, MAP_ORG_MAIL, g, st, f, COL_MAIL, xx));
@@ -721,17 +843,21 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 			     owner, _("the responsible is not a person read from the directory"));
 		ok = false;
 	} else {
-		/* The responsible's cells come from the owner's own entry. */
+		/* The responsible's cells come from the owner's own entry, and from the
+		 * national record of its RPPS. */
 		resp = &x->col->acc[resp_id];
-		row_take(&a->row, COL_NOM_RESP,
-			 expand_org(x, m, MAP_ORG_RESP_NOM, oe, st, f, COL_NOM_RESP, xx));
-		row_take(&a->row, COL_PRENOM_RESP,
-			 expand_org(x, m, MAP_ORG_RESP_PRENOM, oe, st, f, COL_PRENOM_RESP, xx));
-		row_take(&a->row, COL_PROFESSION_RESP,
-			 expand_org(x, m, MAP_ORG_RESP_PROFESSION, oe, st, f,
-				    COL_PROFESSION_RESP, xx));
 		row_take(&a->row, COL_ID_RESP,
 			 expand_org(x, m, MAP_ORG_RESP_RPPS, oe, st, f, COL_ID_RESP, xx));
+		if (xx)
+			rx = *xx;
+		rx.national = national_resp(x, &mn, row_get(&a->row, COL_ID_RESP));
+		row_take(&a->row, COL_NOM_RESP,
+			 expand_org(x, m, MAP_ORG_RESP_NOM, oe, st, f, COL_NOM_RESP, &rx));
+		row_take(&a->row, COL_PRENOM_RESP,
+			 expand_org(x, m, MAP_ORG_RESP_PRENOM, oe, st, f, COL_PRENOM_RESP, &rx));
+		row_take(&a->row, COL_PROFESSION_RESP,
+			 expand_org(x, m, MAP_ORG_RESP_PROFESSION, oe, st, f,
+				    COL_PROFESSION_RESP, &rx));
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
 		org_trace(xx, COL_PROFESSION, "%s", _("the responsible's profession (Profession resp)"));
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
@@ -790,6 +916,8 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	check_normalise(ck, &a->row, BAL_ORG);
 	map_stats_add_row(x->col->stats, &a->row, BAL_ORG);
 	if (check_row(ck, &a->row, BAL_ORG, g->dn, f) > 0)
+		ok = false;
+	if (national_check(x, a, g->dn, rx.national ? mn.person : NULL))
 		ok = false;
 	return ok;
 }
@@ -917,7 +1045,7 @@ out:
 int collect(const struct config *c, const struct mapper *m, const struct checker *ck,
 	    const struct collect_opts *o, struct collection *out)
 {
-	struct ctx x = { c, o, out };
+	struct ctx x = { c, o, out, ck };
 	struct source_data *sd = xcalloc(c->ndirectories ? c->ndirectories : 1, sizeof(*sd));
 	struct org_index *idx = org_index_new();
 	struct hmap *owners = hmap_new(false);
@@ -936,6 +1064,8 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	}
 	out->nsrc = c->ndirectories;
 	out->src = xcalloc(out->nsrc ? out->nsrc : 1, sizeof(*out->src));
+	if (national_open(&x) != 0)
+		goto out;
 	/* Groups first: they say whose entries the ORG mailboxes need. Every search of every
 	 * directory must succeed. */
 	for (size_t i = 0; i < out->nsrc; i++) {
@@ -971,7 +1101,10 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	for (size_t i = 0; i < out->nsrc; i++)
 		build_orgs(&x, &out->src[i], &sd[i], idx, m, owners, ck);
 	check_duplicates(&x);
+	national_mssante(&x);
 	log_timing("ORG mailboxes and duplicates", &t0);
+	if (national_verified(&x) != 0)
+		goto out;
 	rc = 0;
 out:
 	owners_free(owners);
@@ -990,6 +1123,8 @@ void collect_free(struct collection *col)
 	free(col->src);
 	findings_free(&col->f);
 	map_stats_free(col->stats);
+	if (col->national.owned)
+		nat_close(col->national.db);
 	free(col->empty_detail);
 	memset(col, 0, sizeof(*col));
 }

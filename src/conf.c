@@ -634,9 +634,12 @@ static cfg_opt_t table_opts[] = {
 
 
 /* --- national directory (issue 15) ---------------------------------------------------------
- * national-directory { extract = "..." mssante-extract = "..." index = "..." max-age = 7 }
+ * national-directory { extract = "..." mssante-extract = "..." index = "..." max-age = 7
+ *                      mssante-domains = { "..." } }
  * The section is optional: without it, no national check is made. */
 static char *dup_opt(const char *s);
+static char **dup_list(cfg_t *sec, const char *name, size_t *n);
+static void free_list(char **v, size_t n);
 
 static int v_national_age(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -644,6 +647,25 @@ static int v_national_age(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (v < 0 || v > 3650)
 		conf_err(cfg, opt->name, "%ld is out of range (0 to 3650 days; 0: no check)", v);
+	return 0;
+}
+
+/* mssante-domains = { "chu-exemple.mssante.fr" }: domain names (LDH labels, at least one dot) */
+static int v_national_domain(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v;
+	bool ok;
+
+	if (list_seen(opt))
+		return 0;
+	v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
+	ok = v && strchr(v, '.') && v[0] != '.' && v[0] != '-' && v[strlen(v) - 1] != '.';
+	for (const char *p = v; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		     (*p >= '0' && *p <= '9') || *p == '-' || (*p == '.' && p[1] != '.');
+	if (!ok)
+		conf_err(cfg, opt->name, "\"%s\" is not a domain name (e.g. "
+			 "\"chu-exemple.mssante.fr\")", v ? v : "");
 	return 0;
 }
 
@@ -663,6 +685,7 @@ static cfg_opt_t national_opts[] = {
 	O_STR("mssante-extract", "", 0, NULL),
 	O_STR("index",           "", 0, NULL),
 	O_INT("max-age",         7,  0, v_national_age),
+	O_LIST("mssante-domains",    ND, v_national_domain),
 	O_END()
 };
 
@@ -686,6 +709,13 @@ static void get_national(cfg_t *cfg, struct config *c)
 		free(dir);
 	}
 	nd->max_age = (int)cfg_getint(n, "max-age");
+	nd->mssante_domains = dup_list(n, "mssante-domains", &nd->nmssante_domains);
+	for (size_t i = 0; i < nd->nmssante_domains; i++) {
+		char *low = utf8_lower(nd->mssante_domains[i]);
+
+		free(nd->mssante_domains[i]);
+		nd->mssante_domains[i] = low;
+	}
 	c->national = nd;
 }
 
@@ -696,6 +726,7 @@ static void free_national(struct conf_national *nd)
 	free(nd->extract);
 	free(nd->mssante_extract);
 	free(nd->index);
+	free_list(nd->mssante_domains, nd->nmssante_domains);
 	free(nd);
 }
 /* --- end of national directory ------------------------------------------------------------ */

@@ -140,6 +140,9 @@ struct conf_national {
 	char *mssante_extract;     /* MSSanté extract, path or glob; NULL when not used */
 	char *index;               /* the index file (default: national.idx next to state-file) */
 	int max_age;               /* days: warn when the extract is older; 0 = never */
+	char **mssante_domains;    /* the establishment's MSSanté domains, lower case (for
+				      {national:mssante-local}); NULL-terminated */
+	size_t nmssante_domains;
 };
 /* --- end of national directory ------------------------------------------------------------ */
 

@@ -258,6 +258,71 @@ static void print_org(FILE *out, const struct collect_explain *ex, const struct 
 			fprintf(out, "%12s%s\n", "", f->v[i].message);
 }
 
+/* One field of a national record: a label in the second column, then the value. */
+static void national_line(FILE *out, const char *label, const struct nat_code *code)
+{
+	if (!*code->code && !*code->label)
+		return;
+	fprintf(out, "%12s", "");
+	report_padded(out, label, 20);
+	fprintf(out, " %s%s%s\n", code->code, *code->code ? " " : "", code->label);
+}
+
+/* The row's national record (its RPPS's, else its ADELI's; an ORG's responsible's), how the
+ * templates found it, and the national directory's checks that fired. */
+static void print_national(FILE *out, const struct collection *col,
+			   const struct collect_explain *ex, const struct account *a)
+{
+	const struct nat_person *p = a->national;
+	struct nat_code v;
+	size_t nf = 0;
+
+	if (!col->national.db)
+		return;
+	label(out, _("national"));
+	if (!p)
+		fprintf(out, _("no record: no RPPS or ADELI, or one the national directory does "
+			       "not know\n"));
+	else
+		fprintf(out, "%s %s (%s %s)%s\n", p->type == NAT_RPPS ? "RPPS" : "ADELI", p->id,
+			_("national id"), p->idnat,
+			p->in_extract ? "" : _(": in the MSSanté extract only"));
+	if (p && p->in_extract) {
+		v = (struct nat_code){ p->nom, p->prenom };
+		national_line(out, _("nom, prénom"), &v);
+		national_line(out, _("civilité d'exercice"), &p->civilite_exercice);
+	}
+	for (size_t i = 0; p && i < p->nprofessions; i++)
+		national_line(out, _("profession"), &p->professions[i].profession);
+	for (size_t i = 0; p && i < p->nsavoir_faire; i++) {
+		const struct nat_savoir_faire *sf = &p->savoir_faire[i];
+		char *label = xasprintf("%s (%s)", sf->savoir_faire.label, sf->type.label);
+
+		v = (struct nat_code){ sf->savoir_faire.code, label };
+		national_line(out, _("savoir-faire"), &v);
+		free(label);
+	}
+	for (size_t i = 0; p && i < p->nmssante; i++) {
+		v = (struct nat_code){ "", p->mssante[i].address };
+		national_line(out, _("MSSanté"), &v);
+	}
+	if (ex->trace.national.len) {
+		fprintf(out, "%12s%s\n", "", _("the templates read the record of:"));
+		print_indented(out, ex->trace.national.buf, 14);
+	}
+	for (size_t i = 0; i < col->f.n; i++) {
+		const struct finding *x = &col->f.v[i];
+
+		if (strcmp(x->where, a->dn) != 0 || strncmp(x->rule, "national-", 9) != 0)
+			continue;
+		if (nf++ == 0)
+			fprintf(out, "%12s%s\n", "", _("checks:"));
+		print_finding(out, x, 14);
+	}
+	if (nf == 0)
+		fprintf(out, "%12s%s\n", "", _("checks: nothing to say"));
+}
+
 static void print_entry(FILE *out, const struct config *c, const struct collection *col,
 			const struct collect_explain *ex, const struct plan *p, long long now)
 {
@@ -289,6 +354,7 @@ static void print_entry(FILE *out, const struct config *c, const struct collecti
 	}
 	label(out, _("type"));
 	fprintf(out, "%s\n", bal_type_name(a->type));
+	print_national(out, col, ex, a);
 	if (p)
 		print_action(out, p, a);
 	label(out, _("findings"));
@@ -332,6 +398,13 @@ int explain_main(const struct config *c, const char *want, long long now, FILE *
 		goto out;
 	}
 	co.reserve = nprev;
+	if (c->national) {
+		co.national = nat_open_background(c->national, &err);
+		if (!co.national) {
+			log_err("%s", err ? err : "national directory: cannot open");
+			goto out;
+		}
+	}
 	if (collect(c, m, ck, &co, &col) != 0)
 		goto out;
 	if (ex.found == 0) {
@@ -361,6 +434,7 @@ out:
 		plan_free(&p);
 	collect_explain_free(&ex);
 	collect_free(&col);
+	nat_close(co.national);
 	for (size_t i = 0; i < nprev; i++)
 		state_account_free(&prev[i]);
 	free(prev);

@@ -53,7 +53,7 @@ static const struct xf_def {
 };
 
 /* The findings whose severity the config may change (rule ids of check_rules[]). */
-enum mf { MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_N };
+enum mf { MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_NATIONAL, MF_N };
 static const struct mf_def {
 	const char *rule;
 	enum severity sev;
@@ -62,6 +62,7 @@ static const struct mf_def {
 	[MF_DATE]  = { "date-format",     SEV_WARNING },
 	[MF_IDNAT] = { "idnat-format",    SEV_WARNING },
 	[MF_TABLE] = { "table-unmatched", SEV_OFF },
+	[MF_NATIONAL] = { "national-unmatched", SEV_OFF },
 };
 
 static const struct date_form_def {
@@ -119,22 +120,51 @@ struct xform {
 	const struct map_table *table;
 };
 
-/* Kinds of alternatives; issue 15 adds values from the national directory. */
-enum alt_kind { ALT_ATTR, ALT_STRUCT };
+/* {national:FIELD}: a field of the person's record in the national directory. Fields with a
+ * list are translated to that code list (by code, else by label); the others are taken as the
+ * extract writes them. */
+enum nat_field {
+	NF_PROFESSION, NF_SPECIALITE, NF_SAVOIR_FAIRE, NF_CIVILITE_EXERCICE, NF_NOM, NF_PRENOM,
+	NF_MSSANTE, NF_MSSANTE_LOCAL, NF_N
+};
+
+static const struct nat_field_def {
+	const char *name;
+	const char *list;      /* code list (check_list_value), NULL: as written */
+	const char *table;     /* the name its unmatched labels are listed under */
+} nat_fields[NF_N] = {
+	[NF_PROFESSION]        = { "profession", "profession", "national:profession" },
+	[NF_SPECIALITE]        = { "specialite", "specialite", "national:specialite" },
+	[NF_SAVOIR_FAIRE]      = { "savoir-faire", NULL, NULL },
+	[NF_CIVILITE_EXERCICE] = { "civilite-exercice", "civilite-exercice",
+				   "national:civilite-exercice" },
+	[NF_NOM]               = { "nom", NULL, NULL },
+	[NF_PRENOM]            = { "prenom", NULL, NULL },
+	[NF_MSSANTE]           = { "mssante", NULL, NULL },
+	[NF_MSSANTE_LOCAL]     = { "mssante-local", NULL, NULL },
+};
+
+/* Where a template may read {national:FIELD} (map_new; map_compile allows it). */
+enum nat_use { NAT_OK, NAT_NO_SECTION, NAT_ID_CELL, NAT_GROUP };
+
+/* Kinds of alternatives: an attribute, a structure key, a national directory field. */
+enum alt_kind { ALT_ATTR, ALT_STRUCT, ALT_NATIONAL };
 
 struct alt {
 	enum alt_kind kind;
-	char *name;            /* attribute name, or "$key" */
-	int skey;              /* ALT_STRUCT: index in st_keys[] */
+	char *name;            /* attribute name, "$key" or "national:FIELD" */
+	int skey;              /* ALT_STRUCT: index in st_keys[]; ALT_NATIONAL: enum nat_field */
 };
 
-/* A literal text (nalts == 0) or an expression. */
+/* A literal text (nalts == 0) or an expression: a chain of alternatives and transforms, and
+ * the chain written after "||", used when this one gives nothing. */
 struct node {
 	char *text;            /* literal text, or the expression as written (trace) */
 	struct alt *alts;
 	size_t nalts;
 	struct xform *xf;
 	size_t nxf;
+	struct node *next;     /* the chain after "||", or NULL */
 };
 
 struct map_template {
@@ -144,6 +174,7 @@ struct map_template {
 	char **attrs;          /* attributes read, each once */
 	size_t nattrs;
 	const enum severity *sev;   /* the mapper's severities (enum mf), NULL: defaults */
+	const struct mapper *m;     /* for the national fields' domains; NULL: map_compile */
 };
 
 /* A value table: keys in order; plain keys also in a hash of their folded text. */
@@ -192,6 +223,9 @@ struct mapper {
 	size_t nattrs, ngroup_attrs;
 	enum severity sev[MF_N];
 	char *warnings;
+	bool national;                      /* a person's template reads {national:FIELD} */
+	char **domains;                     /* national-directory mssante-domains */
+	size_t ndomains;
 };
 
 static bool is_blank(unsigned char c)
@@ -356,6 +390,10 @@ out:
 
 static void node_free(struct node *nd)
 {
+	if (nd->next) {
+		node_free(nd->next);
+		free(nd->next);
+	}
 	free(nd->text);
 	for (size_t i = 0; i < nd->nalts; i++)
 		free(nd->alts[i].name);
@@ -442,11 +480,13 @@ static struct map_table *table_by_name(const struct mapper *m, const char *name)
 	return NULL;
 }
 
-/* What the compiler reads: the template and the mapper's tables (NULL for map_compile). */
+/* What the compiler reads: the template and the mapper's tables (NULL for map_compile), and
+ * whether the template may read the national directory. */
 struct cstate {
 	const char *s;
 	size_t len;
 	struct mapper *m;
+	enum nat_use nat;
 };
 
 static char *not_closed(size_t open)
@@ -691,9 +731,41 @@ out:
 	return err;
 }
 
-/* The alternatives s[0..n) of an expression, at 1-based position pos: a/b/$key. */
-static char *parse_alts(struct map_template *t, struct node *nd, const char *s, size_t n,
-			size_t pos)
+/* national:FIELD at 1-based position pos, where the template is read (cs->nat). */
+static char *parse_national(struct alt *a, const struct cstate *cs, size_t pos)
+{
+	const char *field = a->name + strlen("national:");
+	struct strbuf names = { 0 };
+	char *err = NULL;
+
+	for (int k = 0; k < NF_N; k++)
+		if (strcmp(nat_fields[k].name, field) == 0)
+			a->skey = k;
+	if (a->skey < 0) {
+		for (int k = 0; k < NF_N; k++)
+			sb_addf(&names, "%s%s", k ? ", " : "", nat_fields[k].name);
+		err = xasprintf("position %zu: unknown national directory field '%s' (%s)", pos,
+				field, names.buf);
+	} else if (cs->nat == NAT_NO_SECTION) {
+		err = xasprintf("position %zu: %s needs a national-directory section", pos,
+				a->name);
+	} else if (cs->nat == NAT_ID_CELL) {
+		err = xasprintf("position %zu: %s: the national record is found by the RPPS and "
+				"ADELI cells, whose templates cannot read it", pos, a->name);
+	} else if (cs->nat == NAT_GROUP) {
+		err = xasprintf("position %zu: %s: a group has no national record (the "
+				"responsible-* templates read the responsible's)", pos, a->name);
+	} else if (a->skey == NF_MSSANTE_LOCAL && cs->m && cs->m->ndomains == 0) {
+		err = xasprintf("position %zu: %s needs mssante-domains in the national-directory "
+				"section (the establishment's MSSanté domains)", pos, a->name);
+	}
+	sb_free(&names);
+	return err;
+}
+
+/* The alternatives s[0..n) of an expression, at 1-based position pos: a/b/$key/national:F. */
+static char *parse_alts(struct map_template *t, struct node *nd, const struct cstate *cs,
+			const char *s, size_t n, size_t pos)
 {
 	char *err = NULL;
 
@@ -718,6 +790,9 @@ static char *parse_alts(struct map_template *t, struct node *nd, const char *s, 
 			if (a->skey < 0)
 				err = xasprintf("position %zu: unknown structure key '%s'",
 						pos + i, name);
+		} else if (strncmp(name, "national:", 9) == 0) {
+			a->kind = ALT_NATIONAL;
+			err = parse_national(a, cs, pos + i);
 		} else if (!valid_attr_name(name)) {
 			err = xasprintf("position %zu: bad attribute name '%s'", pos + i, name);
 		} else {
@@ -728,23 +803,41 @@ static char *parse_alts(struct map_template *t, struct node *nd, const char *s, 
 	return err;
 }
 
-/* The expression whose '{' is at s[*pi]; *pi is left after its '}'. */
-static char *parse_expr(struct map_template *t, const struct cstate *cs, size_t *pi)
+/* One chain of the expression opened at s[open]: its alternatives from s[*pi], then its
+ * transforms; *pi is left at the '}' or the "||" that ends it. */
+static char *parse_chain(struct map_template *t, struct node *nd, const struct cstate *cs,
+			 size_t *pi, size_t open)
 {
 	const char *s = cs->s;
-	size_t open = *pi, i = open + 1, j;
-	struct node *nd;
+	size_t i = *pi, j;
 	char *err;
 
 	for (j = i; j < cs->len && s[j] != '|' && s[j] != '}' && s[j] != '{'; j++)
 		;
 	if (j >= cs->len || s[j] == '{')
 		return not_closed(open);
-	nd = add_node(t);
-	err = parse_alts(t, nd, s + i, j - i, i + 1);
+	err = parse_alts(t, nd, cs, s + i, j - i, i + 1);
 	i = j;
-	while (!err && s[i] == '|')
+	while (!err && s[i] == '|' && s[i + 1] != '|')
 		err = parse_xform(nd, cs, &i, open);
+	*pi = i;
+	return err;
+}
+
+/* The expression whose '{' is at s[*pi]; *pi is left after its '}'. */
+static char *parse_expr(struct map_template *t, const struct cstate *cs, size_t *pi)
+{
+	const char *s = cs->s;
+	size_t open = *pi, i = open + 1;
+	struct node *nd = add_node(t), *c;
+	char *err;
+
+	err = parse_chain(t, nd, cs, &i, open);
+	for (c = nd; !err && s[i] == '|' && s[i + 1] == '|'; c = c->next) {
+		i += 2;
+		c->next = xcalloc(1, sizeof(*c->next));
+		err = parse_chain(t, c->next, cs, &i, open);
+	}
 	if (!err) {
 		nd->text = xstrndup(s + open, i + 1 - open);
 		*pi = i + 1;
@@ -752,10 +845,11 @@ static char *parse_expr(struct map_template *t, const struct cstate *cs, size_t 
 	return err;
 }
 
-static struct map_template *compile(const char *text, struct mapper *m, char **err)
+static struct map_template *compile(const char *text, struct mapper *m, enum nat_use nat,
+				   char **err)
 {
 	struct map_template *t = xcalloc(1, sizeof(*t));
-	struct cstate cs = { text, strlen(text), m };
+	struct cstate cs = { text, strlen(text), m, nat };
 	struct strbuf lit = { 0 };
 	size_t i = 0;
 
@@ -787,12 +881,24 @@ static struct map_template *compile(const char *text, struct mapper *m, char **e
 	}
 	t->src = xstrdup(text);
 	t->sev = m ? m->sev : NULL;
+	t->m = m;
 	return t;
 }
 
 struct map_template *map_compile(const char *text, char **err)
 {
-	return compile(text, NULL, err);
+	return compile(text, NULL, NAT_OK, err);
+}
+
+/* Whether t reads a field of the national directory. */
+static bool reads_national(const struct map_template *t)
+{
+	for (size_t i = 0; t && i < t->n; i++)
+		for (const struct node *c = &t->nodes[i]; c; c = c->next)
+			for (size_t k = 0; k < c->nalts; k++)
+				if (c->alts[k].kind == ALT_NATIONAL)
+					return true;
+	return false;
 }
 
 void map_template_attrs(const struct map_template *t, char ***names, size_t *n)
@@ -1321,7 +1427,7 @@ static void stats_unmatched(struct map_stats *s, const char *table, const char *
 
 /* map_person holds the unmatched values of each cell until it knows which cells stay. */
 struct pend_item {
-	const struct map_table *table;
+	const char *table;     /* the table's name (the mapper's, or a static one) */
 	char *value, *folded;
 	int col;
 };
@@ -1340,6 +1446,9 @@ struct xctx {
 	struct pending *pend;
 	struct strbuf *tr;           /* this cell's trace, or NULL */
 	const char *src;             /* the alternative that gave the value */
+	struct map_national *nat;    /* NULL: national fields give nothing */
+	const struct mapper *m;      /* the template's mapper (mssante-domains), or NULL */
+	char *tmp;                   /* a value node_value computed (national fields) */
 };
 
 /* A finding of kind k on the cell being expanded, with the severity the config gives it
@@ -1348,16 +1457,17 @@ struct xctx {
 	findings_add((x)->f, (x)->sev ? (x)->sev[k] : mf_defs[k].sev, (x)->where, (x)->col, \
 		     mf_defs[k].rule, value, __VA_ARGS__)
 
-static void unmatched(const struct xctx *x, const struct map_table *tb, const char *value,
+/* A value of table (a name) that matched no key. */
+static void unmatched(const struct xctx *x, const char *table, const char *value,
 		      const char *folded)
 {
 	if (x->pend) {
 		struct pending *p = x->pend;
 
 		xgrow(&p->v, &p->cap, p->n + 1, sizeof(*p->v));
-		p->v[p->n++] = (struct pend_item){ tb, xstrdup(value), xstrdup(folded), x->col };
+		p->v[p->n++] = (struct pend_item){ table, xstrdup(value), xstrdup(folded), x->col };
 	} else if (x->stats) {
-		stats_unmatched(x->stats, tb->name, value, folded, x->where);
+		stats_unmatched(x->stats, table, value, folded, x->where);
 	}
 }
 
@@ -1385,7 +1495,7 @@ static char *apply_table(const struct xform *xf, const char *cur, const struct x
 				tb->name, folded, tb->dflt);
 		else if (x->tr)
 			sb_addf(x->tr, _("    table \"%s\": \"%s\" matches no key\n"), tb->name, folded);
-		unmatched(x, tb, cur, folded);
+		unmatched(x, tb->name, cur, folded);
 		emit(x, MF_TABLE, cur, _("%s \"%s\" matches no key of table \"%s\""),
 		     x->src ? x->src : _("value"), cur, tb->name);
 		r = xstrdup(tb->dflt ? tb->dflt : "");
@@ -1567,6 +1677,114 @@ static void trace_values(struct strbuf *tr, const struct attr *at)
 	}
 }
 
+/* "RPPS" or "ADELI", for messages. */
+static const char *nat_kind(const struct nat_person *p)
+{
+	return p->type == NAT_RPPS ? "RPPS" : p->type == NAT_ADELI ? "ADELI" : "ID";
+}
+
+/* The local part of the person's first MSSanté address in one of m's domains, or NULL. */
+static char *mss_local(const struct nat_person *p, const struct mapper *m)
+{
+	for (size_t i = 0; m && i < p->nmssante; i++) {
+		const char *a = p->mssante[i].address;
+
+		if (nat_in_domains(a, m->domains, m->ndomains))
+			return xstrndup(a, (size_t)(strrchr(a, '@') - a));
+	}
+	return NULL;
+}
+
+/* A code and label of the extract translated to the value of fd's code list (by code, else by
+ * label), allocated; NULL, recorded as unmatched, when the list has neither. */
+static char *national_code(const struct nat_field_def *fd, const struct nat_code *code,
+			   const struct nat_person *p, struct xctx *x)
+{
+	char *v = NULL, *raw, *folded;
+
+	if (!x->nat->list_value)
+		return xstrdup(*code->label ? code->label : code->code);
+	if (*code->code)
+		v = x->nat->list_value(x->nat->arg, fd->list, code->code);
+	if (!v && *code->label)
+		v = x->nat->list_value(x->nat->arg, fd->list, code->label);
+	if (v)
+		return v;
+	/* "code - label" is what the list section takes: list "specialite" { add = ... } */
+	raw = *code->code && *code->label ? xasprintf("%s - %s", code->code, code->label) :
+	      xstrdup(*code->code ? code->code : code->label);
+	folded = utf8_fold(raw);
+	unmatched(x, fd->table, raw, folded);
+	emit(x, MF_NATIONAL, raw, _("%s %s: \"%s\" of the national directory is no value of "
+				    "the %s list"), nat_kind(p), p->id, raw, fd->list);
+	free(folded);
+	free(raw);
+	return NULL;
+}
+
+/* A field of the person's national record as a cell takes it, or NULL (x->tmp holds what
+ * was computed). */
+static const char *national_value(unsigned field, struct xctx *x)
+{
+	const struct nat_field_def *fd = &nat_fields[field < NF_N ? field : 0];
+	const struct nat_person *p = x->nat ? x->nat->person : NULL;
+	const struct nat_savoir_faire *sf;
+	struct nat_code code = { "", "" };
+	const char *v = NULL;
+
+	free(x->tmp);
+	x->tmp = NULL;
+	if (!p) {
+		if (x->tr)
+			sb_addf(x->tr, "    national:%s: no national record\n", fd->name);
+		return NULL;
+	}
+	switch ((enum nat_field)field) {
+	case NF_PROFESSION:
+		if (p->nprofessions > 0)
+			code = p->professions[0].profession;
+		break;
+	case NF_SPECIALITE:
+		sf = nat_specialite(p);
+		if (sf)
+			code = sf->savoir_faire;
+		break;
+	case NF_SAVOIR_FAIRE:
+		sf = nat_specialite(p);
+		if (!sf && p->nsavoir_faire > 0)
+			sf = &p->savoir_faire[0];
+		v = sf ? sf->savoir_faire.label : NULL;
+		break;
+	case NF_CIVILITE_EXERCICE:
+		code = p->civilite_exercice;
+		break;
+	case NF_NOM:
+		v = p->nom;
+		break;
+	case NF_PRENOM:
+		v = p->prenom;
+		break;
+	case NF_MSSANTE:
+		v = p->nmssante > 0 ? p->mssante[0].address : NULL;
+		break;
+	case NF_MSSANTE_LOCAL:
+		v = x->tmp = mss_local(p, x->m);
+		break;
+	default:
+		break;
+	}
+	if (fd->list && (*code.code || *code.label))
+		v = x->tmp = national_code(fd, &code, p, x);
+	if (x->tr) {
+		sb_addf(x->tr, "    national:%s (%s %s):", fd->name, nat_kind(p), p->id);
+		if (fd->list && (*code.code || *code.label))
+			sb_addf(x->tr, " \"%s\" \"%s\" ->", code.code, code.label);
+		sb_addf(x->tr, v && *v ? " \"%s\"\n" : " %s\n", v && *v ? v :
+			fd->list && (*code.code || *code.label) ? "no value of the list" : "empty");
+	}
+	return v && *v ? v : NULL;
+}
+
 /* The first alternative with a non-empty value, or NULL; x->src names it. */
 static const char *node_value(const struct node *nd, const struct entry *e,
 			      const struct conf_structure *st, struct xctx *x)
@@ -1575,6 +1793,16 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 	for (size_t i = 0; i < nd->nalts; i++) {
 		const struct alt *a = &nd->alts[i];
 		const struct attr *at;
+
+		if (a->kind == ALT_NATIONAL) {
+			const char *v = national_value((unsigned)a->skey, x);
+
+			if (v) {
+				x->src = a->name;
+				return v;
+			}
+			continue;
+		}
 
 		if (a->kind == ALT_STRUCT) {
 			const char *v = st ? *(char *const *)((const char *)st +
@@ -1629,25 +1857,37 @@ static char *transform(const struct node *nd, const char *v, const struct xctx *
 	return cur;
 }
 
+/* The value of an expression's chain, transforms applied (allocated); when it is empty, that
+ * of the chain after "||". */
+static char *node_eval(const struct node *nd, const struct entry *e,
+		       const struct conf_structure *st, struct xctx *x)
+{
+	const char *v = node_value(nd, e, st, x);
+	char *cur = nd->nxf > 0 ? transform(nd, v, x) : xstrdup(v ? v : "");
+
+	if (!*cur && nd->next) {
+		if (x->tr)
+			sb_add(x->tr, "    empty: the chain after ||\n");
+		free(cur);
+		cur = node_eval(nd->next, e, st, x);
+	}
+	return cur;
+}
+
 static char *expand(const struct map_template *t, const struct entry *e,
 		    const struct conf_structure *st, struct xctx *x)
 {
 	struct strbuf out = { 0 };
 
 	x->sev = t ? t->sev : NULL;
-	/* most templates are one "{attr|transform...}": no buffer, no copy */
-	if (t && t->n == 1 && t->nodes[0].nalts > 0 && !x->tr) {
-		const char *v = node_value(&t->nodes[0], e, st, x);
-
-		if (t->nodes[0].nxf > 0)
-			return transform(&t->nodes[0], v, x);
-		return xstrdup(v ? v : "");
-	}
+	x->m = t ? t->m : NULL;
+	/* most templates are one "{attr|transform...}": no buffer */
+	if (t && t->n == 1 && t->nodes[0].nalts > 0 && !x->tr)
+		return node_eval(&t->nodes[0], e, st, x);
 
 	sb_addn(&out, "", 0);
 	for (size_t i = 0; t && i < t->n; i++) {
 		const struct node *nd = &t->nodes[i];
-		const char *v;
 		char *cur;
 
 		if (nd->nalts == 0) {
@@ -1656,13 +1896,7 @@ static char *expand(const struct map_template *t, const struct entry *e,
 		}
 		if (x->tr && t->n > 1)
 			sb_addf(x->tr, "  %s\n", nd->text);
-		v = node_value(nd, e, st, x);
-		if (nd->nxf == 0) {
-			if (v)
-				sb_add(&out, v);
-			continue;
-		}
-		cur = transform(nd, v, x);
+		cur = node_eval(nd, e, st, x);
 		sb_add(&out, cur);
 		free(cur);
 	}
@@ -1674,13 +1908,17 @@ char *map_expand(const struct map_template *t, const struct entry *e,
 		 const struct map_extra *x)
 {
 	struct xctx cx = { .f = f, .where = where, .col = col };
+	char *r;
 
 	if (x) {
 		cx.stats = x->stats;
+		cx.nat = x->national;
 		if (x->trace && col >= 0 && col < NCOLS)
 			cx.tr = &x->trace->col[col];
 	}
-	return expand(t, e, st, &cx);
+	r = expand(t, e, st, &cx);
+	free(cx.tmp);
+	return r;
 }
 
 /* Append "FILE:LINE: message" (or "FILE: ", or nothing, when unknown) as a line of errs. */
@@ -1706,17 +1944,32 @@ static void add_err(struct strbuf *errs, const char *file, int line, const char 
 
 /* Compile text for name into *t; on error append "FILE:LINE: name: why" to errs. */
 static void compile_into(struct mapper *m, struct map_template **t, const char *text,
-			 const char *name, const char *file, int line, struct strbuf *errs)
+			 const char *name, const char *file, int line, enum nat_use nat,
+			 struct strbuf *errs)
 {
 	char *err = NULL;
 
 	if (!text || !*text)
 		return;
-	*t = compile(text, m, &err);
+	*t = compile(text, m, nat, &err);
 	if (!*t) {
 		add_err(errs, file, line, "%s: %s", name, err);
 		free(err);
 	}
+}
+
+/* Where the template of column col (or ORG field org, when >= 0) may read the national
+ * directory: a person's cells may, except RPPS and ADELI (they find the record) and the
+ * group's own ORG templates. */
+static enum nat_use nat_use_of(const struct config *c, int col, int org)
+{
+	if (!c->national)
+		return NAT_NO_SECTION;
+	if (org >= 0 && org < MAP_ORG_RESP_NOM)
+		return NAT_GROUP;
+	if (col == COL_RPPS || col == COL_ADELI || org == MAP_ORG_RESP_RPPS)
+		return NAT_ID_CELL;
+	return NAT_OK;
 }
 
 static void null_terminate(char ***v, size_t n)
@@ -1862,6 +2115,8 @@ struct mapper *map_new(const struct config *c, char **err)
 	};
 
 	*err = NULL;
+	for (size_t i = 0; c->national && i < c->national->nmssante_domains; i++)
+		add_name(&m->domains, &m->ndomains, c->national->mssante_domains[i]);
 	for (int k = 0; k < MF_N; k++) {
 		m->sev[k] = mf_defs[k].sev;
 		for (size_t i = 0; i < c->nsev; i++)
@@ -1876,9 +2131,10 @@ struct mapper *map_new(const struct config *c, char **err)
 
 		if (i != COL_TYPE_BAL)
 			compile_into(m, &m->cols[i], c->map[i], name, c->path, c->map_line[i],
-				     &errs);
+				     nat_use_of(c, i, -1), &errs);
 		free(name);
 		map_template_attrs(m->cols[i], &m->attrs, &m->nattrs);
+		m->national = m->national || reads_national(m->cols[i]);
 	}
 	for (int t = 0; t < BAL_NTYPES; t++) {
 		for (int i = 0; i < NCOLS; i++) {
@@ -1890,14 +2146,15 @@ struct mapper *map_new(const struct config *c, char **err)
 			name = xasprintf("map-type \"%s\": %s", bal_type_name((enum bal_type)t),
 					 columns[i].key);
 			compile_into(m, &m->tcols[t][i], c->type_map[t][i], name, c->path,
-				     c->type_map_line[t][i], &errs);
+				     c->type_map_line[t][i], nat_use_of(c, i, -1), &errs);
 			free(name);
 			map_template_attrs(m->tcols[t][i], &m->attrs, &m->nattrs);
+			m->national = m->national || reads_national(m->tcols[t][i]);
 		}
 	}
 	for (int i = 0; i < MAP_ORG_NFIELDS; i++) {
 		compile_into(m, &m->org[i], org_text[i], org_names[i], c->path, c->org.line[i],
-			     &errs);
+			     nat_use_of(c, -1, i), &errs);
 		if (i >= MAP_ORG_RESP_NOM)
 			map_template_attrs(m->org[i], &m->attrs, &m->nattrs);
 		else
@@ -1957,6 +2214,9 @@ void map_free(struct mapper *m)
 	for (size_t i = 0; i < m->ngroup_attrs; i++)
 		free(m->group_attrs[i]);
 	free(m->group_attrs);
+	for (size_t i = 0; i < m->ndomains; i++)
+		free(m->domains[i]);
+	free(m->domains);
 	free(m->warnings);
 	free(m);
 }
@@ -2170,16 +2430,75 @@ static void keep_unmatched(struct map_stats *s, struct pending *pend, enum bal_t
 		bool dup = false;
 
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = pend->v[j].table == p->table &&
+			dup = strcmp(pend->v[j].table, p->table) == 0 &&
 			      strcmp(pend->v[j].folded, p->folded) == 0;
 		if (s && !dup && !nc(type, p->col))
-			stats_unmatched(s, p->table->name, p->value, p->folded, where);
+			stats_unmatched(s, p->table, p->value, p->folded, where);
 	}
 	for (size_t i = 0; i < pend->n; i++) {
 		free(pend->v[i].value);
 		free(pend->v[i].folded);
 	}
 	free(pend->v);
+}
+
+static bool id_col(int col)
+{
+	return col == COL_RPPS || col == COL_ADELI;
+}
+
+/* "RPPS \"ID\": NOM PRENOM in the national directory" (or not in it), for the trace. */
+static void trace_lookup(struct strbuf *tr, const char *kind, const char *id,
+			 const struct nat_person *p)
+{
+	if (!*id)
+		return;
+	if (p && p->in_extract)
+		sb_addf(tr, "%s \"%s\": %s %s in the national directory\n", kind, id, p->nom,
+			p->prenom);
+	else if (p)
+		sb_addf(tr, "%s \"%s\": only in the MSSanté extract\n", kind, id);
+	else
+		sb_addf(tr, "%s \"%s\": not in the national directory\n", kind, id);
+}
+
+/* The national record of the row's RPPS cell, else of its ADELI cell, into x->nat->person. */
+static void nat_lookup(const struct row *row, struct xctx *x, struct map_trace *trace)
+{
+	struct map_national *n = x->nat;
+	const char *rpps = row_get(row, COL_RPPS), *adeli = row_get(row, COL_ADELI);
+	const struct nat_person *by_adeli = NULL;
+
+	if (!n || !n->find)
+		return;
+	n->person = *rpps ? n->find(n->arg, NAT_RPPS, rpps) : NULL;
+	if (!n->person && *adeli)
+		n->person = by_adeli = n->find(n->arg, NAT_ADELI, adeli);
+	if (!trace)
+		return;
+	if (!*rpps && !*adeli)
+		sb_add(&trace->national, "no RPPS or ADELI cell: no national record\n");
+	trace_lookup(&trace->national, "RPPS", rpps, n->person == by_adeli ? NULL : n->person);
+	if (!n->person || by_adeli)
+		trace_lookup(&trace->national, "ADELI", adeli, by_adeli);
+}
+
+/* Expand template t (NULL: empty) into cell col of row. */
+static void map_cell(const struct map_template *t, int col, const struct entry *e,
+		     const struct conf_structure *st, struct xctx *cx, struct row *row,
+		     struct map_trace *trace)
+{
+	char *v = NULL;
+
+	cx->col = col;
+	cx->tr = trace ? &trace->col[col] : NULL;
+	if (t)
+		v = expand(t, e, st, cx);
+	if (v && !*v) {
+		free(v);
+		v = NULL;
+	}
+	row_take(row, (enum col)col, v);
 }
 
 enum bal_type map_person(const struct mapper *m, const struct entry *e,
@@ -2190,27 +2509,25 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 	struct map_trace *trace = x ? x->trace : NULL;
 	struct findings tmp = { 0 };
 	struct pending pend = { 0 };
-	struct xctx cx = { .f = &tmp, .where = e->dn, .pend = &pend };
+	struct xctx cx = { .f = &tmp, .where = e->dn, .pend = &pend,
+			   .nat = x ? x->national : NULL };
 	enum bal_type type = BAL_NONE;
 	size_t r;
 	char *ndn = NULL;
 
-	for (int i = 0; i < NCOLS; i++) {
-		char *v = NULL;
-
-		cx.col = i;
-		cx.tr = trace ? &trace->col[i] : NULL;
-		if (cx.tr && m->cols[i])
-			sb_addf(cx.tr, _("template (map): %s\n"), m->cols[i]->src);
-		else if (cx.tr && i != COL_TYPE_BAL)
-			sb_add(cx.tr, _("no template (map): empty\n"));
-		if (m->cols[i])
-			v = expand(m->cols[i], e, st, &cx);
-		if (v && !*v) {
-			free(v);
-			v = NULL;
+	/* RPPS and ADELI first: they find the national record the other cells may read */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < NCOLS; i++) {
+			if (id_col(i) != (pass == 0))
+				continue;
+			if (trace && m->cols[i])
+				sb_addf(&trace->col[i], _("template (map): %s\n"), m->cols[i]->src);
+			else if (trace && i != COL_TYPE_BAL)
+				sb_add(&trace->col[i], _("no template (map): empty\n"));
+			map_cell(m->cols[i], i, e, st, &cx, row, trace);
 		}
-		row_take(row, (enum col)i, v);
+		if (pass == 0)
+			nat_lookup(row, &cx, trace);
 	}
 	for (r = 0; r < m->nrules && type == BAL_NONE; r++)
 		if (rule_holds(&m->rules[r], e, row, member, member_arg, &ndn,
@@ -2227,32 +2544,32 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 			     _("no bal-rule matched this person (add a last rule with no "
 			       "condition)"));
 	} else {
-		/* the rules have read the map cells; now the type's own templates */
-		for (int i = 0; i < NCOLS; i++) {
-			char *v = NULL;
+		/* the rules have read the map cells; now the type's own templates, RPPS and
+		 * ADELI first again */
+		for (int pass = 0; pass < 2; pass++) {
+			bool ids = false;
 
-			if (!m->tset[type][i])
-				continue;
-			drop_col(&tmp, &pend, i);
-			cx.col = i;
-			cx.tr = trace ? &trace->col[i] : NULL;
-			if (cx.tr)
-				sb_addf(cx.tr, _("template (map-type \"%s\", for this type): %s\n"),
-					bal_type_name(type), m->tcols[type][i] ?
-					m->tcols[type][i]->src : _("\"\" (empty)"));
-			if (m->tcols[type][i])
-				v = expand(m->tcols[type][i], e, st, &cx);
-			if (v && !*v) {
-				free(v);
-				v = NULL;
+			for (int i = 0; i < NCOLS; i++) {
+				if (!m->tset[type][i] || id_col(i) != (pass == 0))
+					continue;
+				drop_col(&tmp, &pend, i);
+				if (trace)
+					sb_addf(&trace->col[i], _("template (map-type \"%s\", for this "
+						"type): %s\n"), bal_type_name(type),
+						m->tcols[type][i] ? m->tcols[type][i]->src :
+						_("\"\" (empty)"));
+				map_cell(m->tcols[type][i], i, e, st, &cx, row, trace);
+				ids = true;
 			}
-			row_take(row, (enum col)i, v);
+			if (ids && pass == 0)
+				nat_lookup(row, &cx, trace);
 		}
 		row_set(row, COL_TYPE_BAL, bal_type_name(type));
 		for (int i = 0; i < NCOLS; i++)
 			if (nc(type, i))
 				row_take(row, (enum col)i, NULL);
 	}
+	free(cx.tmp);
 	keep_findings(f, &tmp, type);
 	keep_unmatched(x ? x->stats : NULL, &pend, type, e->dn);
 	for (int i = 0; trace && i < NCOLS; i++) {
@@ -2273,6 +2590,7 @@ void map_trace_free(struct map_trace *t)
 	for (int i = 0; i < NCOLS; i++)
 		sb_free(&t->col[i]);
 	sb_free(&t->rules);
+	sb_free(&t->national);
 }
 
 struct map_stats *map_stats_new(void)

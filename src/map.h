@@ -7,7 +7,9 @@
  * Template syntax (a column's value in the config; medimail-sync.conf(5), TEMPLATES):
  *   plain text is copied; {ATTR|transform|transform:arg} inserts the first value of ATTR;
  *   {ATTR1/ATTR2} takes the first one present; {$cp} is the structure's value for that column
- *   key; "{{" and "}}" are literal braces.
+ *   key; {national:FIELD} a field of the person's record in the national directory (found by
+ *   the RPPS cell, else the ADELI cell); {A|xf||B|xf} the chain after "||" when the one before
+ *   gives nothing; "{{" and "}}" are literal braces.
  * Transforms: upper, lower, trim, digits, phone, first, default:TEXT, strip:PREFIX[:LEN],
  *   substr:START[:LEN], date[:FORM], match:/RE/[i], replace:/RE/TEXT/[gi], idnat:rpps,
  *   idnat:adeli, table:NAME. After match: and replace: the argument is delimited by slashes
@@ -22,17 +24,36 @@
 
 #include "conf.h"
 #include "model.h"
+#include "national.h"
 
 struct map_template;
 struct mapper;
 struct map_stats;
 struct map_trace;
 
+/* The national directory as the templates read it ({national:FIELD}): plain records through
+ * callbacks, so that the mapper stays pure. */
+struct map_national {
+	/* map_person: the record of the RPPS cell, else of the ADELI cell (nat_find behind it);
+	 * NULL: no look-up (person stays as the caller set it) */
+	nat_find_fn find;
+	/* The value v (a code, else a label) of the code list named list ("profession",
+	 * "specialite", "civilite-exercice") in the form rows are written with, or NULL when the
+	 * list has no such value (check_list_value behind it); allocated. NULL: the extract's
+	 * label is taken as it is. */
+	char *(*list_value)(void *arg, const char *list, const char *v);
+	void *arg;                   /* of both */
+	/* The record the templates read. map_expand reads it as the caller set it; map_person
+	 * sets it to the record it found (NULL when none), for the caller's checks. */
+	const struct nat_person *person;
+};
+
 /* What map_person and map_expand may fill besides the row and the findings; each pointer may
  * be NULL, and so may the struct itself. */
 struct map_extra {
 	struct map_stats *stats;     /* unmatched table values are recorded here */
 	struct map_trace *trace;     /* explain only */
+	struct map_national *national;   /* NULL: {national:FIELD} gives nothing */
 };
 
 /* Compile a template that uses no value table (table:NAME is an error here: tables belong to
@@ -113,9 +134,11 @@ typedef bool (*map_member_fn)(const char *person_dn, const char *group_dn, void 
 
 /* Map one person. Fills row (all 36 cells; row must be zeroed or hold cells it owns, which are
  * replaced) and returns the BAL type (BAL_NONE if no rule matched: a "no-bal-rule" finding
- * says so). The rules read the map section's cells; then the columns set in map-type for the
- * type are expanded with those templates, the type-bal cell is set, cells NC for the type are
- * cleared and findings about them dropped. A person gets one finding per rule and value (two
+ * says so). The RPPS and ADELI cells are expanded first and, with x->national, give the
+ * person's national record (x->national->person) that the other templates read; the rules
+ * read the map section's cells; then the columns set in map-type for the type are expanded
+ * with those templates (the record looked up again when they change RPPS or ADELI), the
+ * type-bal cell is set, cells NC for the type are cleared and findings about them dropped. A person gets one finding per rule and value (two
  * columns reading one bad identifier give one idnat-format finding). Unmatched table values
  * of the cells kept go to x->stats; map_person does not count the row's coverage
  * (map_stats_add_row is the caller's, once the row is final). Uses d->st for {$key} (d may be
@@ -140,8 +163,10 @@ struct map_unmatched {
 	const char *example;    /* the DN of the first entry that had it */
 };
 /* Distinct unmatched values (distinct by table + folded value), most frequent first, then by
- * table and value. *out is a new array (caller frees the array only; NULL when there are
- * none); the strings belong to s. Returns the count. */
+ * table and value. The labels of the national directory that no code list value matches are
+ * among them, as tables "national:profession", "national:specialite" and
+ * "national:civilite-exercice". *out is a new array (caller frees the array only; NULL when
+ * there are none); the strings belong to s. Returns the count. */
 size_t map_stats_unmatched(const struct map_stats *s, struct map_unmatched **out);
 
 /* Trace of one person's mapping, for "medimail-sync explain": lines of plain text, each
@@ -153,6 +178,8 @@ struct map_trace {
 				       the final cell */
 	struct strbuf rules;        /* each BAL rule tried, each condition and its result, the
 				       rule that matched */
+	struct strbuf national;     /* the national record looked up: by which cell, found or
+				       not */
 };
 void map_trace_free(struct map_trace *t);
 

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1379,6 +1380,17 @@ static const char *src_differs(const struct idx_src *x, const struct source *s, 
 /* ---------------------------------------------------------------------------------------
  * The database handle.
  */
+/* The records of one look-up: arrays of structs made of strings only (const char * fields),
+ * each record kept once. */
+struct recs {
+	void *v;
+	size_t n, cap;
+};
+
+struct merge {
+	struct recs prof, sf, act, mss;
+};
+
 struct nat_db {
 	struct nat_info info;
 	char *extract_path, *mssante_path, *index_path, *reason;
@@ -1391,7 +1403,18 @@ struct nat_db {
 	struct nat_person **cache;   /* by the index of a person's first table entry */
 	struct arena ar;
 	bool damaged;            /* a decode failed: logged once */
+	struct merge scratch;    /* nat_find's, reused */
+	struct strbuf fold;      /* the same */
+	/* the body's checksum, checked in a second thread (nat_open_background) */
+	pthread_t verifier;
+	bool verifying;          /* the thread runs or was not joined yet */
+	int verified;            /* 1 the body is whole, -1 damaged, 0 not known yet */
+	uint64_t body_sum;       /* what the header says it is */
 };
+
+/* How open_index() checks the body: not at all (an index just built and checked on the
+ * way), before it returns, or in a second thread that nat_verified() joins. */
+enum verify { VERIFY_NONE, VERIFY_NOW, VERIFY_LATER };
 
 static double now_s(void)
 {
@@ -1630,16 +1653,49 @@ static bool sections_ok(const struct idx_header *h)
 
 /* Check the index against the sources and map it. NULL when it can be used; otherwise why
  * it must be rebuilt. -1 in *fatal when it must not be replaced (set_err done). */
+/* The checksum of the body of the index open on fd, read in chunks; 0 when it cannot be
+ * read (which no checksum equals but by chance). */
+static uint64_t body_sum_read(int fd, const struct idx_header *h)
+{
+	unsigned char *buf = xmalloc(OUT_CHUNK);
+	uint64_t off = NAT_HDR_SIZE, sum = 0;
+	struct csum c;
+
+	csum_init(&c);
+	while (off < h->file_size) {
+		size_t want = h->file_size - off < OUT_CHUNK ? (size_t)(h->file_size - off) :
+			      OUT_CHUNK;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+
+		if (n <= 0)
+			goto out;
+		csum_add(&c, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	sum = csum_final(&c);
+out:
+	free(buf);
+	return sum;
+}
+
+/* The body's checksum on the map, in a thread of its own while the run reads its
+ * directories: its page faults also map the pages the look-ups will read. */
+static void *verify_body(void *arg)
+{
+	struct nat_db *db = arg;
+
+	db->verified = csum_of(db->map + NAT_HDR_SIZE, db->size - NAT_HDR_SIZE) == db->body_sum ?
+		       1 : -1;
+	return NULL;
+}
+
 static const char *open_index(struct nat_db *db, const struct source *src, size_t nsrc,
-			      bool verify_body, int *fatal, char **err)
+			      enum verify verify, int *fatal, char **err)
 {
 	static char why[160];
 	struct idx_header h;
 	struct stat st;
 	const char *differs;
-	unsigned char *buf = NULL;
-	uint64_t off, end;
-	struct csum sum;
 	void *map;
 	int fd;
 
@@ -1681,24 +1737,10 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 				     "the MSSanté extract was removed";
 	for (size_t i = 0; !differs && i < nsrc; i++)
 		differs = src_differs(&h.src[i], &src[i], i ? "MSSanté extract" : "extract");
-	if (!differs && verify_body) {
-		csum_init(&sum);
-		buf = xmalloc(OUT_CHUNK);
-		for (off = NAT_HDR_SIZE, end = h.file_size; off < end; ) {
-			size_t want = end - off < OUT_CHUNK ? (size_t)(end - off) : OUT_CHUNK;
-			ssize_t n = pread(fd, buf, want, (off_t)off);
-
-			if (n <= 0) {
-				differs = "corrupt index (unreadable)";
-				break;
-			}
-			csum_add(&sum, buf, (size_t)n);
-			off += (uint64_t)n;
-		}
-		free(buf);
-		if (!differs && csum_final(&sum) != h.body_sum)
-			differs = "corrupt index (body checksum)";
-	}
+	/* Now: read through a buffer, so that the process maps only the pages its look-ups
+	 * touch (an admin's command looks one person up). Later: see verify_body(). */
+	if (!differs && verify == VERIFY_NOW && body_sum_read(fd, &h) != h.body_sum)
+		differs = "corrupt index (body checksum)";
 	if (differs) {
 		close(fd);
 		snprintf(why, sizeof(why), "%s", differs);
@@ -1737,10 +1779,17 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	db->info.index_bytes = h.file_size;
 	db->info.extract_mtime = h.src[0].mtime_sec;
 	db->info.built_at = h.built_at;
+	db->body_sum = h.body_sum;
+	db->verified = verify == VERIFY_LATER ? 0 : 1;
+	if (verify == VERIFY_LATER) {
+		db->verifying = pthread_create(&db->verifier, NULL, verify_body, db) == 0;
+		if (!db->verifying)
+			verify_body(db);
+	}
 	return NULL;
 }
 
-struct nat_db *nat_open(const struct conf_national *c, char **err)
+static struct nat_db *open_db(const struct conf_national *c, enum verify verify, char **err)
 {
 	struct nat_db *db = xcalloc(1, sizeof(*db));
 	struct source src[2] = { { 0 } };
@@ -1757,7 +1806,7 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 	    (nsrc > 1 && source_probe(c->mssante_extract, "mssante-extract", &src[1], err) < 0))
 		goto fail;
 	db->index_path = xstrdup(c->index);
-	why = open_index(db, src, nsrc, true, &fatal, err);
+	why = open_index(db, src, nsrc, verify, &fatal, err);
 	if (fatal)
 		goto fail;
 	if (why) {
@@ -1768,7 +1817,7 @@ struct nat_db *nat_open(const struct conf_national *c, char **err)
 		if (build_index(db->index_path, src, nsrc, err) < 0)
 			goto fail;
 		/* just written and checked on the way: the body is not read again */
-		why = open_index(db, src, nsrc, false, &fatal, err);
+		why = open_index(db, src, nsrc, VERIFY_NONE, &fatal, err);
 		if (why) {
 			set_err(err, "%s: the index just built cannot be used: %s", db->index_path,
 				why);
@@ -1804,14 +1853,48 @@ fail:
 	return NULL;
 }
 
+struct nat_db *nat_open(const struct conf_national *c, char **err)
+{
+	return open_db(c, VERIFY_NOW, err);
+}
+
+struct nat_db *nat_open_background(const struct conf_national *c, char **err)
+{
+	return open_db(c, VERIFY_LATER, err);
+}
+
+int nat_verified(struct nat_db *db, char **err)
+{
+	if (db->verifying) {
+		pthread_join(db->verifier, NULL);
+		db->verifying = false;
+		if (db->verified < 0 && unlink(db->index_path) != 0 && errno != ENOENT)
+			log_err("%s: cannot remove the damaged index: %s", db->index_path,
+				strerror(errno));
+	}
+	if (db->verified < 0) {
+		set_err(err, "%s: corrupt index (body checksum): removed, the next run builds it "
+			"again; nothing read from it is used", db->index_path);
+		return -1;
+	}
+	return 0;
+}
+
 void nat_close(struct nat_db *db)
 {
 	if (!db)
 		return;
+	if (db->verifying)
+		pthread_join(db->verifier, NULL);
 	if (db->map)
 		munmap((void *)db->map, db->size);
 	free(db->cache);
 	arena_free(&db->ar);
+	free(db->scratch.prof.v);
+	free(db->scratch.sf.v);
+	free(db->scratch.act.v);
+	free(db->scratch.mss.v);
+	sb_free(&db->fold);
 	free(db->extract_path);
 	free(db->mssante_path);
 	free(db->index_path);
@@ -1854,17 +1937,6 @@ static struct nat_code get_code(const struct nat_db *db, struct cur *c)
 	k.label = dict_str(db, get_varint(c), c);
 	return k;
 }
-
-/* The records of one look-up: arrays of structs made of strings only (const char * fields),
- * each record kept once. */
-struct recs {
-	void *v;
-	size_t n, cap;
-};
-
-struct merge {
-	struct recs prof, sf, act, mss;
-};
 
 _Static_assert(sizeof(struct nat_profession) == 4 * sizeof(char *) &&
 	       sizeof(struct nat_savoir_faire) == 4 * sizeof(char *) &&
@@ -2007,20 +2079,33 @@ static const char *arena_str(struct arena *ar, char *s)
 	return r;
 }
 
-static char *name_key_of_fold(const char *fold);
+static char *name_key_of_fold(const char *fold, char *key);
+
+/* A name of p as nat_person holds it: *fold (utf8_fold) and *key (nat_name_key), in db's
+ * arena, built in db's scratch buffer. */
+static void fold_name(struct nat_db *db, const char *name, const char **fold, const char **key)
+{
+	char *f;
+
+	db->fold.len = 0;
+	sb_add_fold(&db->fold, name);
+	f = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
+	*fold = f;
+	*key = name_key_of_fold(f, arena_alloc(&db->ar, db->fold.len + 1));
+}
 
 const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const char *id)
 {
 	size_t idlen = strlen(id), lo, hi, i;
 	uint64_t h = key_hash((unsigned)t, id, idlen);
 	struct nat_person *p = NULL, tmp;
-	struct merge m = { 0 };
+	struct merge *m = &db->scratch;     /* reused: no allocation per look-up */
 	size_t first = SIZE_MAX;
 	bool damaged = false;
-	char *fold;
 
 	if (idlen == 0 || idlen > NAT_ID_MAX || (unsigned)t > 255)
 		return NULL;
+	m->prof.n = m->sf.n = m->act.n = m->mss.n = 0;
 	memset(&tmp, 0, sizeof(tmp));
 	/* first entry whose hash is >= h, in h's bucket */
 	lo = ld32(db->buckets + (h >> (64 - db->buck_bits)) * 4);
@@ -2070,9 +2155,9 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 		tmp.type = (enum nat_id_type)type;
 		tmp.id = fid;
 		if (kind == KIND_ACT)
-			decode_act(db, &c, &tmp, &m, !tmp.in_extract);
+			decode_act(db, &c, &tmp, m, !tmp.in_extract);
 		else
-			decode_mss(db, &c, &m);
+			decode_mss(db, &c, m);
 		if (!c.ok)
 			damaged = true;
 	}
@@ -2091,35 +2176,19 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	}
 	if (!*p->idnat)
 		p->idnat = arena_str(&db->ar, xasprintf("%u%s", (unsigned)t, id));
-	fold = utf8_fold(p->nom);
-	p->nom_key = arena_str(&db->ar, name_key_of_fold(fold));
-	p->nom_fold = arena_str(&db->ar, fold);
-	fold = utf8_fold(p->prenom);
-	p->prenom_key = arena_str(&db->ar, name_key_of_fold(fold));
-	p->prenom_fold = arena_str(&db->ar, fold);
-	p->professions = arena_copy(&db->ar, m.prof.v, m.prof.n * sizeof(*p->professions));
-	p->nprofessions = m.prof.n;
-	p->savoir_faire = arena_copy(&db->ar, m.sf.v, m.sf.n * sizeof(*p->savoir_faire));
-	p->nsavoir_faire = m.sf.n;
-	p->activities = arena_copy(&db->ar, m.act.v, m.act.n * sizeof(*p->activities));
-	p->nactivities = m.act.n;
-	p->mssante = arena_copy(&db->ar, m.mss.v, m.mss.n * sizeof(*p->mssante));
-	p->nmssante = m.mss.n;
+	fold_name(db, p->nom, &p->nom_fold, &p->nom_key);
+	fold_name(db, p->prenom, &p->prenom_fold, &p->prenom_key);
+	p->professions = arena_copy(&db->ar, m->prof.v, m->prof.n * sizeof(*p->professions));
+	p->nprofessions = m->prof.n;
+	p->savoir_faire = arena_copy(&db->ar, m->sf.v, m->sf.n * sizeof(*p->savoir_faire));
+	p->nsavoir_faire = m->sf.n;
+	p->activities = arena_copy(&db->ar, m->act.v, m->act.n * sizeof(*p->activities));
+	p->nactivities = m->act.n;
+	p->mssante = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
+	p->nmssante = m->mss.n;
 	db->cache[first] = p;
 out:
-	free(m.prof.v);
-	free(m.sf.v);
-	free(m.act.v);
-	free(m.mss.v);
 	return p;
-}
-
-const struct nat_savoir_faire *nat_specialite(const struct nat_person *p)
-{
-	for (size_t i = 0; i < p->nsavoir_faire; i++)
-		if (strcmp(p->savoir_faire[i].type.code, "S") == 0)
-			return &p->savoir_faire[i];
-	return NULL;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -2167,26 +2236,30 @@ out:
 	return rc;
 }
 
-/* The key of a name already folded (words separated by one space): the words but the
- * particles, joined. Caller frees. */
-static char *name_key_of_fold(const char *fold)
+bool nat_particle(const char *w, size_t n)
 {
 	static const char *const particles[] = { "de", "du", "des", "d" };
-	char *key = xmalloc(strlen(fold) + 1), *q = key;
+
+	for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
+		if (strlen(particles[i]) == n && memcmp(w, particles[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* The key of a name already folded (words separated by one space): the words but the
+ * particles, joined, into key (room for strlen(fold) + 1 bytes). Returns key. */
+static char *name_key_of_fold(const char *fold, char *key)
+{
+	char *q = key;
 	const char *w = fold, *e;
 	size_t n;
 
 	for (; *w; w = *e ? e + 1 : e) {
-		bool particle = false;
-
 		e = strchr(w, ' ');
 		if (!e)
 			e = w + strlen(w);
 		n = (size_t)(e - w);
-		for (size_t i = 0; i < ARRAY_SIZE(particles); i++)
-			if (strlen(particles[i]) == n && memcmp(w, particles[i], n) == 0)
-				particle = true;
-		if (!particle) {
+		if (!nat_particle(w, n)) {
 			memcpy(q, w, n);
 			q += n;
 		}
@@ -2197,7 +2270,7 @@ static char *name_key_of_fold(const char *fold)
 
 char *nat_name_key(const char *name)
 {
-	char *fold = utf8_fold(name), *key = name_key_of_fold(fold);
+	char *fold = utf8_fold(name), *key = name_key_of_fold(fold, xmalloc(strlen(fold) + 1));
 
 	free(fold);
 	return key;

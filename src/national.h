@@ -26,7 +26,8 @@
  * Errors: functions that can fail return NULL (or -1) and, when err is not NULL, set *err to
  * an allocated message naming the file (and line); the caller frees it.
  * Lifetime: everything a struct nat_db hands out lives until nat_close().
- * Threads: a struct nat_db is not thread-safe: look-ups fill a cache.
+ * Threads: a struct nat_db is not thread-safe: look-ups fill a cache. (nat_open_background()
+ * runs its check in a thread of its own, which only reads the map.)
  */
 #ifndef MS_NATIONAL_H
 #define MS_NATIONAL_H
@@ -34,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 #include "conf.h"
 
 /* TRE_G08 type of a person's identifier; the national id (idNat_PS) is this code followed by
@@ -113,6 +116,18 @@ struct nat_db;
  * logging what it did at info level, with counts and time). NULL + *err on failure (no usable
  * index: a stale one is never used). Free with nat_close(). */
 struct nat_db *nat_open(const struct conf_national *c, char **err) WUR;
+/* The same, but the checksum of the index's body (a pass over all of it: 0.03 s and a few
+ * hundred MB of page cache for a national extract) is computed by a second thread while the
+ * caller goes on, e.g. reading its directories; nat_verified() waits for it. The header and
+ * the extracts' identity are checked before it returns, as by nat_open(); look-ups work at
+ * once, but nothing read from the index may be acted upon (written) before nat_verified()
+ * returned 0. A damaged body makes nat_verified() return -1 + *err and remove the index, so
+ * that the next open builds it again. For the runs; nat_open() for the admin's commands. */
+struct nat_db *nat_open_background(const struct conf_national *c, char **err) WUR;
+/* 0 when the body of db's index is whole (at once after nat_open(), or an index just built),
+ * -1 + *err when it is damaged. Waits for the check of nat_open_background(); can be called
+ * again. */
+int nat_verified(struct nat_db *db, char **err) WUR;
 void nat_close(struct nat_db *db);
 const struct nat_info *nat_info(const struct nat_db *db);
 
@@ -121,8 +136,19 @@ const struct nat_info *nat_info(const struct nat_db *db);
  * nat_parse_id(). The result lives until nat_close(); the same person gives the same pointer. */
 const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const char *id);
 
-/* The first savoir-faire of type "S" (spécialité ordinale), or NULL. */
-const struct nat_savoir_faire *nat_specialite(const struct nat_person *p);
+/* A look-up as the pure stages take it (map.h, natcheck.h): the person with identifier id of
+ * type t, or NULL; nat_find() behind it at run time. */
+typedef const struct nat_person *(*nat_find_fn)(void *arg, enum nat_id_type t, const char *id);
+
+/* The first savoir-faire of type "S" (spécialité ordinale), or NULL. Inline, so that the pure
+ * stages read records without linking the reader. */
+static inline const struct nat_savoir_faire *nat_specialite(const struct nat_person *p)
+{
+	for (size_t i = 0; i < p->nsavoir_faire; i++)
+		if (p->savoir_faire[i].type.code[0] == 'S' && !p->savoir_faire[i].type.code[1])
+			return &p->savoir_faire[i];
+	return NULL;
+}
 
 /* Read an identifier as a person would type it: 11 digits (RPPS), 9 digits (ADELI), the
  * national id "8"+RPPS or "0"+ADELI, or "TYPE:ID" for any TRE_G08 type. Blanks are ignored.
@@ -133,6 +159,21 @@ int nat_parse_id(const char *s, enum nat_id_type *t, char **id) WUR;
  * every blank, hyphen and apostrophe removed: "De La Fontaine", "LA FONTAINE" -> "lafontaine";
  * "D'ARC" -> "arc"; "Saint-Exupéry" -> "saintexupery". Caller frees. */
 char *nat_name_key(const char *name);
+
+/* Whether address (an MSSanté address) is in one of the n domains (compared without case);
+ * inline for the pure stages. */
+static inline bool nat_in_domains(const char *address, char *const *domains, size_t n)
+{
+	const char *at = strrchr(address, '@');
+
+	for (size_t i = 0; at && at > address && i < n; i++)
+		if (strcasecmp(at + 1, domains[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the n bytes at w are a particle of a folded name: "de", "du", "des", "d". */
+bool nat_particle(const char *w, size_t n);
 
 /* Test and fuzzing entry point: parse an extract held in memory (kind 0: activity extract,
  * 1: MSSanté) without writing an index. Returns the number of data rows, or -1 + *err. */

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include "model.h"
 
+struct nat_person;
+
 /* An account of this run, as mapped and validated. */
 struct account {
 	char *key;            /* stable id (entryUUID, objectGUID text): the state's key */
@@ -19,6 +21,8 @@ struct account {
 	enum bal_type type;
 	bool disabled;        /* disabled in the directory: to expire */
 	bool rejected;        /* invalid this run: never written, never expired for that */
+	const struct nat_person *national;   /* its record in the national directory (the
+					       collection's, borrowed; see natcheck.h), or NULL */
 };
 void account_free(struct account *a);      /* frees the fields, not a itself */
 

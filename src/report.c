@@ -15,6 +15,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "map.h"
+#include "national.h"
 #include "report.h"
 
 static const char *const limit_names[LIMIT_N] = {
@@ -248,6 +249,28 @@ static void print_coverage(const struct run *r, FILE *out)
 		fputc('\n', out);
 }
 
+/* The national directory: what it said about the rows, and who already has MSSanté. */
+static void print_national(const struct run *r, FILE *out)
+{
+	const struct collect_national *n = &r->col.national;
+	const struct nat_info *in;
+
+	if (!n->db)
+		return;
+	in = nat_info(n->db);
+	fprintf(out, _("national directory %s (index %s):\n"), in->extract,
+		   in->rebuilt ? _("rebuilt") : _("up to date"));
+	fprintf(out, _("  %zu rows checked: %zu with a number not in the extract, %zu with the "
+		       "names of another holder, %zu with another profession\n"), n->checked,
+		n->absent, n->name, n->profession);
+	fprintf(out, ngettext("  %zu professional already has MSSanté addresses (%zu addresses, "
+			      "%zu in the establishment's mssante-domains)\n",
+			      "  %zu professionals already have MSSanté addresses (%zu addresses, "
+			      "%zu in the establishment's mssante-domains)\n", n->mssante_people),
+		n->mssante_people, n->mssante_addresses, n->mssante_own);
+	fputc('\n', out);
+}
+
 static void print_limits(const struct run *r, FILE *out)
 {
 	const struct plan *p = &r->plan;
@@ -361,6 +384,7 @@ static void print_summary(const struct run *r, const char *report, FILE *out)
 	fputc('\n', out);
 	print_reasons(r, out);
 	print_unmatched(r, out);
+	print_national(r, out);
 	print_coverage(r, out);
 	print_limits(r, out);
 	print_files(r, out);
@@ -432,6 +456,24 @@ int report_json_dump(json_t *root, const char *path)
 	return rc;
 }
 
+/* null without the section; else the extract, the counts and the MSSanté addresses */
+static json_t *json_national(const struct run *r)
+{
+	const struct collect_national *n = &r->col.national;
+	const struct nat_info *in;
+
+	if (!n->db)
+		return json_null();
+	in = nat_info(n->db);
+	return json_pack("{s:s, s:s?, s:s, s:s?, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
+			 "extract", in->extract, "mssante_extract", in->mssante, "index",
+			 in->index, "rebuilt", in->rebuilt, "checked", (json_int_t)n->checked,
+			 "absent", (json_int_t)n->absent, "name", (json_int_t)n->name,
+			 "profession", (json_int_t)n->profession, "mssante", "people",
+			 (json_int_t)n->mssante_people, "addresses",
+			 (json_int_t)n->mssante_addresses, "own", (json_int_t)n->mssante_own);
+}
+
 static int write_json(const struct run *r, const char *report, const char *path)
 {
 	json_t *root = json_object(), *counts = json_object(), *limits = json_object();
@@ -453,6 +495,7 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "unmatched", json_unmatched(r));
 	json_object_set_new(root, "coverage", json_coverage(r));
+	json_object_set_new(root, "national", json_national(r));
 	for (int i = 0; r->planned && i < LIMIT_N; i++) {
 		json_t *l = json_object();
 

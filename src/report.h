@@ -17,7 +17,8 @@ char *report_run(const struct run *r);
 
 /* Write the XLSX report of r to path (mode 0600, through a temporary file renamed into place):
  * sheets Summary, Creations, Updates, Expiries, Renames, Rejections, Warnings, ORG (names
- * translated: Résumé, Créations, Mises à jour... in French).
+ * translated: Résumé, Créations, Mises à jour... in French); with the national directory,
+ * its part of the summary, its record beside each creation and a sheet MSSanté.
  * r stays owned by the caller. On failure returns -1 and *err gets a message the caller frees. */
 int report_xlsx_write(const struct run *r, const char *path, char **err) WUR;
 

@@ -16,6 +16,7 @@
 
 #include "i18n.h"
 #include "map.h"
+#include "national.h"
 #include "output.h"
 #include "report.h"
 #include "xsheet.h"
@@ -229,6 +230,36 @@ static void sum_files(struct xsheet *s, const struct run *r)
 		xsheet_sum_line(s, part, what, r->files[i], NULL, NULL);
 }
 
+/* The national directory: the extract read, what it said about the rows, MSSanté. */
+static void sum_national(struct xsheet *s, const struct run *r, const struct xsheet_fmt *fmt)
+{
+	const struct collect_national *n = &r->col.national;
+	const char *part = _("National directory");
+	const struct nat_info *in;
+	char *d;
+
+	if (!n->db)
+		return;
+	in = nat_info(n->db);
+	xsheet_sum_line(s, part, _("Extract"), in->extract, NULL, NULL);
+	if (in->mssante)
+		xsheet_sum_line(s, part, _("MSSanté extract"), in->mssante, NULL, NULL);
+	xsheet_sum_line(s, part, _("Index"), in->index, in->rebuilt ? in->rebuilt : _("up to date"),
+		 NULL);
+	xsheet_sum_count(s, part, _("Rows checked"), (double)n->checked,
+		  _("an RPPS or ADELI looked up"), fmt);
+	xsheet_sum_count(s, part, _("Number not in the extract"), (double)n->absent,
+		  "national-rpps-absent, national-adeli-absent", fmt);
+	xsheet_sum_count(s, part, _("Names of another holder"), (double)n->name, "national-name", fmt);
+	xsheet_sum_count(s, part, _("Another profession"), (double)n->profession,
+		  "national-profession", fmt);
+	d = xasprintf(_("%zu addresses, %zu in the establishment's domains: sheet \"%s\""),
+		      n->mssante_addresses, n->mssante_own, "MSSanté");
+	xsheet_sum_count(s, part, _("Professionals with MSSanté addresses"), (double)n->mssante_people,
+		  d, fmt);
+	free(d);
+}
+
 static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const struct xsheet_fmt *fmt)
 {
 	const char *const hdr[] = { _("Section"), _("Item"), _("Value"), _("Detail") };
@@ -245,6 +276,7 @@ static lxw_error write_summary(lxw_workbook *wb, const struct run *r, const stru
 				 fmt->error);
 		}
 		sum_findings(&s, r, fmt);
+		sum_national(&s, r, fmt);
 		sum_files(&s, r);
 	}
 	return xsheet_end(&s);
@@ -255,17 +287,65 @@ static const enum col creation_cols[] = {
 	COL_MAIL, COL_TYPE_BAL, COL_NOM, COL_PRENOM, COL_RPPS, COL_ADELI, COL_PROFESSION,
 };
 
+/* With the national directory, its record beside the row where it tells something: the
+ * nom and prénom d'exercice when they are not the row's (case, accents and separators aside),
+ * the first profession when it is not the row's. Most cells stay empty: the sheet costs little
+ * more. */
+#define NATIONAL_COLS 3
+
+static void national_headers(const char **hdr)
+{
+	hdr[0] = _("Nom d'exercice, when another");
+	hdr[1] = _("Prénom d'exercice, when another");
+	hdr[2] = _("National directory's profession, when another");
+}
+
+/* Whether a list cell holds code c in one of the forms value-form writes. */
+static bool cell_is_code(const char *cell, const struct nat_code *c)
+{
+	size_t n = strlen(c->code);
+
+	return strcmp(cell, c->label) == 0 || (n && strcmp(cell, c->code) == 0) ||
+	       (n && strncmp(cell, c->code, n) == 0 && strncmp(cell + n, " - ", 3) == 0 &&
+		strcmp(cell + n + 3, c->label) == 0);
+}
+
+/* Whether a name of the row is the record's (raw, or folded alike). */
+static bool same_name(const char *cell, const char *raw, const char *fold)
+{
+	return strcmp(cell, raw) == 0 || utf8_fold_eq(cell, fold);
+}
+
+static void national_cells(struct xsheet *s, int col, const struct account *a)
+{
+	const struct nat_person *p = a ? a->national : NULL;
+	const struct nat_code *prof;
+
+	if (!p || !p->in_extract)
+		return;
+	if (!same_name(row_get(&a->row, COL_NOM), p->nom, p->nom_fold))
+		xsheet_str(s, col, p->nom, NULL);
+	if (!same_name(row_get(&a->row, COL_PRENOM), p->prenom, p->prenom_fold))
+		xsheet_str(s, col + 1, p->prenom, NULL);
+	prof = p->nprofessions > 0 ? &p->professions[0].profession : NULL;
+	if (prof && !cell_is_code(row_get(&a->row, COL_PROFESSION), prof))
+		xsheet_str(s, col + 2, prof->label, NULL);
+}
+
 static lxw_error write_creations(lxw_workbook *wb, const struct run *r,
 				 const struct xsheet_fmt *fmt)
 {
 	const int ncols = ARRAY_SIZE(creation_cols);
-	const char *hdr[ARRAY_SIZE(creation_cols) + 1];
+	const int nat = r->col.national.db ? NATIONAL_COLS : 0;
+	const char *hdr[ARRAY_SIZE(creation_cols) + 1 + NATIONAL_COLS];
 	struct xsheet s;
 
 	for (int c = 0; c < ncols; c++)
 		hdr[c] = columns[creation_cols[c]].header;
 	hdr[ncols] = "DN";
-	if (xsheet_start(wb, &s, _("Creations"), hdr, ncols + 1, fmt) < 0)
+	if (nat)
+		national_headers(hdr + ncols + 1);
+	if (xsheet_start(wb, &s, _("Creations"), hdr, ncols + 1 + nat, fmt) < 0)
 		goto out;
 	for (size_t i = 0; r->planned && i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
@@ -276,6 +356,43 @@ static lxw_error write_creations(lxw_workbook *wb, const struct run *r,
 		for (int c = 0; c < ncols; c++)
 			xsheet_str(&s, c, row_get(row, creation_cols[c]), NULL);
 		xsheet_str(&s, ncols, item_dn(it), NULL);
+		if (nat)
+			national_cells(&s, ncols + 1, it->cur);
+	}
+out:
+	return xsheet_end(&s);
+}
+
+/* The professionals who already have MSSanté addresses, with any operator: one line per
+ * address (the accounts collect_national counts). */
+static lxw_error write_mssante(lxw_workbook *wb, const struct run *r,
+			       const struct xsheet_fmt *fmt)
+{
+	const char *const hdr[] = {
+		_("Mail address"), _("MSSanté address"), _("Establishment's domain"),
+	};
+	const struct conf_national *cn = r->c ? r->c->national : NULL;
+	struct xsheet s;
+
+	if (!r->col.national.db)
+		return LXW_NO_ERROR;
+	if (xsheet_start(wb, &s, "MSSanté", hdr, ARRAY_SIZE(hdr), fmt) < 0)
+		goto out;
+	for (size_t i = 0; i < r->col.nacc; i++) {
+		const struct account *a = &r->col.acc[i];
+		const struct nat_person *p = a->national;
+
+		if (a->rejected || !p || (a->type != BAL_PER && a->type != BAL_INT))
+			continue;
+		for (size_t k = 0; k < p->nmssante && xsheet_row(&s); k++) {
+			const char *addr = p->mssante[k].address;
+			bool own = cn && nat_in_domains(addr, cn->mssante_domains,
+							 cn->nmssante_domains);
+
+			xsheet_str(&s, 0, row_get(&a->row, COL_MAIL), NULL);
+			xsheet_str(&s, 1, addr, NULL);
+			xsheet_str(&s, 2, own ? _("yes") : _("no"), NULL);
+		}
 	}
 out:
 	return xsheet_end(&s);
@@ -555,6 +672,8 @@ static lxw_error write_sheets(lxw_workbook *wb, const struct run *r)
 		e = write_findings(wb, r, &fmt, SEV_WARNING, by_dn);
 	if (!e)
 		e = write_orgs(wb, r, &fmt);
+	if (!e)
+		e = write_mssante(wb, r, &fmt);
 	if (!e)
 		e = write_unmatched(wb, r, &fmt);
 	if (!e)

@@ -24,6 +24,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "map.h"
+#include "national.h"
 #include "output.h"
 #include "report.h"
 #include "run.h"
@@ -122,6 +123,22 @@ static void flag_stale(struct run *r)
 	}
 }
 
+/* The national directory, once per run, before the directories are read: an extract that
+ * cannot be read (truncated, a column renamed) stops the run before anything is written. The
+ * index's body is checked meanwhile, and collect() waits for the check before it returns. */
+static int open_national(struct run *r)
+{
+	char *err = NULL;
+
+	if (!r->c->national)
+		return 0;
+	r->national = nat_open_background(r->c->national, &err);
+	if (!r->national)
+		log_err("%s", err ? err : "national directory: cannot open");
+	free(err);
+	return r->national ? 0 : -1;
+}
+
 static int do_run(struct run *r)
 {
 	const struct config *c = r->c;
@@ -156,7 +173,12 @@ static int do_run(struct run *r)
 		goto out;
 	}
 	log_timing("configuration and state", &t0);
-	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev };
+	if (open_national(r) != 0)
+		goto out;
+	if (r->national)
+		log_timing("national directory", &t0);
+	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev,
+				    .national = r->national };
 	if (collect(c, m, ck, &co, &r->col) != 0)
 		goto out;
 	/* values changed by hand in Medimail and kept (reconcile, hand-edits = keep) */
@@ -426,6 +448,8 @@ int run_main(const struct config *c, const struct run_opts *o)
 	if (opts.apply && r.planned)
 		run_post_command(&r);
 	collect_free(&r.col);
+	nat_close(r.national);
+	log_timing("freeing", &t0);
 	for (size_t i = 0; i < r.nprev; i++)
 		state_account_free(&r.prev[i]);
 	free(r.prev);

@@ -26,6 +26,8 @@ struct run {
 	long long started, finished;      /* epoch s */
 	long long clock_started;          /* time(NULL) at start: started may be a test's clock */
 	struct collection col;            /* the accounts read, their findings, the sources */
+	struct nat_db *national;          /* the national directory (NULL without the section):
+					     the accounts' records live in it */
 	struct state_account *prev;
 	size_t nprev;
 	struct plan plan;

@@ -249,29 +249,36 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
+/* The UTF-8 bytes of code point c into b (4 bytes of room); their number. */
+static size_t utf8_put(char *b, uint32_t c)
+{
+	if (c < 0x80) {
+		b[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		b[0] = (char)(0xc0 | (c >> 6));
+		b[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		b[0] = (char)(0xe0 | (c >> 12));
+		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	b[0] = (char)(0xf0 | (c >> 18));
+	b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	b[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
 static void utf8_encode(struct strbuf *sb, uint32_t c)
 {
 	char b[4];
 
-	if (c < 0x80) {
-		b[0] = (char)c;
-		sb_addn(sb, b, 1);
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3f));
-		sb_addn(sb, b, 2);
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		sb_addn(sb, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (c >> 18));
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		sb_addn(sb, b, 4);
-	}
+	sb_addn(sb, b, utf8_put(b, c));
 }
 
 bool utf8_valid(const char *s, size_t len)
@@ -288,6 +295,13 @@ bool utf8_valid(const char *s, size_t len)
 		len -= n;
 	}
 	return true;
+}
+
+/* Latin Extended Additional (Vietnamese, Welsh...), upper case at even code points, lower
+ * case at the next one; U+1E96..U+1E9F are not pairs. */
+static bool latin_ext_additional(uint32_t c)
+{
+	return c >= 0x1e00 && c <= 0x1eff && (c < 0x1e96 || c >= 0x1ea0);
 }
 
 /* Upper-case mapping of one code point for the scripts names and cities use. */
@@ -313,6 +327,8 @@ static uint32_t cp_upper(uint32_t c)
 		return c - 32;
 	if (c >= 0x450 && c <= 0x45f)
 		return c - 80;
+	if (latin_ext_additional(c) && (c & 1))
+		return c - 1;
 	return c;
 }
 
@@ -338,6 +354,10 @@ static uint32_t cp_lower(uint32_t c)
 		return c + 32;
 	if (c >= 0x400 && c <= 0x40f)
 		return c + 80;
+	if (latin_ext_additional(c) && !(c & 1))
+		return c + 1;
+	if (c == 0x1e9e)
+		return 0xdf;            /* ẞ */
 	return c;
 }
 
@@ -387,7 +407,13 @@ static const char *cp_base(uint32_t c)
 	/* U+0100..U+017F, one letter each; ligatures are handled below */
 	static const char ext[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkklllllll"
 				  "lllnnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-	static char one[2 * 128];
+	/* U+1E00..U+1EFF ('?': none) */
+	static const char add[] = "aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllll"
+				  "mmmmmmnnnnnnnnoooooooopppprrrrrrrrssssssssssttttttttuuuuuuuuuu"
+				  "vvvvwwwwwwwwwwxxxxyyzzzzzzhtwy??????aaaaaaaaaaaaaaaaaaaaaaaaeeee"
+				  "eeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy"
+				  "??????";
+	static char one[2 * 128], one_add[2 * 256];
 
 	if (c >= 0xe0 && c <= 0xff)
 		return latin1[c - 0xe0];
@@ -404,47 +430,97 @@ static const char *cp_base(uint32_t c)
 		one[2 * i + 1] = '\0';
 		return &one[2 * i];
 	}
+	if (c >= 0x1e00 && c <= 0x1eff && add[c - 0x1e00] != '?') {
+		size_t i = c - 0x1e00;
+
+		one_add[2 * i] = add[i];
+		one_add[2 * i + 1] = '\0';
+		return &one_add[2 * i];
+	}
 	return NULL;
+}
+
+/* Folding, one code point at a time (utf8_fold, utf8_fold_eq): lower case, then base letters;
+ * runs of separators give one space between words, none at either end. An invalid byte is
+ * taken as the Latin-1 character of that value, not lowered. */
+struct fold_state {
+	const unsigned char *p;
+	size_t len;
+	bool space;        /* separators seen since the last letter */
+	bool any;          /* a letter was given */
+};
+
+/* The next piece of the fold (a space and a letter, or a letter: at most 1 + 4 bytes) into
+ * buf; its length, 0 at the end. */
+static size_t fold_next(struct fold_state *st, char *buf)
+{
+	while (st->len > 0) {
+		uint32_t c = 0;
+		size_t n = utf8_decode(st->p, st->len, &c), k = 0;
+		const char *base;
+
+		if (n == 0) {
+			c = *st->p;
+			n = 1;
+		} else {
+			c = cp_lower(c);
+		}
+		st->p += n;
+		st->len -= n;
+		if (c == ' ' || c == '\t' || c == '-' || c == '\'' || c == 0x2019 || c == '_' ||
+		    c == 0xa0 || c == 0x2010 || c == 0x2013) {
+			st->space = st->any;
+			continue;
+		}
+		if (st->space)
+			buf[k++] = ' ';
+		st->space = false;
+		st->any = true;
+		base = c >= 0x80 ? cp_base(c) : NULL;
+		if (base) {
+			memcpy(buf + k, base, strlen(base));
+			k += strlen(base);
+		} else if (c < 0x80) {
+			buf[k++] = (char)c;
+		} else {
+			k += utf8_put(buf + k, c);
+		}
+		return k;
+	}
+	return 0;
+}
+
+void sb_add_fold(struct strbuf *sb, const char *s)
+{
+	struct fold_state st = { (const unsigned char *)s, strlen(s), false, false };
+	char buf[8];
+	size_t k;
+
+	sb_addn(sb, "", 0);
+	while ((k = fold_next(&st, buf)) > 0)
+		sb_addn(sb, buf, k);
 }
 
 char *utf8_fold(const char *s)
 {
-	char *low = utf8_lower(s);
-	const unsigned char *p = (const unsigned char *)low;
-	size_t len = strlen(low);
 	struct strbuf sb = { 0 };
-	bool space = false;
-	uint32_t c;
 
-	sb_addn(&sb, "", 0);
-	while (len > 0) {
-		size_t n = utf8_decode(p, len, &c);
-		const char *base;
-
-		if (n == 0) {
-			c = *p;
-			n = 1;
-		}
-		if (c == ' ' || c == '\t' || c == '-' || c == '\'' || c == 0x2019 || c == '_' ||
-		    c == 0xa0 || c == 0x2010 || c == 0x2013) {
-			space = sb.len > 0;
-		} else {
-			if (space)
-				sb_addc(&sb, ' ');
-			space = false;
-			base = c >= 0x80 ? cp_base(c) : NULL;
-			if (base)
-				sb_add(&sb, base);
-			else if (c < 0x80)
-				sb_addc(&sb, (char)c);
-			else
-				utf8_encode(&sb, c);
-		}
-		p += n;
-		len -= n;
-	}
-	free(low);
+	sb_add_fold(&sb, s);
 	return sb_steal(&sb);
+}
+
+bool utf8_fold_eq(const char *s, const char *folded)
+{
+	struct fold_state st = { (const unsigned char *)s, strlen(s), false, false };
+	char buf[8];
+	size_t k, i = 0;
+
+	while ((k = fold_next(&st, buf)) > 0) {
+		if (strncmp(folded + i, buf, k) != 0)
+			return false;
+		i += k;
+	}
+	return folded[i] == '\0';
 }
 
 size_t utf8_len(const char *s)

@@ -60,6 +60,10 @@ char *utf8_lower(const char *s);
 /* Fold for loose comparison: lower case, accents removed, runs of blanks/dashes/quotes folded
  * to one space, trimmed. "Sage-Femme " and "sage femme" fold alike. */
 char *utf8_fold(const char *s);
+/* utf8_fold(s) appended to sb. */
+void sb_add_fold(struct strbuf *sb, const char *s);
+/* Whether utf8_fold(s) is folded, without building it. */
+bool utf8_fold_eq(const char *s, const char *folded);
 /* Number of code points (for column widths); invalid bytes count one each. */
 size_t utf8_len(const char *s);
 

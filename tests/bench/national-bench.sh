@@ -17,8 +17,10 @@
 #              each configuration: the peak RSS a build adds is build's minus warm's
 # With --plan P (the third target): gen-people.py --bench -n P loaded into a private slapd as
 # in run-bench.sh, the extract generated with those people first (--from-ldif), and
-# "medimail-sync plan" timed with and without the national-directory section (its index warm),
-# alternately; the ratio is with / without.
+# "medimail-sync plan" timed without the national-directory section, with it (its index warm,
+# every row checked against it, the MSSanté addresses in the report: the target, with /
+# without), and with it and four templates reading it (profession, spécialité, civilité
+# d'exercice where the directory is silent, MSSanté adresse), in turn.
 #
 # Environment: MS_BIN (the binary; see tests/lib/common.sh), SLAPD_PORT / SLAPD_TLS_PORT,
 # BENCH_OUT (the results file; default /tmp/medimail-sync-national-bench-DATE.txt),
@@ -126,7 +128,7 @@ fi
 EXTRACT=$W/PS_LibreAcces_Personne_activite_202501010000.txt
 MSS=$W/Extraction_Correspondance_MSSante_202501010000.txt
 listed=()
-[ "$PLAN" -gt 0 ] && listed=(--from-ldif "$W/dir.ldif")
+[ "$PLAN" -gt 0 ] && listed=(--from-ldif "$W/dir.ldif" --ldif-mssante 40)
 t0=$(date +%s.%N)
 "$MS_PY" "$GEN" -n "$ROWS" --seed 20241201 --extract "$EXTRACT" --mssante "$MSS" "${listed[@]}"
 rc=$?
@@ -159,20 +161,37 @@ cp "$W/last.out" "$W/index.out"
 if [ "$PLAN" -gt 0 ]; then
 	subst_conf "$BENCH_DIR/bench.conf.in" "$W/plan-without.conf" "URI=$SLAPD_URI" \
 		"PWFILE=$SLAPD_READER_PWFILE" "STATE=$W/plan-state.db" "OUTDIR=$W/out"
-	{ cat "$W/plan-without.conf"; national_section "$W/b.idx" mss; } >"$W/plan-with.conf"
+	# with: the same run, the section added (every row checked against the national
+	# directory, the MSSanté addresses in the report)
+	{
+		cat "$W/plan-without.conf"
+		national_section "$W/b.idx" mss | sed 's|^\tmax-age = 0$|&\n\tmssante-domains = { "medecin.mssante.fr" }|'
+	} >"$W/plan-with.conf"
+	# fill: besides, templates reading the national directory where the directory is silent
+	# (the bench directory fills profession and spécialité: a look-up and little more) and
+	# the MSSanté adresse from it
+	sed -e 's|^\tprofession  *= .*|\tprofession = "{medimailProfession\|\|national:profession}"|' \
+	    -e 's|^\tspecialite  *= .*|\tspecialite = "{medimailSpecialite\|\|national:specialite}"\n\tmssante-adresse = "{national:mssante-local}"|' \
+	    -e 's|^\tcivilite-exercice  *= .*|\tcivilite-exercice = "{medimailCiviliteExercice\|\|national:civilite-exercice}"|' \
+		"$W/plan-with.conf" >"$W/plan-fill.conf"
+	[ "$(grep -c 'national:' "$W/plan-fill.conf")" = 4 ]
+	run_ok "the fill configuration reads the national directory in 4 templates" $?
 	mkdir -p -m 0700 "$W/out"
 	"$MS_BIN" -c "$W/plan-with.conf" national index >/dev/null 2>&1
 	run_ok "index for the plan step" $?
 	"$MS_BIN" -c "$W/plan-without.conf" plan >/dev/null 2>&1    # warm-up (slapd's cache)
 	ACCEPT="0 4"        # 4: completed with rejected entries (the bench directory has one)
 	for ((r = 1; r <= RUNS; r++)); do
-		rm -rf "$W/plan-state.db" "$W/out" && mkdir -m 0700 "$W/out"
-		step plan_without "plan without the national directory, run $r" \
-			"$MS_BIN" -c "$W/plan-without.conf" plan
-		rm -rf "$W/plan-state.db" "$W/out" && mkdir -m 0700 "$W/out"
-		step plan_with "plan with the national directory, run $r" \
-			"$MS_BIN" -c "$W/plan-with.conf" plan
+		for conf in without with fill; do
+			rm -rf "$W/plan-state.db" "$W/out" && mkdir -m 0700 "$W/out"
+			step "plan_$conf" "plan $conf the national directory, run $r" \
+				"$MS_BIN" -c "$W/plan-$conf.conf" plan
+		done
 	done
+	# the runs with the national directory checked the rows and found no one to reject
+	"$MS_BIN" -c "$W/plan-fill.conf" plan >"$W/fill.out" 2>&1
+	grep -q "rows checked: 0 with a number not in the extract, 0 with the names of another holder, 0 with another profession" "$W/fill.out"
+	run_ok "plan with the national directory: $(grep -o '[0-9]* rows checked' "$W/fill.out"), none absent or of another holder" $?
 fi
 
 # --- report ---------------------------------------------------------------------------------
@@ -210,10 +229,13 @@ fi
 	if [ "$PLAN" -gt 0 ]; then
 		read -r w c m x <<<"$(medians plan_without)"
 		read -r w2 c2 m2 x2 <<<"$(medians plan_with)"
+		read -r w3 c3 m3 x3 <<<"$(medians plan_fill)"
 		printf '%-28s %8s %8s %8s %8s %8s %7s %6s\n' "plan, $PLAN people" "$w" "$c" "$m" - - \
 			- "$x"
 		printf '%-28s %8s %8s %8s %8s %8s %7s %6s\n' "plan + national directory" "$w2" \
 			"$c2" "$m2" "$w" "$(ratio "$w2" "$w")" "<=1.10" "$x2"
+		printf '%-28s %8s %8s %8s %8s %8s %7s %6s\n' "  + 4 templates reading it" "$w3" \
+			"$c3" "$m3" "$w" "$(ratio "$w3" "$w")" - "$x3"
 	fi
 	echo
 } | tee -a "$TABLE" | sed 's/^/# /'

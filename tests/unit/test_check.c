@@ -407,6 +407,45 @@ static void test_normalise(void **state)
 	check_free(ck);
 }
 
+/* check_list_value: the national directory's codes and labels to the lists' written form */
+static void test_list_value(void **state)
+{
+	static const struct {
+		enum value_form form;
+		const char *list, *in, *out;    /* out NULL: no such value */
+	} cases[] = {
+		{ FORM_LABEL, "profession", "10", "Médecin" },
+		{ FORM_LABEL, "profession", "MÉDECIN", "Médecin" },
+		{ FORM_LABEL, "specialite", "SM04", "Cardiologie et Maladies vasculaires (SM)" },
+		{ FORM_LABEL, "specialite", "Cardiologie et maladies vasculaires",
+		  "Cardiologie et Maladies vasculaires (SM)" },
+		{ FORM_LABEL, "civilite-exercice", "DR", "Docteur" },
+		{ FORM_CODE, "civilite-exercice", "Docteur", "DR" },
+		{ FORM_CODE_LABEL, "profession", "Médecin", "10 - Médecin" },
+		{ FORM_LABEL, "profession", "Herboriste", NULL },
+		{ FORM_LABEL, "profession", "", NULL },
+		{ FORM_LABEL, "no-such-list", "10", NULL },
+	};
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct checker *ck;
+		char *v;
+
+		memset(&c, 0, sizeof(c));
+		c.output.value_form = cases[i].form;
+		ck = new_checker(&c);
+		v = check_list_value(ck, cases[i].list, cases[i].in);
+		if (cases[i].out)
+			assert_string_equal(v, cases[i].out);
+		else
+			assert_null(v);
+		free(v);
+		check_free(ck);
+	}
+}
+
 static void test_config(void **state)
 {
 	char *names[] = { "profession", "diplome", "profession" };
@@ -524,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_cell_too_long),
 		cmocka_unit_test(test_other_forms),
 		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_list_value),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_unique),
 		cmocka_unit_test(test_rules_table),

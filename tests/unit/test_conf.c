@@ -471,7 +471,10 @@ static void test_national_section(void **state)
 {
 	static const char *const no_extract[] = {
 		"3: max-age: -2 is out of range (0 to 3650 days; 0: no check)",
-		"4: national-directory: extract is required", NULL
+		"4: mssante-domains: \"@x.fr\" is not a domain name (e.g. "
+		"\"chu-exemple.mssante.fr\")",
+		"4: mssante-domains: \"fr\" is not a domain name (e.g. \"chu-exemple.mssante.fr\")",
+		"5: national-directory: extract is required", NULL
 	};
 	char *path = write_conf("state-file = \"/srv/ms/state.db\"\n"
 				"directory \"d\" { ldif = \"x\" }\n"), *errors = NULL;
@@ -486,7 +489,8 @@ static void test_national_section(void **state)
 	free(errors);
 	path = write_conf("state-file = \"/srv/ms/state.db\"\n"
 			  "directory \"d\" { ldif = \"x\" }\n"
-			  "national-directory { extract = \"/n/PS_*.txt\" max-age = 0 }\n");
+			  "national-directory { extract = \"/n/PS_*.txt\" max-age = 0\n"
+			  " mssante-domains = { \"CHU-Exemple.mssante.fr\", \"b.fr\" } }\n");
 	c = load_capture(path, &errors);
 	assert_non_null(c);
 	assert_non_null(c->national);
@@ -494,12 +498,16 @@ static void test_national_section(void **state)
 	assert_null(c->national->mssante_extract);
 	assert_string_equal(c->national->index, "/srv/ms/national.idx");
 	assert_int_equal(c->national->max_age, 0);
+	assert_int_equal(c->national->nmssante_domains, 2);
+	assert_string_equal(c->national->mssante_domains[0], "chu-exemple.mssante.fr");
+	assert_string_equal(c->national->mssante_domains[1], "b.fr");
 	conf_free(c);
 	unlink(path);
 	free(path);
 	free(errors);
 	expect_errors("directory \"d\" { ldif = \"x\" }\nnational-directory {\n"
-		      " max-age = -2\n}\n", no_extract);
+		      " max-age = -2\n mssante-domains = { \"@x.fr\", \"ok.fr\", \"fr\" }\n}\n",
+		      no_extract);
 }
 
 static void test_option_names(void **state)
@@ -520,8 +528,8 @@ static void test_option_names(void **state)
 	assert_true(seen_state && seen_dir_uri && seen_map_nom && seen_hand_edits);
 	assert_false(seen_type_bal);
 	/* 2 top-level + 8 output + 4 limits + 1 reconcile + 10 structure + 31 directory + 35 map
-	 * + 35 map-type + 3 table + 8 bal-rule + 9 org + 2 list + 4 national-directory */
-	assert_int_equal(n, 152);
+	 * + 35 map-type + 3 table + 8 bal-rule + 9 org + 2 list + 5 national-directory */
+	assert_int_equal(n, 153);
 	assert_ptr_equal(names, conf_option_names());
 }
 

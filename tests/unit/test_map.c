@@ -900,7 +900,7 @@ static char *map_cell(const struct mapper *m, const char *attr, const char *valu
 {
 	struct entry e = { 0 };
 	struct row row = { 0 };
-	struct map_extra x = { s, NULL };
+	struct map_extra x = { .stats = s };
 	char *r;
 
 	e.dn = xasprintf("uid=%s,dc=x", value);
@@ -1338,7 +1338,7 @@ static void test_trace(void **state)
 	struct entry e = { 0 };
 	struct row row = { 0 };
 	struct map_trace tr = { 0 };
-	struct map_extra x = { NULL, &tr };
+	struct map_extra x = { .trace = &tr };
 	char *err = NULL;
 
 	(void)state;
@@ -1389,6 +1389,367 @@ static void test_trace(void **state)
 	entry_free(&e);
 	findings_free(&f);
 	map_free(m);
+}
+
+/* "||": the chain after it when the one before gives nothing */
+static void test_or_chain(void **state)
+{
+	struct entry e = { 0 };
+
+	(void)state;
+	add(&e, "title", "Cadre de santé");
+	add(&e, "sn", "Martin");
+	check_expand("{title|match:/^interne (.*)/||sn|upper}", &e, NULL, "MARTIN");
+	check_expand("{title|match:/^cadre/i||sn|upper}", &e, NULL, "Cadre");
+	check_expand("{missing||sn}", &e, NULL, "Martin");
+	check_expand("{missing||other||title|lower}", &e, NULL, "cadre de santé");
+	check_expand("{missing|default:x||sn}", &e, NULL, "x");
+	check_expand("<{missing||other}>", &e, NULL, "<>");
+	check_expand("{missing/sn|upper||title}", &e, NULL, "MARTIN");
+	check_expand("{title|replace:/[|][|]/X/g||sn}", &e, NULL, "Cadre de santé");
+	check_compile_error("{sn||}", "position 6: bad attribute name ''");
+	check_compile_error("{sn|||x}", "position 6: bad attribute name ''");
+	check_compile_error("{sn||x", "position 1: '{' is not closed");
+	check_compile_error("{sn||x|nope}", "position 8: unknown transform 'nope'");
+	entry_free(&e);
+}
+
+/* A national directory of three people, for the national:FIELD tests. */
+static const struct nat_profession prof_medecin[] = {
+	{ { "10", "Médecin" }, { "C", "Civil" } },
+};
+static const struct nat_profession prof_diet[] = {
+	{ { "95", "Diététicien" }, { "C", "Civil" } },
+};
+static const struct nat_profession prof_odd[] = {
+	{ { "99", "Herboriste" }, { "C", "Civil" } },
+};
+static const struct nat_savoir_faire sf_martin[] = {
+	{ { "CAPA", "Capacité" }, { "CAPA07", "Gérontologie" } },
+	{ { "S", "Spécialité ordinale" }, { "SM04", "Cardiologie et maladies vasculaires" } },
+};
+static const struct nat_mssante mss_martin[] = {
+	{ "hmartin@medecin.mssante.fr", "PER", "", "", "", "" },
+	{ "helene.martin@CHU-Exemple.mssante.fr", "PER", "1", "1340780477", "", "" },
+};
+static const struct nat_person nat_people[] = {
+	{ .type = NAT_RPPS, .id = "10003456018", .idnat = "810003456018", .in_extract = true,
+	  .civilite_exercice = { "DR", "Docteur" }, .civilite = { "MME", "Madame" },
+	  .nom = "MARTIN", .prenom = "HÉLÈNE", .professions = prof_medecin, .nprofessions = 1,
+	  .savoir_faire = sf_martin, .nsavoir_faire = 2, .mssante = mss_martin, .nmssante = 2 },
+	{ .type = NAT_ADELI, .id = "349500124", .idnat = "0349500124", .in_extract = true,
+	  .civilite_exercice = { "", "" }, .civilite = { "MME", "Madame" },
+	  .nom = "ROUX", .prenom = "AMÉLIE", .professions = prof_diet, .nprofessions = 1 },
+	{ .type = NAT_RPPS, .id = "10003456026", .idnat = "810003456026", .in_extract = true,
+	  .civilite_exercice = { "XX", "Mage" }, .civilite = { "M", "Monsieur" },
+	  .nom = "DUPONT", .prenom = "FRANÇOIS", .professions = prof_odd, .nprofessions = 1 },
+};
+
+static const struct nat_person *fake_find(void *arg, enum nat_id_type t, const char *id)
+{
+	(*(int *)arg)++;
+	for (size_t i = 0; i < ARRAY_SIZE(nat_people); i++)
+		if (nat_people[i].type == t && strcmp(nat_people[i].id, id) == 0)
+			return &nat_people[i];
+	return NULL;
+}
+
+/* The checker's lists, as far as these tests need them. */
+static char *fake_list(void *arg, const char *list, const char *v)
+{
+	static const char *const known[][3] = {
+		{ "profession", "10", "Médecin" }, { "profession", "95", "Diététicien" },
+		{ "specialite", "SM04", "Cardiologie et Maladies vasculaires (SM)" },
+		{ "civilite-exercice", "DR", "Docteur" },
+		{ "civilite-exercice", "Mage", "Mage (added)" },
+	};
+
+	(void)arg;
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (strcmp(known[i][0], list) == 0 && strcmp(known[i][1], v) == 0)
+			return xstrdup(known[i][2]);
+	return NULL;
+}
+
+static struct conf_national nat_conf(char **domains, size_t n)
+{
+	return (struct conf_national){ .extract = "x", .index = "y",
+				       .mssante_domains = domains, .nmssante_domains = n };
+}
+
+/* {national:FIELD}: the record of the RPPS cell, else of the ADELI cell; fields translated
+ * to the code lists; the chain after || when the directory is silent */
+static void test_national_fields(void **state)
+{
+	struct conf_bal_rule rules[] = {
+		{ .name = "per", .type = BAL_PER, .if_column = "rpps" },
+		{ .name = "per-adeli", .type = BAL_PER, .if_column = "adeli" },
+		{ .name = "int", .type = BAL_INT },
+	};
+	char *domains[] = { "chu-exemple.mssante.fr", NULL };
+	struct conf_national nc = nat_conf(domains, 1);
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	struct map_stats *s = map_stats_new();
+	int calls = 0;
+	struct map_national nat = { fake_find, fake_list, &calls, NULL };
+	struct map_extra x = { .stats = s, .national = &nat };
+	struct entry e = { 0 };
+	struct map_unmatched *u = NULL;
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.national = &nc;
+	c.map[COL_PROFESSION] = "{title|match:/^(Médecin|Infirmier)$/||national:profession}";
+	c.map[COL_SPECIALITE] = "{national:specialite}";
+	c.map[COL_CIVILITE] = "{civ/national:civilite-exercice}";
+	c.map[COL_PRENOM] = "{givenName||national:prenom}";
+	c.map[COL_SERVICE] = "{national:savoir-faire}";
+	c.map[COL_MSSANTE] = "{national:mssante-local}";
+	c.map[COL_APICRYPT] = "{national:mssante|lower}";
+	c.map[COL_DESCRIPTION] = "{national:nom}";
+	c.type_map[BAL_INT][COL_PROFESSION] = "{national:profession||title}";
+	m = map_new(&c, &err);
+	if (!m)
+		fail_msg("%s", err);
+	e.dn = xstrdup("uid=hm,dc=x");
+	add(&e, "rpps", "10003456018");
+	add(&e, "adeli", "349500124");
+	add(&e, "title", "Cheffe de service");
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_PER);
+	assert_ptr_equal(nat.person, &nat_people[0]);     /* the RPPS wins */
+	assert_int_equal(calls, 1);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Médecin");
+	assert_string_equal(row_get(&row, COL_SPECIALITE), "Cardiologie et Maladies vasculaires "
+			    "(SM)");
+	assert_string_equal(row_get(&row, COL_PRENOM), "HÉLÈNE");
+	assert_string_equal(row_get(&row, COL_SERVICE), "Cardiologie et maladies vasculaires");
+	assert_string_equal(row_get(&row, COL_MSSANTE), "helene.martin");
+	assert_string_equal(row_get(&row, COL_APICRYPT), "hmartin@medecin.mssante.fr");
+	/* NC for PER: cleared, whatever the record says */
+	assert_string_equal(row_get(&row, COL_CIVILITE), "");
+	assert_string_equal(row_get(&row, COL_DESCRIPTION), "");
+	assert_int_equal(f.n, 0);
+	entry_free(&e);
+
+	/* the directory speaks first; an RPPS the directory does not know: the ADELI's */
+	memset(&e, 0, sizeof(e));
+	e.dn = xstrdup("uid=ar,dc=x");
+	add(&e, "rpps", "10000000009");
+	add(&e, "adeli", "349500124");
+	add(&e, "title", "Infirmier");
+	add(&e, "givenName", "Amélie");
+	calls = 0;
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_PER);
+	assert_ptr_equal(nat.person, &nat_people[1]);
+	assert_int_equal(calls, 2);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Infirmier");
+	assert_string_equal(row_get(&row, COL_PRENOM), "Amélie");
+	assert_string_equal(row_get(&row, COL_SPECIALITE), "");
+	assert_string_equal(row_get(&row, COL_MSSANTE), "");    /* no address in the domain */
+	entry_free(&e);
+
+	/* unknown to the national directory: the fields are empty, the next chain speaks */
+	memset(&e, 0, sizeof(e));
+	e.dn = xstrdup("uid=nobody,dc=x");
+	add(&e, "title", "Cadre");
+	calls = 0;
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_null(nat.person);
+	assert_int_equal(calls, 0);      /* no RPPS, no ADELI: no look-up */
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Cadre");
+	entry_free(&e);
+
+	/* a label of no list value: empty, and listed as unmatched (national-unmatched off) */
+	memset(&e, 0, sizeof(e));
+	e.dn = xstrdup("uid=fd,dc=x");
+	add(&e, "rpps", "10003456026");
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_PER);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "");
+	assert_int_equal(f.n, 0);
+	assert_int_equal(map_stats_unmatched(s, &u), 1);
+	assert_string_equal(u[0].table, "national:profession");
+	assert_string_equal(u[0].value, "99 - Herboriste");
+	assert_string_equal(u[0].example, "uid=fd,dc=x");
+	free(u);
+	entry_free(&e);
+	/* without the extra, national fields give nothing */
+	memset(&e, 0, sizeof(e));
+	e.dn = xstrdup("uid=hm,dc=x");
+	add(&e, "rpps", "10003456018");
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_PER);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "");
+	entry_free(&e);
+	row_free(&row);
+	findings_free(&f);
+	map_free(m);
+	map_stats_free(s);
+}
+
+/* INT: the record is found before RPPS is cleared (NC); map-type may set RPPS again */
+static void test_national_int(void **state)
+{
+	const char *sev_rule[] = { "national-unmatched" };
+	enum severity sev_value[] = { SEV_WARNING };
+	struct conf_bal_rule rules[] = { { .name = "int", .type = BAL_INT } };
+	struct conf_national nc = nat_conf(NULL, 0);
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	int calls = 0;
+	struct map_national nat = { fake_find, fake_list, &calls, NULL };
+	struct map_trace tr = { 0 };
+	struct map_extra x = { .trace = &tr, .national = &nat };
+	struct entry e = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.national = &nc;
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 1;
+	c.map[COL_CIVILITE] = "{civ/national:civilite-exercice}";
+	c.type_map[BAL_INT][COL_RPPS] = "{other}";
+	m = map_new(&c, &err);
+	if (!m)
+		fail_msg("%s", err);
+	e.dn = xstrdup("uid=int,dc=x");
+	add(&e, "rpps", "10003456018");
+	add(&e, "other", "10003456026");
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	/* the map's RPPS found MARTIN, map-type's DUPONT, whose civilité is no list value */
+	assert_ptr_equal(nat.person, &nat_people[2]);
+	assert_string_equal(row_get(&row, COL_RPPS), "");
+	assert_string_equal(row_get(&row, COL_CIVILITE), "Docteur");
+	assert_int_equal(f.n, 0);
+	assert_string_equal(tr.national.buf,
+			    "RPPS \"10003456018\": MARTIN HÉLÈNE in the national directory\n"
+			    "RPPS \"10003456026\": DUPONT FRANÇOIS in the national directory\n");
+	assert_string_equal(tr.col[COL_CIVILITE].buf,
+			    "template (map): {civ/national:civilite-exercice}\n"
+			    "    civ: no value\n"
+			    "    national:civilite-exercice (RPPS 10003456018): \"DR\" \"Docteur\" -> "
+			    "\"Docteur\"\n"
+			    "cell: \"Docteur\"\n");
+	map_trace_free(&tr);
+	/* the civilité template of the type reads the record map-type found */
+	c.type_map[BAL_INT][COL_CIVILITE] = "{national:civilite-exercice}";
+	map_free(m);
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	memset(&tr, 0, sizeof(tr));
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_string_equal(row_get(&row, COL_CIVILITE), "Mage (added)");
+	assert_int_equal(f.n, 0);
+	/* an RPPS of no record: nothing found, said in the trace */
+	entry_free(&e);
+	memset(&e, 0, sizeof(e));
+	e.dn = xstrdup("uid=int2,dc=x");
+	add(&e, "other", "10000000009");
+	map_trace_free(&tr);
+	memset(&tr, 0, sizeof(tr));
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_null(nat.person);
+	assert_string_equal(tr.national.buf,
+			    "no RPPS or ADELI cell: no national record\n"
+			    "RPPS \"10000000009\": not in the national directory\n");
+	map_trace_free(&tr);
+	entry_free(&e);
+	row_free(&row);
+	findings_free(&f);
+	map_free(m);
+}
+
+/* national-unmatched raised: a finding on the cell */
+static void test_national_unmatched_finding(void **state)
+{
+	const char *sev_rule[] = { "national-unmatched" };
+	enum severity sev_value[] = { SEV_WARNING };
+	struct conf_bal_rule rules[] = { { .name = "int", .type = BAL_INT } };
+	struct conf_national nc = nat_conf(NULL, 0);
+	struct config c;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	int calls = 0;
+	struct map_national nat = { fake_find, NULL, &calls, NULL };
+	struct map_extra x = { .national = &nat };
+	struct entry e = { 0 };
+	char *err = NULL;
+
+	(void)state;
+	with_rules(&c, rules);
+	c.national = &nc;
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 1;
+	c.map[COL_PROFESSION] = "{national:profession}";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	e.dn = xstrdup("uid=fd,dc=x");
+	add(&e, "rpps", "10003456026");
+	/* without list_value, the label as the extract writes it */
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "Herboriste");
+	assert_int_equal(f.n, 0);
+	nat.list_value = fake_list;
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, &x), BAL_INT);
+	assert_string_equal(row_get(&row, COL_PROFESSION), "");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "national-unmatched");
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_int_equal(f.v[0].col, COL_PROFESSION);
+	assert_string_equal(f.v[0].value, "99 - Herboriste");
+	assert_string_equal(f.v[0].message, "RPPS 10003456026: \"99 - Herboriste\" of the "
+			    "national directory is no value of the profession list");
+	entry_free(&e);
+	row_free(&row);
+	findings_free(&f);
+	map_free(m);
+}
+
+/* where {national:FIELD} cannot be read: configuration errors with the template's line */
+static void test_national_errors(void **state)
+{
+	struct conf_national nc = nat_conf(NULL, 0);
+	struct config c;
+	char *err = NULL;
+
+	(void)state;
+	base_config(&c);
+	c.path = "/etc/ms.conf";
+	c.map[COL_PROFESSION] = "{title||national:profession}";
+	c.map_line[COL_PROFESSION] = 12;
+	assert_null(map_new(&c, &err));
+	assert_string_equal(err, "/etc/ms.conf:12: map.profession: position 9: "
+			    "national:profession needs a national-directory section");
+	free(err);
+	c.national = &nc;
+	c.map[COL_RPPS] = "{rpps/national:nom}";
+	c.map_line[COL_RPPS] = 7;
+	c.org.nom = "{national:nom}";
+	c.org.line[MAP_ORG_NOM] = 30;
+	c.org.responsible_profession = "{national:profession}";
+	c.map[COL_MSSANTE] = "{national:mssante-local}";
+	c.map[COL_TEL2] = "{national:telephone}";
+	assert_null(map_new(&c, &err));
+	assert_string_equal(err, "/etc/ms.conf:7: map.rpps: position 7: national:nom: the "
+			    "national record is found by the RPPS and ADELI cells, whose "
+			    "templates cannot read it\n"
+			    "/etc/ms.conf: map.telephone-2: position 2: unknown national directory "
+			    "field 'telephone' (profession, specialite, savoir-faire, "
+			    "civilite-exercice, nom, prenom, mssante, mssante-local)\n"
+			    "/etc/ms.conf: map.mssante-adresse: position 2: national:mssante-local "
+			    "needs mssante-domains in the national-directory section (the "
+			    "establishment's MSSanté domains)\n"
+			    "/etc/ms.conf:30: org.nom: position 2: national:nom: a group has no "
+			    "national record (the responsible-* templates read the responsible's)");
+	free(err);
 }
 
 static void test_stats_coverage(void **state)
@@ -1481,6 +1842,11 @@ int main(void)
 		cmocka_unit_test(test_idnat_dedupe),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_stats_coverage),
+		cmocka_unit_test(test_or_chain),
+		cmocka_unit_test(test_national_fields),
+		cmocka_unit_test(test_national_int),
+		cmocka_unit_test(test_national_unmatched_finding),
+		cmocka_unit_test(test_national_errors),
 		cmocka_unit_test(test_map_new_lines),
 	};
 

@@ -682,6 +682,50 @@ static off_t file_size(const char *name)
 	return st.st_size;
 }
 
+/* nat_open_background: the body checked in a thread; a damaged body is reported by
+ * nat_verified(), which removes the index so that the next open builds it again. */
+static void test_background_check(void **state)
+{
+	char *x = fixture_extract(), *m = fixture_mssante(), *err = NULL, *ipath;
+	struct tconf t;
+	struct nat_db *db;
+
+	(void)state;
+	write_file("x.txt", x);
+	write_file("m.txt", m);
+	tconf_init(&t, "x.txt", "m.txt");
+	ipath = tpath("national.idx");
+	nat_close(open_ok(&t.c));
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_null(nat_info(db)->rebuilt);
+	assert_non_null(nat_find(db, NAT_RPPS, "10003456018"));
+	assert_int_equal(nat_verified(db, &err), 0);
+	assert_int_equal(nat_verified(db, &err), 0);      /* again: the same answer */
+	nat_close(db);
+	/* a byte of the body: found by the thread, not by the header's checks */
+	patch_file("national.idx", 4096 + 20, "Z", 1);
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_int_equal(nat_verified(db, &err), -1);
+	assert_non_null(strstr(err, "national.idx: corrupt index (body checksum): removed"));
+	free(err);
+	err = NULL;
+	assert_int_equal(nat_verified(db, &err), -1);
+	free(err);
+	nat_close(db);
+	assert_int_equal(access(ipath, F_OK), -1);
+	db = expect_rebuilt(&t.c, "no index yet");
+	assert_int_equal(nat_verified(db, &err), 0);      /* nat_open: checked already */
+	nat_close(db);
+	/* closed without waiting: nat_close waits for the thread */
+	nat_close(nat_open_background(&t.c, &err));
+	free(ipath);
+	free(x);
+	free(m);
+	tconf_free(&t);
+}
+
 /* A damaged index is detected and rebuilt, never used: body, header, size, version. */
 static void test_corrupt_index_rebuilt(void **state)
 {
@@ -919,6 +963,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_line_without_lf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index_rebuilt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_background_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_never_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_rows_scattered, setup, teardown),

@@ -31,11 +31,19 @@ static void check_lower(const char *in, const char *want)
 	free(s);
 }
 
+/* utf8_fold, and utf8_fold_eq against the fold, a longer and a shorter text */
 static void check_fold(const char *in, const char *want)
 {
-	char *s = utf8_fold(in);
+	char *s = utf8_fold(in), *more = xasprintf("%sx", want);
 
 	assert_string_equal(s, want);
+	assert_true(utf8_fold_eq(in, want));
+	assert_false(utf8_fold_eq(in, more));
+	if (*want) {
+		more[strlen(want) - 1] = '\0';
+		assert_false(utf8_fold_eq(in, more));
+	}
+	free(more);
 	free(s);
 }
 
@@ -50,6 +58,7 @@ static void test_upper(void **state)
 	check_upper("abc123-_", "ABC123-_");
 	check_upper("", "");
 	check_upper("\xff\xfe", "\xff\xfe");     /* invalid bytes are copied */
+	check_upper("Nguyễn Thị Ánh", "NGUYỄN THỊ ÁNH");     /* Latin Extended Additional */
 }
 
 static void test_lower(void **state)
@@ -58,6 +67,7 @@ static void test_lower(void **state)
 	check_lower("HÉLÈNE", "hélène");
 	check_lower("Jean-PIERRE.Dupont@CHU.FR", "jean-pierre.dupont@chu.fr");
 	check_lower("ŒUVRE Ÿ", "œuvre ÿ");
+	check_lower("NGUYỄN ẞ", "nguyễn ß");
 }
 
 static void test_fold(void **state)
@@ -71,6 +81,12 @@ static void test_fold(void **state)
 	check_fold("Île-de-France", "ile de france");
 	check_fold("ÀÉÎÕÜ", "aeiou");
 	check_fold("Łukasz Żółw", "lukasz zolw");
+	check_fold(" -- ", "");
+	check_fold("NGUYỄN Thị", "nguyen thi");
+	/* a stray byte is its Latin-1 letter, not lowered: é gives e, Ã stays */
+	check_fold("H\xe9l\xc3ne", "hel\xc3\x83ne");
+	assert_false(utf8_fold_eq("Martin", "martine"));
+	assert_true(utf8_fold_eq("D'ARCY  LEFÈVRE", "d arcy lefevre"));
 }
 
 static void test_utf8_valid(void **state)
