@@ -54,7 +54,8 @@ static const char *sev_text(enum severity s)
 
 static void print_finding(FILE *out, const struct finding *x, int ind)
 {
-	fprintf(out, "%*s%s: %s: %s", ind, "", sev_text(x->sev), x->rule, x->message);
+	/* TRANSLATORS: an indent, the severity, the rule id, the message */
+	fprintf(out, _("%*s%s: %s: %s"), ind, "", sev_text(x->sev), x->rule, x->message);
 	if (x->value)
 		fprintf(out, " (%s \"%s\")", _("value"), x->value);
 	fputc('\n', out);

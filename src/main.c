@@ -301,8 +301,8 @@ static int cmd_national_show(const struct config *c, const char *arg)
 	for (size_t i = 0; i < p->nsavoir_faire; i++) {
 		const struct nat_savoir_faire *sf = &p->savoir_faire[i];
 
-		show_line(_("savoir-faire"), "%s %s: %s %s", dash(sf->type.code), sf->type.label,
-			  dash(sf->savoir_faire.code), sf->savoir_faire.label);
+		show_line(_("savoir-faire"), _("%s %s: %s %s"), dash(sf->type.code),
+			  sf->type.label, dash(sf->savoir_faire.code), sf->savoir_faire.label);
 	}
 	for (size_t i = 0; i < p->nactivities; i++) {
 		const struct nat_activity *a = &p->activities[i];

@@ -1736,7 +1736,7 @@ static const char *national_value(unsigned field, struct xctx *x)
 	x->tmp = NULL;
 	if (!p) {
 		if (x->tr)
-			sb_addf(x->tr, "    national:%s: no national record\n", fd->name);
+			sb_addf(x->tr, _("    national:%s: no national record\n"), fd->name);
 		return NULL;
 	}
 	switch ((enum nat_field)field) {
@@ -1780,7 +1780,8 @@ static const char *national_value(unsigned field, struct xctx *x)
 		if (fd->list && (*code.code || *code.label))
 			sb_addf(x->tr, " \"%s\" \"%s\" ->", code.code, code.label);
 		sb_addf(x->tr, v && *v ? " \"%s\"\n" : " %s\n", v && *v ? v :
-			fd->list && (*code.code || *code.label) ? "no value of the list" : "empty");
+			fd->list && (*code.code || *code.label) ? _("no value of the list") :
+			_("empty"));
 	}
 	return v && *v ? v : NULL;
 }
@@ -1867,7 +1868,7 @@ static char *node_eval(const struct node *nd, const struct entry *e,
 
 	if (!*cur && nd->next) {
 		if (x->tr)
-			sb_add(x->tr, "    empty: the chain after ||\n");
+			sb_add(x->tr, _("    empty: the chain after ||\n"));
 		free(cur);
 		cur = node_eval(nd->next, e, st, x);
 	}
@@ -2454,12 +2455,12 @@ static void trace_lookup(struct strbuf *tr, const char *kind, const char *id,
 	if (!*id)
 		return;
 	if (p && p->in_extract)
-		sb_addf(tr, "%s \"%s\": %s %s in the national directory\n", kind, id, p->nom,
+		sb_addf(tr, _("%s \"%s\": %s %s in the national directory\n"), kind, id, p->nom,
 			p->prenom);
 	else if (p)
-		sb_addf(tr, "%s \"%s\": only in the MSSanté extract\n", kind, id);
+		sb_addf(tr, _("%s \"%s\": only in the MSSanté extract\n"), kind, id);
 	else
-		sb_addf(tr, "%s \"%s\": not in the national directory\n", kind, id);
+		sb_addf(tr, _("%s \"%s\": not in the national directory\n"), kind, id);
 }
 
 /* The national record of the row's RPPS cell, else of its ADELI cell, into x->nat->person. */
@@ -2477,7 +2478,7 @@ static void nat_lookup(const struct row *row, struct xctx *x, struct map_trace *
 	if (!trace)
 		return;
 	if (!*rpps && !*adeli)
-		sb_add(&trace->national, "no RPPS or ADELI cell: no national record\n");
+		sb_add(&trace->national, _("no RPPS or ADELI cell: no national record\n"));
 	trace_lookup(&trace->national, "RPPS", rpps, n->person == by_adeli ? NULL : n->person);
 	if (!n->person || by_adeli)
 		trace_lookup(&trace->national, "ADELI", adeli, by_adeli);

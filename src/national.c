@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "log.h"
 #include "national.h"
 
@@ -423,8 +424,8 @@ static int reader_next(struct reader *r, const char **line, size_t *len, bool *n
 			r->start = p ? (size_t)(p - r->buf) + 1 : r->end;
 			r->line++;
 			if (*len > NAT_MAX_LINE) {
-				set_err(err, "%s:%lu: line longer than %d bytes", r->path, r->line,
-					NAT_MAX_LINE);
+				set_err(err, _("%s:%lu: line longer than %d bytes"), r->path,
+					r->line, NAT_MAX_LINE);
 				return -1;
 			}
 			if (*len && (*line)[*len - 1] == '\r')
@@ -432,7 +433,7 @@ static int reader_next(struct reader *r, const char **line, size_t *len, bool *n
 			return 1;
 		}
 		if (r->end - r->start > NAT_MAX_LINE) {
-			set_err(err, "%s:%lu: line longer than %d bytes", r->path, r->line + 1,
+			set_err(err, _("%s:%lu: line longer than %d bytes"), r->path, r->line + 1,
 				NAT_MAX_LINE);
 			return -1;
 		}
@@ -445,7 +446,7 @@ static int reader_next(struct reader *r, const char **line, size_t *len, bool *n
 			n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
-			set_err(err, "%s: cannot read: %s", r->path, strerror(errno));
+			set_err(err, _("%s: cannot read: %s"), r->path, strerror(errno));
 			return -1;
 		}
 		if (n == 0)
@@ -574,8 +575,8 @@ static int parse_header(int kind, const char *path, const char *line, size_t n,
 	for (i = 0; i < NAT_MAX_FIELDS; i++)
 		lay->slot[i] = -1;
 	if (split_line(p, (size_t)(e - p), lay->slot, 0, NULL, &bad) < 0) {
-		set_err(err, "%s:1: invalid UTF-8 (or a NUL byte) at byte %zu of the header", path,
-			bad + 1 + (size_t)(p - line));
+		set_err(err, _("%s:1: invalid UTF-8 (or a NUL byte) at byte %zu of the header"),
+			path, bad + 1 + (size_t)(p - line));
 		return -1;
 	}
 	for (i = 0; i < ncols; i++) {
@@ -591,7 +592,7 @@ static int parse_header(int kind, const char *path, const char *line, size_t n,
 		if (!q)
 			q = e;
 		if (nf >= NAT_MAX_FIELDS) {
-			set_err(err, "%s:1: more than %d columns: not an extract", path,
+			set_err(err, _("%s:1: more than %d columns: not an extract"), path,
 				NAT_MAX_FIELDS);
 			goto out;
 		}
@@ -602,8 +603,8 @@ static int parse_header(int kind, const char *path, const char *line, size_t n,
 				continue;
 			known = true;
 			if (where[j] >= 0) {
-				set_err(err, "%s:1: column \"%s\" appears twice (columns %d "
-					"and %zu)", path, cols[j].name, where[j] + 1, nf + 1);
+				set_err(err, _("%s:1: column \"%s\" appears twice (columns %d "
+					"and %zu)"), path, cols[j].name, where[j] + 1, nf + 1);
 				free(raw);
 				free(f);
 				goto out;
@@ -623,8 +624,8 @@ static int parse_header(int kind, const char *path, const char *line, size_t n,
 	for (j = 0; j < ncols; j++) {
 		if (where[j] >= 0)
 			continue;
-		set_err(err, "%s:1: column \"%s\" is missing from the header%s%s%s", path,
-			cols[j].name, unknown.len ? " (columns not recognised: " : "",
+		set_err(err, _("%s:1: column \"%s\" is missing from the header%s%s%s"), path,
+			cols[j].name, unknown.len ? _(" (columns not recognised: ") : "",
 			unknown.len ? unknown.buf : "", unknown.len ? ")" : "");
 		goto out;
 	}
@@ -821,7 +822,7 @@ static int out_flush(struct builder *b)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(b->err, "%s: cannot write: %s", b->out_path, strerror(errno));
+			set_err(b->err, _("%s: cannot write: %s"), b->out_path, strerror(errno));
 			b->failed = true;
 			return -1;
 		}
@@ -902,7 +903,7 @@ static uint32_t intern(struct builder *b, int col, const struct field *f)
 		return l->ref;
 	ref = dict_add(&b->dict, f->p, f->n);
 	if (ref == UINT32_MAX) {
-		set_err(b->err, "%s:%lu: too many distinct values for the index", b->path,
+		set_err(b->err, _("%s:%lu: too many distinct values for the index"), b->path,
 			b->line);
 		b->failed = true;
 		return 0;
@@ -923,22 +924,23 @@ static int row_key(struct builder *b, const struct field *t, const struct field 
 	unsigned v = 0;
 
 	if (t->n == 0 || t->n > 3) {
-		set_err(b->err, "%s:%lu: identifier type \"%.*s\" is not a TRE_G08 code", b->path,
-			b->line, (int)(t->n > 20 ? 20 : t->n), t->p);
+		set_err(b->err, _("%s:%lu: identifier type \"%.*s\" is not a TRE_G08 code"),
+			b->path, b->line, (int)(t->n > 20 ? 20 : t->n), t->p);
 		return -1;
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->p[i] >= '0' && t->p[i] <= '9')
 			v = v * 10 + (unsigned)(t->p[i] - '0');
 		if (t->p[i] < '0' || t->p[i] > '9' || v > 255) {
-			set_err(b->err, "%s:%lu: identifier type \"%.*s\" is not a TRE_G08 code",
+			set_err(b->err,
+				_("%s:%lu: identifier type \"%.*s\" is not a TRE_G08 code"),
 				b->path, b->line, (int)t->n, t->p);
 			return -1;
 		}
 	}
 	if (id->n == 0 || id->n > NAT_ID_MAX) {
-		set_err(b->err, "%s:%lu: %s identifier", b->path, b->line,
-			id->n ? "overlong" : "empty");
+		set_err(b->err, id->n ? _("%s:%lu: overlong identifier") :
+			_("%s:%lu: empty identifier"), b->path, b->line);
 		return -1;
 	}
 	*type = v;
@@ -970,7 +972,7 @@ static int add_item(struct builder *b, struct itemlist *l, const char *what)
 {
 	if (items_add(l, b->item.buf, b->item.len) == 0)
 		return 0;
-	set_err(b->err, "%s:%lu: more than %d %s for one person: not an extract", b->path,
+	set_err(b->err, _("%s:%lu: more than %d %s for one person: not an extract"), b->path,
 		b->line, NAT_MAX_ITEMS, what);
 	return -1;
 }
@@ -1017,14 +1019,14 @@ static int act_row(struct builder *b, const struct field *f)
 		put_varint(it, intern(b, AC_PROF_LABEL, &f[AC_PROF_LABEL]));
 		put_varint(it, intern(b, AC_CAT_CODE, &f[AC_CAT_CODE]));
 		put_varint(it, intern(b, AC_CAT_LABEL, &f[AC_CAT_LABEL]));
-		if (add_item(b, &b->prof, "professions") < 0)
+		if (add_item(b, &b->prof, _("professions")) < 0)
 			return -1;
 	}
 	if (!all_empty(f, sf_cols, ARRAY_SIZE(sf_cols))) {
 		it->len = 0;
 		for (size_t i = 0; i < ARRAY_SIZE(sf_cols); i++)
 			put_varint(it, intern(b, sf_cols[i], &f[sf_cols[i]]));
-		if (add_item(b, &b->sf, "savoir-faire") < 0)
+		if (add_item(b, &b->sf, _("savoir-faire")) < 0)
 			return -1;
 	}
 	if (!all_empty(f, act_cols_used, ARRAY_SIZE(act_cols_used))) {
@@ -1041,7 +1043,7 @@ static int act_row(struct builder *b, const struct field *f)
 			uint32_t ref = dict_add(&b->dict, b->site.buf, b->site.len);
 
 			if (ref == UINT32_MAX) {
-				set_err(b->err, "%s:%lu: too many distinct sites for the index",
+				set_err(b->err, _("%s:%lu: too many distinct sites for the index"),
 					b->path, b->line);
 				return -1;
 			}
@@ -1051,7 +1053,7 @@ static int act_row(struct builder *b, const struct field *f)
 			by_byte(it, 0);
 			by_add(it, b->site.buf, b->site.len);
 		}
-		if (add_item(b, &b->act, "activities") < 0)
+		if (add_item(b, &b->act, _("activities")) < 0)
 			return -1;
 	}
 	return b->failed ? -1 : 0;
@@ -1079,7 +1081,7 @@ static int mss_row(struct builder *b, const struct field *f)
 	put_str(it, f[MC_STRUCT_ID].p, f[MC_STRUCT_ID].n);
 	put_varint(it, intern(b, AC_NCOLS + MC_SERVICE, &f[MC_SERVICE]));
 	put_varint(it, intern(b, AC_NCOLS + MC_RS, &f[MC_RS]));
-	if (add_item(b, &b->mss, "MSSanté addresses") < 0)
+	if (add_item(b, &b->mss, _("MSSanté addresses")) < 0)
 		return -1;
 	return b->failed ? -1 : 0;
 }
@@ -1099,7 +1101,7 @@ static int read_extract(struct builder *b, struct reader *r, int kind, uint64_t 
 	rc = reader_next(r, &line, &len, &nl, b->err);
 	if (rc <= 0) {
 		if (rc == 0)
-			set_err(b->err, "%s: empty file: no header line", r->path);
+			set_err(b->err, _("%s: empty file: no header line"), r->path);
 		return -1;
 	}
 	if (parse_header(kind, r->path, line, len, &lay, b->err) < 0)
@@ -1110,14 +1112,15 @@ static int read_extract(struct builder *b, struct reader *r, int kind, uint64_t 
 		b->line = r->line;
 		seps = split_line(line, len, lay.slot, lay.nseps + 1, f, &bad);
 		if (seps < 0) {
-			set_err(b->err, "%s:%lu: invalid UTF-8 (or a NUL byte) at byte %zu",
+			set_err(b->err, _("%s:%lu: invalid UTF-8 (or a NUL byte) at byte %zu"),
 				r->path, r->line, bad + 1);
 			return -1;
 		}
 		if ((size_t)seps != lay.nseps) {
-			set_err(b->err, "%s:%lu: %ld fields where the header has %zu%s", r->path,
-				r->line, seps + 1, lay.nseps + 1,
-				!nl ? ": the file is truncated" : len == 0 ? " (empty line)" : "");
+			set_err(b->err, _("%s:%lu: %ld fields where the header has %zu%s"),
+				r->path, r->line, seps + 1, lay.nseps + 1,
+				!nl ? _(": the file is truncated") :
+				len == 0 ? _(" (empty line)") : "");
 			return -1;
 		}
 		if (kind == KIND_ACT) {
@@ -1289,12 +1292,12 @@ static char *resolve_glob(const char *pattern, const char *what, char **err)
 		return xstrdup(pattern);
 	rc = glob(pattern, GLOB_ERR, NULL, &g);
 	if (rc == GLOB_NOMATCH) {
-		set_err(err, "%s: no file matches (national-directory %s)", pattern, what);
+		set_err(err, _("%s: no file matches (national-directory %s)"), pattern, what);
 		return NULL;
 	}
 	if (rc != 0) {
-		set_err(err, "%s: cannot search (national-directory %s): %s", pattern, what,
-			rc == GLOB_NOSPACE ? "out of memory" : strerror(errno));
+		set_err(err, _("%s: cannot search (national-directory %s): %s"), pattern, what,
+			rc == GLOB_NOSPACE ? _("out of memory") : strerror(errno));
 		return NULL;
 	}
 	qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), strp_cmp);
@@ -1318,12 +1321,12 @@ static int source_probe(const char *pattern, const char *what, struct source *s,
 		return -1;
 	fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &s->st) < 0) {
-		set_err(err, "%s: cannot open (national-directory %s): %s", s->path, what,
+		set_err(err, _("%s: cannot open (national-directory %s): %s"), s->path, what,
 			strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(s->st.st_mode)) {
-		set_err(err, "%s: not a regular file (national-directory %s)", s->path, what);
+		set_err(err, _("%s: not a regular file (national-directory %s)"), s->path, what);
 		goto out;
 	}
 	memset(&r, 0, sizeof(r));
@@ -1333,9 +1336,10 @@ static int source_probe(const char *pattern, const char *what, struct source *s,
 	r.buf = xmalloc(r.cap);
 	rc = reader_next(&r, &line, &len, &nl, err);
 	if (rc == 0)
-		set_err(err, "%s: empty file: no header line", s->path);
+		set_err(err, _("%s: empty file: no header line"), s->path);
 	if (rc > 0 && !nl && r.end == r.cap) {
-		set_err(err, "%s:1: no end of line in the first 64 KiB: not an extract", s->path);
+		set_err(err, _("%s:1: no end of line in the first 64 KiB: not an extract"),
+			s->path);
 		rc = -1;
 	}
 	if (rc > 0)
@@ -1359,22 +1363,23 @@ static void src_fill(struct idx_src *x, const struct source *s, uint64_t rows)
 	snprintf(x->path, sizeof(x->path), "%s", s->path);
 }
 
-/* Why the index's record of a source does not match it now, or NULL. */
-static const char *src_differs(const struct idx_src *x, const struct source *s, const char *what)
+/* Why the index's record of a source (the MSSanté extract's when mss) does not match it
+ * now, or NULL. Whole sentences, for the translations. */
+static const char *src_differs(const struct idx_src *x, const struct source *s, bool mss)
 {
-	static char why[128];
-
 	if (x->path_hash != hash_bytes(s->path, strlen(s->path), HASH_SEED))
-		snprintf(why, sizeof(why), "a newer %s (another file name)", what);
-	else if (x->size != (uint64_t)s->st.st_size)
-		snprintf(why, sizeof(why), "the %s changed (size)", what);
-	else if (x->mtime_sec != s->st.st_mtim.tv_sec || x->mtime_nsec != s->st.st_mtim.tv_nsec)
-		snprintf(why, sizeof(why), "the %s changed (modification time)", what);
-	else if (x->header_hash != s->header_hash)
-		snprintf(why, sizeof(why), "the %s changed (header line)", what);
-	else
-		return NULL;
-	return why;
+		return mss ? _("a newer MSSanté extract (another file name)") :
+			     _("a newer extract (another file name)");
+	if (x->size != (uint64_t)s->st.st_size)
+		return mss ? _("the MSSanté extract changed (size)") :
+			     _("the extract changed (size)");
+	if (x->mtime_sec != s->st.st_mtim.tv_sec || x->mtime_nsec != s->st.st_mtim.tv_nsec)
+		return mss ? _("the MSSanté extract changed (modification time)") :
+			     _("the extract changed (modification time)");
+	if (x->header_hash != s->header_hash)
+		return mss ? _("the MSSanté extract changed (header line)") :
+			     _("the extract changed (header line)");
+	return NULL;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1434,7 +1439,7 @@ static int write_all(int fd, const void *p, size_t n, off_t off, const char *pat
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			set_err(err, "%s: cannot write: %s", path, strerror(errno));
+			set_err(err, _("%s: cannot write: %s"), path, strerror(errno));
 			return -1;
 		}
 		c += k;
@@ -1456,7 +1461,7 @@ static int build_source(struct builder *b, struct source *s, int kind, char *buf
 
 	fd = open(s->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &s->st) < 0) {
-		set_err(err, "%s: cannot open: %s", s->path, strerror(errno));
+		set_err(err, _("%s: cannot open: %s"), s->path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -1471,8 +1476,8 @@ static int build_source(struct builder *b, struct source *s, int kind, char *buf
 	if (rc == 0 && (fstat(fd, &st) < 0 || st.st_size != s->st.st_size ||
 			st.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
 			st.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec)) {
-		set_err(err, "%s: the file changed while it was read: try again once the "
-			"download is over", s->path);
+		set_err(err, _("%s: the file changed while it was read: try again once the "
+			"download is over"), s->path);
 		rc = -1;
 	}
 	close(fd);
@@ -1520,8 +1525,9 @@ static int check_replaceable(const char *path, char **err)
 	close(fd);
 	if (n <= 0 || (n == sizeof(magic) && memcmp(magic, NAT_MAGIC, sizeof(magic)) == 0))
 		return 0;
-	set_err(err, "%s: exists and is not a medimail-sync national index: not replaced (check "
-		"national-directory index; remove the file if it is a damaged index)", path);
+	set_err(err, _("%s: exists and is not a medimail-sync national index: not replaced "
+		"(check national-directory index; remove the file if it is a damaged index)"),
+		path);
 	return -1;
 }
 
@@ -1542,7 +1548,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 		return -1;
 	fd = tmpfile_open(path, &tmp);
 	if (fd < 0) {
-		set_err(err, "%s: cannot create a temporary file next to it: %s", path,
+		set_err(err, _("%s: cannot create a temporary file next to it: %s"), path,
 			strerror(errno));
 		return -1;
 	}
@@ -1550,7 +1556,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 	memset(&h, 0, sizeof(h));
 	buf = xmalloc(READ_CHUNK + NAT_MAX_LINE + 1);
 	if (lseek(fd, NAT_HDR_SIZE, SEEK_SET) < 0) {
-		set_err(err, "%s: cannot seek: %s", tmp, strerror(errno));
+		set_err(err, _("%s: cannot seek: %s"), tmp, strerror(errno));
 		goto fail;
 	}
 	for (size_t i = 0; i < nsrc; i++)
@@ -1586,7 +1592,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 	h.table_off = NAT_HDR_SIZE + b.written;
 	h.nentries = b.nent;
 	if (b.nent >= UINT32_MAX) {
-		set_err(err, "%s: too many people for the index", src[0].path);
+		set_err(err, _("%s: too many people for the index"), src[0].path);
 		goto fail;
 	}
 	if (out_add(&b, b.ent, b.nent * sizeof(*b.ent)) < 0)
@@ -1617,7 +1623,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 		goto fail;
 	fd = -1;
 	if (tmpfile_commit(b.fd, tmp, path) < 0) {
-		set_err(err, "%s: cannot write the index: %s", path, strerror(errno));
+		set_err(err, _("%s: cannot write the index: %s"), path, strerror(errno));
 		goto out;       /* tmpfile_commit removed the temporary file */
 	}
 	rc = 0;
@@ -1703,8 +1709,8 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	fd = open(db->index_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return "no index yet";
-		snprintf(why, sizeof(why), "cannot open it: %s", strerror(errno));
+			return _("no index yet");
+		snprintf(why, sizeof(why), _("cannot open it: %s"), strerror(errno));
 		return why;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size < NAT_HDR_SIZE ||
@@ -1714,33 +1720,33 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 			*fatal = -1;
 			return "foreign";
 		}
-		return "corrupt index (too short)";
+		return _("corrupt index (too short)");
 	}
 	if (memcmp(h.magic, NAT_MAGIC, sizeof(h.magic)) != 0) {
 		close(fd);
-		set_err(err, "%s: exists and is not a medimail-sync national index: not replaced "
-			"(check national-directory index; remove the file if it is a damaged "
-			"index)", db->index_path);
+		set_err(err, _("%s: exists and is not a medimail-sync national index: not "
+			"replaced (check national-directory index; remove the file if it is a "
+			"damaged index)"), db->index_path);
 		*fatal = -1;
 		return "foreign";
 	}
-	differs = h.version != NAT_VERSION ? "index made by another version" :
+	differs = h.version != NAT_VERSION ? _("index made by another version") :
 		  h.byte_order != NAT_BYTE_ORDER || h.hdr_size != sizeof(h) ?
-		  "index made on another kind of machine" :
+		  _("index made on another kind of machine") :
 		  h.hdr_sum != csum_of(&h, offsetof(struct idx_header, hdr_sum)) ?
-		  "corrupt index (header checksum)" :
-		  h.file_size != (uint64_t)st.st_size ? "corrupt index (size)" : NULL;
+		  _("corrupt index (header checksum)") :
+		  h.file_size != (uint64_t)st.st_size ? _("corrupt index (size)") : NULL;
 	if (!differs && !sections_ok(&h))
-		differs = "corrupt index (sections)";
+		differs = _("corrupt index (sections)");
 	if (!differs && (h.flags & 1) != (nsrc > 1))
-		differs = nsrc > 1 ? "the MSSanté extract was added" :
-				     "the MSSanté extract was removed";
+		differs = nsrc > 1 ? _("the MSSanté extract was added") :
+				     _("the MSSanté extract was removed");
 	for (size_t i = 0; !differs && i < nsrc; i++)
-		differs = src_differs(&h.src[i], &src[i], i ? "MSSanté extract" : "extract");
+		differs = src_differs(&h.src[i], &src[i], i > 0);
 	/* Now: read through a buffer, so that the process maps only the pages its look-ups
 	 * touch (an admin's command looks one person up). Later: see verify_body(). */
 	if (!differs && verify == VERIFY_NOW && body_sum_read(fd, &h) != h.body_sum)
-		differs = "corrupt index (body checksum)";
+		differs = _("corrupt index (body checksum)");
 	if (differs) {
 		close(fd);
 		snprintf(why, sizeof(why), "%s", differs);
@@ -1749,7 +1755,7 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	map = mmap(NULL, (size_t)h.file_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
-		snprintf(why, sizeof(why), "cannot map it: %s", strerror(errno));
+		snprintf(why, sizeof(why), _("cannot map it: %s"), strerror(errno));
 		return why;
 	}
 	db->map = map;
@@ -1767,7 +1773,7 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	    ld32(db->dict_off + db->dict_count * 4) != h.dict_len - 4 - (db->dict_count + 1) * 4) {
 		munmap((void *)db->map, db->size);
 		db->map = NULL;
-		return "corrupt index (dictionary)";
+		return _("corrupt index (dictionary)");
 	}
 	db->dict_bytes_len = h.dict_len - 4 - (db->dict_count + 1) * 4;
 	db->info.rows = h.src[0].rows;
@@ -1799,7 +1805,7 @@ static struct nat_db *open_db(const struct conf_national *c, enum verify verify,
 	int fatal;
 
 	if (!c->extract || !c->index) {
-		set_err(err, "national-directory: extract and index must be set");
+		set_err(err, _("national-directory: extract and index must be set"));
 		goto fail;
 	}
 	if (source_probe(c->extract, "extract", &src[0], err) < 0 ||
@@ -1819,8 +1825,8 @@ static struct nat_db *open_db(const struct conf_national *c, enum verify verify,
 		/* just written and checked on the way: the body is not read again */
 		why = open_index(db, src, nsrc, VERIFY_NONE, &fatal, err);
 		if (why) {
-			set_err(err, "%s: the index just built cannot be used: %s", db->index_path,
-				why);
+			set_err(err, _("%s: the index just built cannot be used: %s"),
+				db->index_path, why);
 			goto fail;
 		}
 	}
@@ -1873,8 +1879,8 @@ int nat_verified(struct nat_db *db, char **err)
 				strerror(errno));
 	}
 	if (db->verified < 0) {
-		set_err(err, "%s: corrupt index (body checksum): removed, the next run builds it "
-			"again; nothing read from it is used", db->index_path);
+		set_err(err, _("%s: corrupt index (body checksum): removed, the next run builds "
+			"it again; nothing read from it is used"), db->index_path);
 		return -1;
 	}
 	return 0;

@@ -8,7 +8,8 @@
 # directory for a person with only a free-text title, names with accents and particles
 # matched, the MSSanté addresses in the reports; then a changed extract rebuilds the index, a
 # damaged index stops the run and is built again by the next, and a truncated extract or one
-# with a renamed column stops plan and apply before anything is written.
+# with a renamed column stops plan and apply before anything is written. The findings, the
+# summary, explain, national show and index and a refused extract are also read in French.
 . "$(dirname "$0")/../lib/common.sh"
 . "$MS_LIB/slapd.sh"
 need_bin
@@ -138,6 +139,66 @@ exit_is 4 "explain a person rejected: exit 4"
 like "$MS_OUT" "^ +error: national-name: RPPS 20000000016 belongs to LEGRAND SOPHIE" \
 	"explain: the check that fired"
 
+# --- in French: the national findings, summary, explain and national show -----------------------
+# Each expected line is an English one above (or of 16-national), translated by hand: a message
+# of the national directory that loses its translation fails here.
+export LANGUAGE=fr MEDIMAIL_SYNC_LOCALEDIR=$MS_BUILD/src/po
+ms_run -c "$CONF" plan
+exit_is 4 "plan in French: exit 4"
+like "$MS_OUT" "^rejeté : uid=pdurand,$P: RPPS: national-name: RPPS 20000000016 appartient à LEGRAND SOPHIE dans l'annuaire national, pas à DURAND Paul \\(valeur \"20000000016\"\\)$" \
+	"fr: national-name, the finding in French"
+like "$MS_OUT" "^avertissement : uid=nbenoit,$P: RPPS: national-rpps-absent: RPPS 20000000024 est absent de l'annuaire national : inscrit ces derniers jours " \
+	"fr: national-rpps-absent, the finding in French"
+like "$MS_OUT" "^annuaire national $X \\(index à jour\\) :$" "fr: the summary's national directory line"
+like "$MS_OUT" "^  18 lignes contrôlées : 1 avec un numéro absent de l'extraction, 1 avec les noms d'un autre titulaire, 0 avec une autre profession$" \
+	"fr: the summary's rows checked"
+like "$MS_OUT" "^  2 professionnels ont déjà des adresses MSSanté \\(3 adresses, 1 dans les mssante-domains de l'établissement\\)$" \
+	"fr: the summary's MSSanté line (plural)"
+R=$(sed -nE 's/^rapport : (.*)$/\1/p' "$MS_OUT" | tail -1)
+check "fr: the report's national summary lines and Creations columns are in French" \
+	"$MS_PY" - "$R" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+got = {(r[0], r[1]): r[2] for r in wb["Résumé"].iter_rows(values_only=True)}
+want = {("Annuaire national", "Lignes contrôlées"): 18,
+        ("Annuaire national", "Noms d'un autre titulaire"): 1,
+        ("Annuaire national", "Professionnels ayant des adresses MSSanté"): 2}
+for k, v in want.items():
+    if got.get(k) != v:
+        sys.exit("Résumé %s: %r, expected %r" % (k, got.get(k), v))
+head = list(next(wb["Créations"].iter_rows(values_only=True)))
+if head[-3:] != ["Nom d'exercice, s'il diffère", "Prénom d'exercice, s'il diffère",
+                 "Profession dans l'annuaire national, si elle diffère"]:
+    sys.exit("Créations header: %s" % head)
+head = list(next(wb["MSSanté"].iter_rows(values_only=True)))
+if head != ["Adresse mail", "Adresse MSSanté", "Domaine de l'établissement"]:
+    sys.exit("MSSanté header: %s" % head)
+PY
+ms_run -c "$CONF" explain "uid=jplafontaine,$P"
+exit_is 0 "explain in French"
+like "$MS_OUT" "^national    RPPS 20000000032 \\(identifiant national 820000000032\\)$" \
+	"fr explain: the record, its label padded to 12 characters"
+like "$MS_OUT" "^            civilité d'exercice  DR Docteur$" \
+	"fr explain: a field of the record, its label padded to 20 characters (not bytes)"
+like "$MS_OUT" "^ +RPPS \"20000000032\" : DE LA FONTAINE JEAN-PIERRE dans l'annuaire national$" \
+	"fr explain: how the templates found it"
+like "$MS_OUT" "^ +vide : on passe à la chaîne après \\|\\|$" "fr explain: the chain after ||"
+like "$MS_OUT" "^ +contrôles : rien à signaler$" "fr explain: no national check fired"
+ms_run -c "$CONF" explain "uid=pdurand,$P"
+like "$MS_OUT" "^ +erreur : national-name: RPPS 20000000016 appartient à LEGRAND SOPHIE" \
+	"fr explain: the check that fired"
+ms_run -c "$CONF" national show 20000000032
+exit_is 0 "national show in French"
+like "$MS_OUT" "^  identifiant national   820000000032$" \
+	"fr national show: a label, padded to 22 characters"
+like "$MS_OUT" "^  nom d'exercice         DE LA FONTAINE \\(normalisé \"de la fontaine\", clé \"lafontaine\"\\)$" \
+	"fr national show: the name, folded and its key"
+like "$MS_OUT" "^  savoir-faire           S Spécialité ordinale : SM32 Neurologie$" \
+	"fr national show: a savoir-faire"
+ms_run -c "$CONF" national index
+like "$MS_OUT" "^$IDX : à jour \\(vérifié en [0-9.]+ s\\)$" "fr national index: up to date"
+unset LANGUAGE MEDIMAIL_SYNC_LOCALEDIR
+
 # --- a changed extract rebuilds the index; the run uses the new one ---------------------------------
 ms_run -c "$CONF" -l info plan
 like "$MS_ERR" "national directory: $IDX up to date, mapped" "a later run maps the index"
@@ -200,4 +261,17 @@ for cmd in plan apply; do
 done
 ms_run -c "$CONF" explain "uid=jplafontaine,$P"
 exit_is 1 "explain with a renamed column: exit 1 too"
+# in French, the refused extract and the reason for a new index (hand-translated from above)
+export LANGUAGE=fr MEDIMAIL_SYNC_LOCALEDIR=$MS_BUILD/src/po
+ms_run -c "$CONF" plan
+exit_is 1 "fr: plan with a renamed column: exit 1"
+like "$MS_ERR" "$X4:1 : la colonne « Nom d'exercice » manque dans l'en-tête \\(colonnes non reconnues : \"Nom d'usage\"" \
+	"fr: the renamed column, in French"
+rm -f "$X4"
+touch -d '2025-01-06 00:00' "$X2"
+ms_run -c "$CONF" national index
+exit_is 0 "fr: national index after the extract's modification time changed"
+like "$MS_OUT" "^$IDX : construit en [0-9.]+ s \\(l'extraction a changé \\(date de modification\\)\\)$" \
+	"fr: why the index was built again, in French"
+unset LANGUAGE MEDIMAIL_SYNC_LOCALEDIR
 done_testing
