@@ -147,10 +147,15 @@ static int commit(int fd, const char *tmp, const char *final_path, char **err)
 	return 0;
 }
 
-/* Whether an XML part ends with the end tag of its root element. */
-static bool part_complete(const char *buf, size_t len)
+#define PART_HEAD 4096     /* enough for the XML declaration and the root's start tag */
+#define PART_TAIL 256
+#define PART_CHUNK 65536
+
+/* Whether an XML part ends with the end tag of its root element: head holds its first bytes,
+ * tail its last ones. */
+static bool part_complete(const char *head, size_t hlen, const char *tail, size_t tlen)
 {
-	const char *p = buf, *end = buf + len, *name;
+	const char *p = head, *end = head + hlen, *name;
 	size_t n;
 
 	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) && p + 1 < end &&
@@ -162,10 +167,42 @@ static bool part_complete(const char *buf, size_t len)
 	while (p < end && !strchr(" \t\r\n/>", *p))
 		p++;
 	n = (size_t)(p - name);
-	while (len > 0 && strchr(" \t\r\n", buf[len - 1]))
-		len--;
-	return n > 0 && len >= n + 3 && buf[len - n - 3] == '<' && buf[len - n - 2] == '/' &&
-	       memcmp(buf + len - n - 1, name, n) == 0 && buf[len - 1] == '>';
+	while (tlen > 0 && strchr(" \t\r\n", tail[tlen - 1]))
+		tlen--;
+	return n > 0 && p < end && tlen >= n + 3 && tail[tlen - n - 3] == '<' &&
+	       tail[tlen - n - 2] == '/' && memcmp(tail + tlen - n - 1, name, n) == 0 &&
+	       tail[tlen - 1] == '>';
+}
+
+/* Read one part through, keeping its head and its tail; false when it is cut short. */
+static bool part_read(zip_file_t *zf, zip_uint64_t size, char *buf)
+{
+	char head[PART_HEAD], tail[PART_TAIL];
+	size_t hlen = 0, tlen = 0, k;
+	zip_uint64_t total = 0;
+	zip_int64_t got;
+
+	while ((got = zip_fread(zf, buf, PART_CHUNK)) > 0) {
+		k = (size_t)got;
+		total += k;
+		if (hlen < sizeof(head)) {
+			size_t c = k < sizeof(head) - hlen ? k : sizeof(head) - hlen;
+
+			memcpy(head + hlen, buf, c);
+			hlen += c;
+		}
+		if (k >= sizeof(tail)) {
+			memcpy(tail, buf + k - sizeof(tail), sizeof(tail));
+			tlen = sizeof(tail);
+		} else {
+			size_t keep = tlen + k > sizeof(tail) ? sizeof(tail) - k : tlen;
+
+			memmove(tail, tail + tlen - keep, keep);
+			memcpy(tail + keep, buf, k);
+			tlen = keep + k;
+		}
+	}
+	return got == 0 && total == size && part_complete(head, hlen, tail, tlen);
 }
 
 /* libxlsxwriter does not check every write to its own temporary files: one that failed for
@@ -174,17 +211,18 @@ static bool part_complete(const char *buf, size_t len)
 static int check_parts(const char *path, char **why)
 {
 	zip_t *z;
-	zip_file_t *zf = NULL;
+	zip_file_t *zf;
 	zip_stat_t zs;
-	zip_int64_t n, i, got;
-	char *buf = NULL;
+	zip_int64_t n, i;
+	char *buf = xmalloc(PART_CHUNK);
 	const char *name, *dot;
 	int zerr = 0, rc = -1;
+	bool whole;
 
 	z = zip_open(path, ZIP_RDONLY, &zerr);
 	if (!z) {
 		*why = xasprintf("cannot read it back: libzip error %d", zerr);
-		return -1;
+		goto out;
 	}
 	n = zip_get_num_entries(z, 0);
 	for (i = 0; i < n; i++) {
@@ -197,11 +235,9 @@ static int check_parts(const char *path, char **why)
 			*why = xasprintf("cannot read back %s: %s", name, zip_strerror(z));
 			goto out;
 		}
-		buf = xrealloc(buf, zs.size + 1);
-		got = zip_fread(zf, buf, zs.size);
+		whole = part_read(zf, zs.size, buf);
 		zip_fclose(zf);
-		zf = NULL;
-		if (got < 0 || (zip_uint64_t)got != zs.size || !part_complete(buf, zs.size)) {
+		if (!whole) {
 			*why = xasprintf("part %s is incomplete (a write failed: full disk or file "
 					 "size limit?)", name);
 			goto out;
@@ -210,7 +246,8 @@ static int check_parts(const char *path, char **why)
 	rc = 0;
 out:
 	free(buf);
-	zip_discard(z);
+	if (z)
+		zip_discard(z);
 	return rc;
 }
 
