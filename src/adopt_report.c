@@ -971,8 +971,9 @@ char *adopt_report(const struct adopt_session *s)
 {
 	char *report = s->compared ? write_xlsx(s) : NULL;
 
+	/* --json -: stdout is the JSON's alone */
 	if (!s->o->quiet)
-		print_summary(s, report, stdout);
+		print_summary(s, report, report_text_out(s->o->json_path));
 	fflush(stdout);
 	if (s->compared && s->reconcile)
 		log_notice("reconcile %s: missing %zu, moved %zu, differs %zu, not expired %zu, "

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +404,9 @@ int main(int argc, char **argv)
 	int level = LOG_NOTICE, opt, rc = EXIT_USAGE;
 
 	umask(077);    /* loadusers files, reports and the state hold personal data */
+	/* over a file size limit (ulimit -f), write() fails with EFBIG and the run's error
+	 * path removes what it wrote; the signal would kill it without a word */
+	signal(SIGXFSZ, SIG_IGN);
 	setlocale(LC_ALL, "");
 	/* tests use the build tree's catalogue before installation */
 	env = getenv("MEDIMAIL_SYNC_LOCALEDIR");

@@ -1631,7 +1631,7 @@ static int build_index(const char *path, struct source *src, size_t nsrc, char *
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	tmpfile_discard(tmp);
 out:
 	free(buf);
 	free(buckets);

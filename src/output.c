@@ -1,6 +1,6 @@
 /*
- * output.c - the loadusers writers. Both formats write a temporary file next to the final
- * one (mode 0600), fsync it, rename it and fsync the directory, so a reader sees either the
+ * output.c - the loadusers writers. Both formats write a temporary file in a private directory
+ * (mode 0700) beside the final one (mode 0600), fsync it, rename it and fsync the directory, so a reader sees either the
  * old file or the complete new one. XLSX goes through libxlsxwriter in constant-memory mode,
  * every cell a string; CSV is written here, UTF-8 or Windows-1252, lines ending in CRLF.
  */
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
+#include <zip.h>
 
 #include "output.h"
 #include "util.h"
@@ -105,6 +106,27 @@ out:
 	return rc;
 }
 
+/* The output directory must be ours alone (dir_check_private), and the temporary file for
+ * final_path is created in a private directory inside it. *err on failure. */
+static int open_tmp(const char *final_path, char **tmp, char **err)
+{
+	char *dir = xstrdup(final_path), *why = NULL;
+	int fd = -1;
+
+	if (dir_check_private(dirname(dir), "output directory", &why) < 0) {
+		*err = xasprintf("%s: %s", final_path, why);
+		goto out;
+	}
+	fd = tmpfile_open(final_path, tmp);
+	if (fd < 0)
+		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
+				 strerror(errno));
+out:
+	free(why);
+	free(dir);
+	return fd;
+}
+
 /* fsync the complete temporary file, then rename it into place. Consumes fd. */
 static int commit(int fd, const char *tmp, const char *final_path, char **err)
 {
@@ -113,7 +135,7 @@ static int commit(int fd, const char *tmp, const char *final_path, char **err)
 	if (fsync(fd) < 0) {
 		*err = xasprintf("%s: fsync: %s", tmp, strerror(errno));
 		close(fd);
-		unlink(tmp);
+		tmpfile_discard(tmp);
 		return -1;
 	}
 	if (crash && strcmp(crash, "before-rename") == 0)
@@ -123,6 +145,110 @@ static int commit(int fd, const char *tmp, const char *final_path, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+#define PART_HEAD 4096     /* enough for the XML declaration and the root's start tag */
+#define PART_TAIL 256
+#define PART_CHUNK 65536
+
+/* Whether an XML part ends with the end tag of its root element: head holds its first bytes,
+ * tail its last ones. */
+static bool part_complete(const char *head, size_t hlen, const char *tail, size_t tlen)
+{
+	const char *p = head, *end = head + hlen, *name;
+	size_t n;
+
+	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) && p + 1 < end &&
+	       (p[1] == '?' || p[1] == '!'))
+		p++;
+	if (!p || p + 1 >= end)
+		return false;
+	name = ++p;
+	while (p < end && !strchr(" \t\r\n/>", *p))
+		p++;
+	n = (size_t)(p - name);
+	while (tlen > 0 && strchr(" \t\r\n", tail[tlen - 1]))
+		tlen--;
+	return n > 0 && p < end && tlen >= n + 3 && tail[tlen - n - 3] == '<' &&
+	       tail[tlen - n - 2] == '/' && memcmp(tail + tlen - n - 1, name, n) == 0 &&
+	       tail[tlen - 1] == '>';
+}
+
+/* Read one part through, keeping its head and its tail; false when it is cut short. */
+static bool part_read(zip_file_t *zf, zip_uint64_t size, char *buf)
+{
+	char head[PART_HEAD], tail[PART_TAIL];
+	size_t hlen = 0, tlen = 0, k;
+	zip_uint64_t total = 0;
+	zip_int64_t got;
+
+	while ((got = zip_fread(zf, buf, PART_CHUNK)) > 0) {
+		k = (size_t)got;
+		total += k;
+		if (hlen < sizeof(head)) {
+			size_t c = k < sizeof(head) - hlen ? k : sizeof(head) - hlen;
+
+			memcpy(head + hlen, buf, c);
+			hlen += c;
+		}
+		if (k >= sizeof(tail)) {
+			memcpy(tail, buf + k - sizeof(tail), sizeof(tail));
+			tlen = sizeof(tail);
+		} else {
+			size_t keep = tlen + k > sizeof(tail) ? sizeof(tail) - k : tlen;
+
+			memmove(tail, tail + tlen - keep, keep);
+			memcpy(tail + keep, buf, k);
+			tlen = keep + k;
+		}
+	}
+	return got == 0 && total == size && part_complete(head, hlen, tail, tlen);
+}
+
+/* libxlsxwriter does not check every write to its own temporary files: one that failed for
+ * want of room (a full disk, ulimit -f) leaves a truncated sheet in a zip that closes fine.
+ * Read the workbook back: every XML part must be whole. *why (caller frees) on failure. */
+static int check_parts(const char *path, char **why)
+{
+	zip_t *z;
+	zip_file_t *zf;
+	zip_stat_t zs;
+	zip_int64_t n, i;
+	char *buf = xmalloc(PART_CHUNK);
+	const char *name, *dot;
+	int zerr = 0, rc = -1;
+	bool whole;
+
+	z = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!z) {
+		*why = xasprintf("cannot read it back: libzip error %d", zerr);
+		goto out;
+	}
+	n = zip_get_num_entries(z, 0);
+	for (i = 0; i < n; i++) {
+		name = zip_get_name(z, (zip_uint64_t)i, 0);
+		dot = name ? strrchr(name, '.') : NULL;
+		if (!dot || (strcmp(dot, ".xml") != 0 && strcmp(dot, ".rels") != 0))
+			continue;
+		if (zip_stat_index(z, (zip_uint64_t)i, 0, &zs) < 0 ||
+		    !(zs.valid & ZIP_STAT_SIZE) || !(zf = zip_fopen_index(z, (zip_uint64_t)i, 0))) {
+			*why = xasprintf("cannot read back %s: %s", name, zip_strerror(z));
+			goto out;
+		}
+		whole = part_read(zf, zs.size, buf);
+		zip_fclose(zf);
+		if (!whole) {
+			*why = xasprintf("part %s is incomplete (a write failed: full disk or file "
+					 "size limit?)", name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (z)
+		zip_discard(z);
+	return rc;
 }
 
 int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fill, void *arg,
@@ -135,20 +261,18 @@ int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fi
 	lxw_workbook_options opt = { .constant_memory = LXW_TRUE };
 	lxw_workbook *wb = NULL;
 	lxw_error lerr = LXW_NO_ERROR;
-	char *tmp = NULL, *dir = NULL;
+	char *tmp = NULL, *dir = NULL, *why = NULL;
 	const char *epoch;
 	int fd, rc = -1;
 
 	*err = NULL;
-	fd = tmpfile_open(final_path, &tmp);
-	if (fd < 0) {
-		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
-				 strerror(errno));
+	fd = open_tmp(final_path, &tmp, err);
+	if (fd < 0)
 		goto out;
-	}
-	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600 */
+	/* libxlsxwriter reopens the path with "wb": truncating keeps the mode 0600, and the
+	 * private directory keeps the name ours; its own temporary files go there too */
 	close(fd);
-	dir = xstrdup(final_path);
+	dir = xstrdup(tmp);
 	opt.tmpdir = dirname(dir);
 	wb = workbook_new_opt(tmp, &opt);
 	if (!wb) {
@@ -169,7 +293,11 @@ int xlsx_write_atomic(const char *final_path, const char *title, xlsx_fill_fn fi
 	wb = NULL;
 	if (lerr)
 		goto lxw_fail;
-	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (check_parts(tmp, &why) < 0) {
+		*err = xasprintf("%s: writing %s: %s", final_path, tmp, why);
+		goto fail;
+	}
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		*err = xasprintf("%s: cannot reopen: %s", tmp, strerror(errno));
 		goto fail;
@@ -186,8 +314,9 @@ lxw_fail:
 fail:
 	if (wb)
 		lxw_workbook_free(wb);
-	unlink(tmp);
+	tmpfile_discard(tmp);
 out:
+	free(why);
 	free(dir);
 	free(tmp);
 	return rc;
@@ -381,12 +510,9 @@ int output_write_csv(const char *final_path, const struct row *const *rows, size
 	}
 	if (check_rows(final_path, rows, n, false, err) < 0)
 		goto out;
-	fd = tmpfile_open(final_path, &tmp);
-	if (fd < 0) {
-		*err = xasprintf("%s: cannot create a temporary file: %s", final_path,
-				 strerror(errno));
+	fd = open_tmp(final_path, &tmp, err);
+	if (fd < 0)
 		goto out;
-	}
 	/* a UTF-8 BOM makes Excel read UTF-8; it means nothing in windows-1252 */
 	if (o && o->csv_bom && !cp1252)
 		sb_add(&sb, "\xef\xbb\xbf");
@@ -409,7 +535,7 @@ int output_write_csv(const char *final_path, const struct row *const *rows, size
 fail:
 	*err = xasprintf("%s: %s", final_path, msg);
 	close(fd);
-	unlink(tmp);
+	tmpfile_discard(tmp);
 out:
 	free(msg);
 	sb_free(&sb);

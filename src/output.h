@@ -1,6 +1,8 @@
 /*
  * output.h - the loadusers file: XLSX (libxlsxwriter, constant memory) or CSV, written to a
- * temporary name in the output directory, fsynced, renamed, directory fsynced. Mode 0600.
+ * temporary name in a private directory (mode 0700) inside the output directory, fsynced,
+ * renamed, directory fsynced. Mode 0600. An output directory writable by group or others, or
+ * owned by another user than the running one or root, is refused (dir_check_private()).
  * A cell longer than 32,767 characters is an error for its row, never truncated.
  */
 #ifndef MS_OUTPUT_H

@@ -308,7 +308,17 @@ static void print_files(const struct run *r, FILE *out)
 {
 	const struct plan *p = &r->plan;
 
-	if (p->limits_tripped) {
+	if (r->o->apply && !p->limits_tripped && r->exit_code != EXIT_OK &&
+	    r->exit_code != EXIT_REJECTED) {
+		paint(out, C_RED);
+		if (r->nfiles == 0)
+			fprintf(out, _("nothing written: the run failed (see the errors above)\n"));
+		for (size_t i = 0; i < r->nfiles; i++)
+			fprintf(out, _("left %s, which the state does not know: do not import it\n"),
+				r->files[i]);
+		paint(out, C_NONE);
+		return;
+	} else if (p->limits_tripped) {
 		paint(out, C_RED);
 		fprintf(out, _("nothing written: a safety limit tripped (apply --force to accept "
 			       "the plan once)\n"));
@@ -594,7 +604,7 @@ static int write_metrics(const struct run *r, const char *path)
 	goto out;
 fail:
 	close(fd);
-	unlink(tmp);
+	tmpfile_discard(tmp);
 out:
 	free(tmp);
 	sb_free(&sb);
@@ -615,23 +625,39 @@ static char *write_report(const struct run *r)
 	return path;
 }
 
+FILE *report_text_out(const char *json_path)
+{
+	return json_path && strcmp(json_path, "-") == 0 ? stderr : stdout;
+}
+
 char *report_run(const struct run *r)
 {
 	struct strbuf files = { 0 };
 	char *report = NULL;
+	const struct plan *p = &r->plan;
+	const char *cmd = r->o->apply ? "apply" : "plan";
 
 	if (r->planned)
 		report = write_report(r);
 
 	if (!r->o->quiet)
-		print_summary(r, report, stdout);
+		print_summary(r, report, report_text_out(r->o->json_path));
 	fflush(stdout);
 	for (size_t i = 0; i < r->nfiles; i++)
 		sb_addf(&files, "%s%s", i ? ", " : "", r->files[i]);
-	if (r->planned)
+	/* a run that stopped says what it would have done, never what it did not do */
+	if (r->planned && r->exit_code != EXIT_OK && r->exit_code != EXIT_REJECTED)
+		log_notice("%s did not complete (exit status %d), the state is unchanged; the plan "
+			   "was: create %zu, update %zu, expire %zu, reactivate %zu, rename %zu, "
+			   "unchanged %zu, skip %zu, reject %zu; files: %s", cmd, r->exit_code,
+			   p->count[ACT_CREATE], p->count[ACT_UPDATE], p->count[ACT_EXPIRE],
+			   p->count[ACT_REACTIVATE], p->count[ACT_RENAME], p->count[ACT_UNCHANGED],
+			   p->count[ACT_SKIPPED], p->count[ACT_REJECTED],
+			   files.len ? files.buf : "none");
+	else if (r->planned)
 		log_notice("%s: created %zu, updated %zu, expired %zu, reactivated %zu, "
 			   "renamed %zu, unchanged %zu, skipped %zu, rejected %zu; files: %s",
-			   r->o->apply ? "apply" : "plan", r->plan.count[ACT_CREATE],
+			   cmd, r->plan.count[ACT_CREATE],
 			   r->plan.count[ACT_UPDATE], r->plan.count[ACT_EXPIRE],
 			   r->plan.count[ACT_REACTIVATE], r->plan.count[ACT_RENAME],
 			   r->plan.count[ACT_UNCHANGED], r->plan.count[ACT_SKIPPED],

@@ -9,8 +9,9 @@
 
 #include "run.h"
 
-/* Write the XLSX report (when the run got as far as a plan), print the summary (stdout unless
- * quiet), log the one-line summary, write the JSON summary and the metrics when asked. Errors
+/* Write the XLSX report (when the run got as far as a plan), print the summary (unless quiet:
+ * to report_text_out()), log the one-line summary (a run that did not complete gives the
+ * plan's counts as "the plan was", never as done), write the JSON summary and the metrics when asked. Errors
  * writing a report are logged; they do not change the run's exit code. Returns the path of
  * the XLSX report written (the caller frees it), or NULL. */
 char *report_run(const struct run *r);
@@ -21,6 +22,10 @@ char *report_run(const struct run *r);
  * its part of the summary, its record beside each creation and a sheet MSSanté.
  * r stays owned by the caller. On failure returns -1 and *err gets a message the caller frees. */
 int report_xlsx_write(const struct run *r, const char *path, char **err) WUR;
+
+/* Where a command's text summary goes: stderr when the JSON summary goes to stdout ("-"),
+ * so that stdout holds the JSON alone; stdout otherwise. */
+FILE *report_text_out(const char *json_path);
 
 /* Write root (keys sorted, indented) to path, "-" for stdout, and release it. 0 or -1. */
 int report_json_dump(json_t *root, const char *path);

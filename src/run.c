@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,12 +63,34 @@ static int write_output(struct run *r, const struct row *const *rows, size_t n)
 	return rc;
 }
 
+/* A stale private directory of tmpfile_open(): its files, then itself. */
+static int remove_tmp_dir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 /* Temporary files of a run that was killed before its rename: with the lock held, no other
- * run can be writing them. */
+ * run can be writing them. Each lies in a private directory (tmpfile_open); a plain file is
+ * left by an older version. */
 static void remove_stale_tmp(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	struct stat st;
+	int rc;
 
 	if (!d)
 		return;
@@ -77,11 +100,47 @@ static void remove_stale_tmp(const char *dir)
 		    strncmp(de->d_name, ".adopt-", 7) != 0 &&
 		    strncmp(de->d_name, ".reconcile-", 11) != 0)
 			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = remove_tmp_dir(dirfd(d), de->d_name);
+		else
+			rc = unlinkat(dirfd(d), de->d_name, 0);
+		if (rc == 0)
 			log_info("%s/%s: removed the temporary file of an interrupted run", dir,
 				 de->d_name);
 	}
 	closedir(d);
+}
+
+/* The state could not record a loadusers file already renamed into place: remove it, so that
+ * nobody imports a file the state does not know (the next apply writes its changes again).
+ * why: the state's error, naming the state file. */
+static void withdraw_files(struct run *r, const char *why)
+{
+	size_t kept = 0;
+	char *copy;
+
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (unlink(r->files[i]) == 0) {
+			copy = xstrdup(r->files[i]);
+			if (fsync_dir(dirname(copy)) < 0)
+				log_warn("%s: fsync: %s", r->c->output.directory,
+					 strerror(errno));
+			free(copy);
+			log_err(_("%s: the loadusers file %s was removed: nothing was written, the "
+				  "state is unchanged, the next apply writes these changes again"),
+				why, r->files[i]);
+			free(r->files[i]);
+		} else {
+			log_err(_("%s; the loadusers file %s could not be removed (%s): do NOT "
+				  "import it, the state does not know it; remove it by hand, the next "
+				  "apply writes these changes again"), why, r->files[i],
+				strerror(errno));
+			r->files[kept++] = r->files[i];
+		}
+	}
+	r->nfiles = kept;
 }
 
 struct output_job {
@@ -157,6 +216,11 @@ static int do_run(struct run *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (collect_setup(c, &ck, &m) != 0) {
 		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* before anything is read: the report (plan) and the loadusers file (apply) go there */
+	if (dir_check_private(c->output.directory, "output directory", &err) != 0) {
+		log_err("%s", err);
 		goto out;
 	}
 	/* The lock first: a second apply must give up before reading anything. */
@@ -248,9 +312,7 @@ static int do_run(struct run *r)
 		}
 		log_timing("loadusers file and state rows", &t0);
 		if (run_id < 0) {
-			log_err("%s: %s (the file %s was written; the next apply writes its "
-				"changes again)", c->state_file, err ? err : "commit failed",
-				r->files[0]);
+			withdraw_files(r, err ? err : "commit failed");
 			goto out;
 		}
 		crash_point("after-file");
@@ -262,9 +324,7 @@ static int do_run(struct run *r)
 		ri.finished = time(NULL);
 		ri.files = files.buf;
 		if (state_commit_end(st, run_id, &ri, &err) != 0) {
-			log_err("%s: %s (the file %s was written; the next apply writes its "
-				"changes again)", c->state_file, err ? err : "commit failed",
-				r->files[0]);
+			withdraw_files(r, err ? err : "commit failed");
 			sb_free(&files);
 			goto out;
 		}
@@ -407,6 +467,9 @@ static void run_post_command(const struct run *r)
 		goto out;
 	}
 	if (pid == 0) {
+		/* --json -: stdout is the JSON's alone */
+		if (report_text_out(r->o->json_path) == stderr)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "state.h"
 
 struct state {
@@ -93,18 +94,32 @@ static const char sql_upsert[] =
 	" status = excluded.status, mail = excluded.mail, row = excluded.row,"
 	" run_id = excluded.run_id, updated = excluded.updated";
 
+/* SQLite's "disk I/O error" says little: the system's errno says "File too large". */
+static const char *sys_why(struct state *s)
+{
+	int e = s->db ? sqlite3_system_errno(s->db) : 0;
+
+	return e ? strerror(e) : NULL;
+}
+
 static void db_err(struct state *s, char **err, const char *what)
 {
-	*err = xasprintf("state %s: %s: %s", s->path, what,
-			 s->db ? sqlite3_errmsg(s->db) : "no database");
+	const char *why = sys_why(s);
+
+	*err = xasprintf("state %s: %s: %s%s%s%s", s->path, what,
+			 s->db ? sqlite3_errmsg(s->db) : "no database", why ? " (" : "",
+			 why ? why : "", why ? ")" : "");
 }
 
 static int exec(struct state *s, const char *sql, char **err)
 {
 	char *msg = NULL;
+	const char *why;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		*err = xasprintf("state %s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		why = sys_why(s);
+		*err = xasprintf("state %s: %s%s%s%s", s->path, msg ? msg : sqlite3_errmsg(s->db),
+				 why ? " (" : "", why ? why : "", why ? ")" : "");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -241,12 +256,16 @@ static int take_lock(struct state *s, char **err)
 	int flags = s->readonly ? O_RDONLY : O_RDWR | O_CREAT;
 	int rc = -1, e;
 
-	s->lock_fd = open(lock_path, flags | O_CLOEXEC, 0600);
+	/* a planted symlink must not make us create or lock its target */
+	s->lock_fd = open(lock_path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0) {
 		e = errno;
 		/* read-only and no lock file: no run ever wrote here */
 		if (s->readonly && e == ENOENT)
 			rc = 0;
+		else if (e == ELOOP)
+			*err = xasprintf("lock file %s is a symbolic link: refused (remove it)",
+					 lock_path);
 		else
 			*err = xasprintf("cannot open lock file %s: %s", lock_path, strerror(e));
 		errno = e;
@@ -291,11 +310,79 @@ out:
 	return rc;
 }
 
+/* The state file and SQLite's files beside it (WAL, shared memory, rollback journal) are
+ * plain files of ours: a symlink or another kind of file is refused, and a mode that lets
+ * group or others in (0644 from an older version or a copy) is tightened to 0600. errno EPERM
+ * on failure. */
+static int check_file(const char *path, bool optional, char **err)
+{
+	struct stat st;
+	int fd, rc = -1, e;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT && optional)
+			return 0;
+		if (e == ELOOP)
+			*err = xasprintf("state file %s is a symbolic link: refused (a state is "
+					 "a plain file; move the real file there)", path);
+		else
+			*err = xasprintf("state file %s: %s", path, strerror(e));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		*err = xasprintf("state file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = xasprintf("state file %s is not a regular file: refused", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0600) < 0) {
+		*err = xasprintf("state file %s has mode %04o, open to group or others, and "
+				 "cannot be tightened to 0600: %s", path,
+				 (unsigned)(st.st_mode & 07777), strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & 077)
+		log_notice("%s: mode %04o tightened to %04o (the state holds personal data)",
+			   path, (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0600));
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		errno = EPERM;
+	return rc;
+}
+
+static int check_files(const char *path, char **err)
+{
+	static const char *const sidecars[] = { "-wal", "-shm", "-journal" };
+	char *side;
+	int rc;
+
+	if (check_file(path, false, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(sidecars); i++) {
+		side = xasprintf("%s%s", path, sidecars[i]);
+		rc = check_file(side, true, err);
+		free(side);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int open_db(struct state *s, char **err)
 {
 	int flags = s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	int version, rc = -1;
 
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
 	if (sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		db_err(s, err, "open");
 		goto out;
@@ -350,14 +437,23 @@ struct state *state_open(const char *path, bool readonly, bool lock, char **err)
 		*err = xasprintf("state directory %s does not exist (state file %s)", dir, path);
 		goto fail;
 	}
+	/* whoever may write there could plant a symlink or swap the files between our checks */
+	if (dir_check_private(dir, "state directory", err) < 0) {
+		e = EPERM;
+		goto fail;
+	}
 	if (lock && take_lock(s, err)) {
 		e = errno;
 		goto fail;
 	}
-	if (stat(path, &sb) < 0 && errno == ENOENT && readonly)
+	if (lstat(path, &sb) < 0 && errno == ENOENT && readonly)
 		goto ok;
 	if (!readonly && create_file(path, err)) {
 		e = errno;
+		goto fail;
+	}
+	if (check_files(path, err)) {
+		e = EPERM;
 		goto fail;
 	}
 	if (open_db(s, err)) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -577,24 +578,77 @@ int fsync_dir(const char *dir)
 	return rc;
 }
 
+int dir_check_private(const char *dir, const char *what, char **err)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	*err = NULL;
+	if (stat(dir, &st) < 0) {
+		*err = xasprintf("%s %s: %s", what, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*err = xasprintf("%s %s: not a directory", what, dir);
+		return -1;
+	}
+	if (st.st_uid != me && st.st_uid != 0) {
+		*err = xasprintf("%s %s: owned by uid %lu, neither this user (uid %lu) nor root: "
+				 "refused, since its owner could swap the files written there",
+				 what, dir, (unsigned long)st.st_uid, (unsigned long)me);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		*err = xasprintf("%s %s: writable by group or others (mode %04o): refused, since "
+				 "they could swap the files written there (chmod go-w %s)", what,
+				 dir, (unsigned)(st.st_mode & 07777), dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* DIR/.NAME.XXXXXX/NAME: the private directory (mode 0700, ours) makes the name safe to
+ * reopen, as libxlsxwriter does. */
 int tmpfile_open(const char *final_path, char **tmp_path)
 {
 	char *copy = xstrdup(final_path);
 	char *base = xstrdup(basename(copy));
-	char *dir;
-	int fd;
+	char *priv;
+	int fd = -1, e;
 
 	strcpy(copy, final_path);
-	dir = dirname(copy);
-	*tmp_path = xasprintf("%s/.%s.XXXXXX", dir, base);
-	fd = mkostemp(*tmp_path, O_CLOEXEC);   /* mkstemp creates the file with mode 0600 */
+	priv = xasprintf("%s/.%s.XXXXXX", dirname(copy), base);
+	*tmp_path = NULL;
+	if (!mkdtemp(priv))
+		goto out;
+	*tmp_path = xasprintf("%s/%s", priv, base);
+	fd = open(*tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
+		e = errno;
+		rmdir(priv);
 		free(*tmp_path);
 		*tmp_path = NULL;
+		errno = e;
 	}
+out:
+	free(priv);
 	free(base);
 	free(copy);
 	return fd;
+}
+
+void tmpfile_discard(const char *tmp_path)
+{
+	char *copy;
+	int e = errno;
+
+	if (!tmp_path)
+		return;
+	unlink(tmp_path);
+	copy = xstrdup(tmp_path);
+	rmdir(dirname(copy));
+	free(copy);
+	errno = e;
 }
 
 int tmpfile_commit(int fd, const char *tmp_path, const char *final_path)
@@ -615,6 +669,7 @@ int tmpfile_commit(int fd, const char *tmp_path, const char *final_path)
 		saved = errno;
 		goto fail;
 	}
+	tmpfile_discard(tmp_path);      /* the private directory, now empty */
 	copy = xstrdup(final_path);
 	if (fsync_dir(dirname(copy)) < 0) {
 		saved = errno;
@@ -625,7 +680,7 @@ int tmpfile_commit(int fd, const char *tmp_path, const char *final_path)
 	free(copy);
 	return 0;
 fail:
-	unlink(tmp_path);
+	tmpfile_discard(tmp_path);
 	errno = saved;
 	return rc;
 }

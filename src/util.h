@@ -71,14 +71,23 @@ char *str_trim(const char *s);          /* leading and trailing blanks removed *
 bool str_empty(const char *s);           /* NULL or only blanks */
 int str_casecmp_ascii(const char *a, const char *b);
 
-/* Files. write_file_atomic() writes data to DIR/.NAME.XXXXXX (mode 0600), fsyncs it, renames it
- * to DIR/NAME and fsyncs DIR. On failure it removes the temporary file and returns -1 with
- * errno set; *err (if not NULL) receives an allocated message naming the path. */
+/* Files, replaced atomically: tmpfile_open(), write, tmpfile_commit(). fsync_dir(): -1 with
+ * errno on failure. */
 int fsync_dir(const char *dir) WUR;
-/* Open a new temporary file next to final_path (mode 0600). Returns an fd, and *tmp_path. */
+/* Open a new temporary file for final_path: DIR/.NAME.XXXXXX/NAME, inside a private directory
+ * (mode 0700) created in final_path's directory, the file mode 0600, so that nobody can swap
+ * it even between a close and a reopen by name. Returns an fd and *tmp_path (caller frees),
+ * or -1 with errno. */
 int tmpfile_open(const char *final_path, char **tmp_path) WUR;
-/* fsync + close fd, rename tmp to final, fsync the directory. Removes tmp on failure. */
+/* fsync + close fd, rename tmp to final, remove the private directory, fsync the directory.
+ * Removes tmp and its directory on failure. */
 int tmpfile_commit(int fd, const char *tmp_path, const char *final_path) WUR;
+/* Remove a temporary file of tmpfile_open() and its private directory (errno kept). */
+void tmpfile_discard(const char *tmp_path);
+/* A directory we write into (what: "output directory", "state directory"): refused, with
+ * *err (caller frees) naming it and why, when it is not a directory, is owned by another user
+ * than the effective one or root, or is writable by group or others. */
+int dir_check_private(const char *dir, const char *what, char **err) WUR;
 
 /* Current time as "YYYYMMDD-HHMMSS" in local time, for file names; t = 0 means now. */
 char *time_stamp(long long t);

@@ -9,10 +9,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -305,6 +308,76 @@ static void test_xlsx_bad_utf8(void **state)
 	free(err);
 }
 
+/* issue 17: an output directory that group or others may write into is refused, naming it;
+ * nothing is written there */
+static void test_outdir_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct conf_output o = { 0 };
+	char *err = NULL;
+
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(output_write_xlsx(f->path, f->ptrs, 3, &err), -1);
+	assert_non_null(strstr(err, "output directory"));
+	assert_non_null(strstr(err, f->dir));
+	assert_non_null(strstr(err, "writable by group or others (mode 0770)"));
+	free(err);
+	err = NULL;
+	assert_int_equal(chmod(f->dir, 0703), 0);
+	assert_int_equal(output_write_csv(f->path, f->ptrs, 3, &o, &err), -1);
+	assert_non_null(strstr(err, "writable by group or others"));
+	free(err);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(count_files(f->dir), 0);
+}
+
+/* issue 17: under a file size limit (ulimit -f), libxlsxwriter's own temporary files fail
+ * silently; the workbook is read back, so the run fails instead of renaming a truncated
+ * file into place. In a child: the limit is the process's. */
+static void test_xlsx_size_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit rl = { 16384, 16384 };
+	struct strbuf sb = { 0 };
+	const struct row **many;
+	struct row *rows;
+	char *err = NULL;
+	size_t n = 2000, i;
+	pid_t pid;
+	int status;
+
+	rows = xcalloc(n, sizeof(*rows));
+	many = xcalloc(n, sizeof(*many));
+	for (i = 0; i < n; i++) {
+		sb.len = 0;
+		sb_addf(&sb, "person%zu@ch-test.mssante.fr", i);
+		row_set(&rows[i], COL_MAIL, sb.buf);
+		row_set(&rows[i], COL_NOM, "DURAND");
+		many[i] = &rows[i];
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		if (output_write_xlsx(f->path, many, n, &err) == 0)
+			_exit(1);
+		_exit(strstr(err, "is incomplete") || strstr(err, "File too large") ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_files(f->dir), 0);       /* no partial file, no temporary */
+	/* without the limit, the same rows are written */
+	assert_int_equal(output_write_xlsx(f->path, many, n, &err), 0);
+	for (i = 0; i < n; i++)
+		row_free(&rows[i]);
+	free(rows);
+	free(many);
+	sb_free(&sb);
+}
+
 static void test_xlsx_bad_dir(void **state)
 {
 	char *err = NULL;
@@ -495,6 +568,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xlsx_limit_boundary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xlsx_bad_utf8, setup, teardown),
 		cmocka_unit_test(test_xlsx_bad_dir),
+		cmocka_unit_test_setup_teardown(test_outdir_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xlsx_size_limit, setup, teardown),
 		cmocka_unit_test(test_csv_cell),
 		cmocka_unit_test_setup_teardown(test_csv_utf8_bom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv_default_no_bom, setup, teardown),

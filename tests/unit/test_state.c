@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,109 @@ static void test_readonly_missing(void **st)
 	free(out);
 	state_close(s);
 	assert_int_equal(dir_entries(), 0);
+	free(path);
+}
+
+/* issue 17: a planted symlink for the state or its lock is refused, its target untouched */
+static void test_symlinks_refused(void **st)
+{
+	char *path = tpath("state.db"), *lock = tpath("state.db.lock");
+	char *target = tpath("target"), *err = NULL;
+	struct state *s;
+	struct stat sb;
+	int fd;
+
+	(void)st;
+	fd = open(target, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(target, path), 0);
+	s = state_open(path, false, true, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "is a symbolic link"));
+	assert_non_null(strstr(err, path));
+	free(err);
+	err = NULL;
+	s = state_open(path, true, false, &err);        /* read-only too */
+	assert_null(s);
+	free(err);
+	err = NULL;
+	assert_int_equal(stat(target, &sb), 0);
+	assert_int_equal(sb.st_size, 0);                /* SQLite wrote nothing there */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(unlink(lock), 0);
+	unlink(target);
+
+	/* the lock: O_NOFOLLOW, so its target is not even created */
+	assert_int_equal(symlink(target, lock), 0);
+	s = state_open(path, false, true, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "lock file"));
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_true(errno != EWOULDBLOCK);
+	free(err);
+	assert_int_equal(lstat(target, &sb), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+	free(lock);
+	free(target);
+}
+
+/* issue 17: an existing state at 0644 (and its WAL) is tightened to 0600 */
+static void test_mode_tightened(void **st)
+{
+	char *path = tpath("state.db"), *wal = tpath("state.db-wal"), *err = NULL;
+	struct state *s;
+	struct stat sb;
+	int fd;
+
+	(void)st;
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	state_close(s);
+	assert_int_equal(chmod(path, 0644), 0);
+	fd = open(wal, O_CREAT | O_WRONLY, 0644);    /* an empty WAL left behind */
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	s = state_open(path, true, false, &err);
+	assert_non_null(s);
+	state_close(s);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(chmod(path, 0640), 0);
+	s = state_open(path, false, true, &err);
+	assert_non_null(s);
+	state_close(s);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	if (stat(wal, &sb) == 0)
+		assert_int_equal(sb.st_mode & 077, 0);
+	free(path);
+	free(wal);
+}
+
+/* issue 17: a state directory others may write into is refused, naming it */
+static void test_dir_refused(void **st)
+{
+	char *path = tpath("state.db"), *err = NULL;
+	struct state *s;
+
+	(void)st;
+	assert_int_equal(chmod(tmpdir, 0777), 0);
+	s = state_open(path, false, true, &err);
+	assert_null(s);
+	assert_non_null(strstr(err, "state directory"));
+	assert_non_null(strstr(err, tmpdir));
+	assert_non_null(strstr(err, "writable by group or others"));
+	free(err);
+	err = NULL;
+	assert_int_equal(chmod(tmpdir, 0775), 0);
+	s = state_open(path, true, true, &err);
+	assert_null(s);
+	free(err);
+	assert_int_equal(chmod(tmpdir, 0700), 0);
+	assert_int_equal(dir_entries(), 0);             /* nothing created */
 	free(path);
 }
 
@@ -782,6 +886,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_tightened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commands_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_mid_commit, setup, teardown),

@@ -222,7 +222,7 @@ static void test_dn_normalise(void **state)
 
 static void test_tmpfile(void **state)
 {
-	char dir[] = "/tmp/test_util.XXXXXX", *final, *tmp = NULL;
+	char dir[] = "/tmp/test_util.XXXXXX", *final, *tmp = NULL, *priv, *err = NULL;
 	struct stat st;
 	int fd;
 
@@ -238,6 +238,47 @@ static void test_tmpfile(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(st.st_size, 5);
 	assert_int_equal(access(tmp, F_OK), -1);     /* renamed away */
+	priv = xstrdup(tmp);
+	*strrchr(priv, '/') = '\0';
+	assert_int_equal(access(priv, F_OK), -1);    /* its private directory removed */
+	free(priv);
+	free(tmp);
+
+	/* issue 17: the temporary file lies in a private directory (0700) of its own, so that
+	 * nobody can swap it for a symlink between a close and a reopen by name */
+	fd = tmpfile_open(final, &tmp);
+	assert_true(fd >= 0);
+	priv = xstrdup(tmp);
+	*strrchr(priv, '/') = '\0';
+	assert_string_equal(strrchr(tmp, '/'), "/out.txt");
+	assert_int_equal(lstat(priv, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(strncmp(priv, dir, strlen(dir)), 0);
+	close(fd);
+	tmpfile_discard(tmp);
+	assert_int_equal(access(priv, F_OK), -1);
+	free(priv);
+
+	/* the directory check: ours and closed to group and others */
+	assert_int_equal(dir_check_private(dir, "output directory", &err), 0);
+	assert_null(err);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(dir_check_private(dir, "output directory", &err), -1);
+	assert_non_null(strstr(err, "output directory"));
+	assert_non_null(strstr(err, dir));
+	assert_non_null(strstr(err, "mode 0775"));
+	free(err);
+	assert_int_equal(chmod(dir, 0700), 0);
+	if (geteuid() == 0) {       /* another owner: only root can make one */
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(dir_check_private(dir, "state directory", &err), -1);
+		assert_non_null(strstr(err, "owned by uid 65534"));
+		free(err);
+	}
+	assert_int_equal(dir_check_private(final, "output directory", &err), -1);
+	assert_non_null(strstr(err, "not a directory"));
+	free(err);
 	unlink(final);
 	rmdir(dir);
 	free(tmp);
