@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "check.h"
 #include "check_data.h"
@@ -28,7 +29,7 @@ enum rule_id {
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
 	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
 	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
-	R_CSV_BINARY, R_DATE_CENTURY, R_NRULES
+	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252, R_NRULES
 };
 
 #define E SEV_ERROR
@@ -109,6 +110,10 @@ const struct check_rule_info check_rules[] = {
 	[R_CSV_QUOTE]       = { "csv-quote",        E,   "quoted cell still open at end of file" },
 	[R_CSV_BINARY]      = { "csv-binary",       E,   "NUL byte in a record" },
 	[R_DATE_CENTURY]    = { "date-century",     E,   "33: XLSX/XLS date outside 2000-2099" },
+	/* every cell, whatever reads or writes it */
+	[R_CONTROL]         = { "control-character", E,  "a C0/C1 control, DEL, CR or LF" },
+	[R_FORMULA]         = { "csv-formula",      E,   "CSV: starts with = + - @ (a formula)" },
+	[R_CP1252]          = { "windows-1252",     E,   "CSV windows-1252: a character it lacks" },
 };
 const size_t check_nrules = ARRAY_SIZE(check_rules);
 #undef E
@@ -167,6 +172,9 @@ struct checker {
 	enum severity sev[R_NRULES];
 	enum value_form form;
 	bool xlsx;               /* the cell length limit applies (not to CSV output) */
+	bool csv;                /* CSV output: a cell may not start a formula */
+	bool cp1252;             /* CSV in windows-1252: every character must be in it */
+	bool translit;           /* csv-transliterate: check_normalise makes letters fit */
 	char **owned;            /* strings of config extensions */
 	size_t nowned, cap_owned;
 };
@@ -569,6 +577,11 @@ struct checker *check_new(const struct config *c, char **err)
 		ck->sev[i] = check_rules[i].sev;
 	ck->form = c ? c->output.value_form : FORM_LABEL;
 	ck->xlsx = !c || c->output.format == OUT_XLSX;
+	ck->csv = c && c->output.format == OUT_CSV;
+	ck->cp1252 = ck->csv && c->output.csv_encoding &&
+		     (!strcasecmp(c->output.csv_encoding, "windows-1252") ||
+		      !strcasecmp(c->output.csv_encoding, "cp1252"));
+	ck->translit = ck->cp1252 && c->output.csv_transliterate;
 	for (i = 0; c && i < c->nsev; i++) {
 		r = rule_by_id(c->sev_rule[i]);
 		if (r < 0) {
@@ -656,6 +669,76 @@ char *check_list_value(const struct checker *ck, const char *list, const char *v
 	return e ? list_form(ck, e) : NULL;
 }
 
+/* Decode the code point at p (valid UTF-8, not at its end); returns its length in bytes. */
+static size_t next_cp(const char *s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] < 0xe0 && p[1]) {
+		*cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		return 2;
+	}
+	if (p[0] < 0xf0 && p[1] && p[2]) {
+		*cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		return 3;
+	}
+	if (p[1] && p[2] && p[3]) {
+		*cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+		      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		return 4;
+	}
+	*cp = 0xfffd;           /* a truncated sequence: one byte at a time */
+	return 1;
+}
+
+/* Latin Extended-A (U+0100..U+017F) letters without their marks; ' ' where Windows-1252 has
+ * the letter itself (Œ, Š, Ÿ, Ž...) and so no transliteration is needed. */
+static const char latin_ext_a[] =
+	"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNnOoOoOo  "
+	"RrRrRrSsSsSs  TtTtTtUuUuUuUuUuUuWwYy ZzZz  s";
+
+/* The ASCII letter (or '-') transliterating code point cp, or 0 when there is none. */
+static char translit_cp(uint32_t cp)
+{
+	if (cp >= 0x100 && cp <= 0x17f && latin_ext_a[cp - 0x100] != ' ')
+		return latin_ext_a[cp - 0x100];
+	switch (cp) {
+	case 0x218: case 0x21a:              /* Ș Ț (Romanian comma below) */
+		return cp == 0x218 ? 'S' : 'T';
+	case 0x219: case 0x21b:
+		return cp == 0x219 ? 's' : 't';
+	case 0x2010: case 0x2011: case 0x2012: case 0x2212:   /* hyphens, figure dash, minus */
+		return '-';
+	default:
+		return 0;
+	}
+}
+
+char *check_transliterate(const char *v)
+{
+	struct strbuf sb = { 0 };
+	const char *p = v;
+	uint32_t cp;
+	size_t n;
+	char t;
+
+	sb_add(&sb, "");
+	while (*p) {
+		n = next_cp(p, &cp);
+		t = cp1252_byte(cp) < 0 ? translit_cp(cp) : 0;
+		if (t)
+			sb_addc(&sb, t);
+		else
+			sb_addn(&sb, p, n);
+		p += n;
+	}
+	return sb_steal(&sb);
+}
+
 static void normalise_list(const struct checker *ck, struct row *row, enum col col, int li)
 {
 	const struct code_entry *e = list_find(ck, li, row_get(row, col));
@@ -688,6 +771,12 @@ void check_normalise(const struct checker *ck, struct row *row, enum bal_type ty
 	normalise_list(ck, row, COL_REGION, L_REGION);
 	normalise_list(ck, row, COL_SPECIALITE, L_SPECIALITE);
 	normalise_list(ck, row, COL_PROFESSION, L_PROFESSION);
+	for (int col = 0; ck->translit && col < NCOLS; col++) {
+		const char *v = row_get(row, (enum col)col);
+
+		if (*v)
+			row_take(row, (enum col)col, check_transliterate(v));
+	}
 }
 
 /* State of one check_row() call. */
@@ -721,6 +810,43 @@ static void add(struct rowctx *x, int col, enum rule_id r, const char *value, co
 	free(msg);
 	if (sev == SEV_ERROR)
 		x->nerrors++;
+}
+
+/* The rules of every cell, whatever its column: characters a file cannot carry faithfully.
+ * Returns false when the cell is at fault (the column's own checks are then skipped). */
+static bool check_chars(struct rowctx *x, int col, const char *v)
+{
+	const char *p = v;
+	uint32_t cp;
+	size_t n;
+	bool ok = true, bad1252 = false;
+
+	while (*p) {
+		n = next_cp(p, &cp);
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			add(x, col, R_CONTROL, v, _("%s holds the control character U+%04X at "
+			    "byte %zu (CR, LF, TAB and other controls cannot be imported)"),
+			    columns[col].header, (unsigned)cp, (size_t)(p - v) + 1);
+			return false;
+		}
+		if (x->ck->cp1252 && !bad1252 && cp1252_byte(cp) < 0) {
+			add(x, col, R_CP1252, v, _("%s holds U+%04X, which windows-1252 cannot "
+			    "write (output csv-encoding)%s"), columns[col].header, (unsigned)cp,
+			    !x->ck->translit ?
+			    _("; csv-transliterate = true writes letters such as \"Ł\" as \"L\"") :
+			    _(", even transliterated"));
+			bad1252 = true;
+			ok = false;
+		}
+		p += n;
+	}
+	if (x->ck->csv && strchr("=+-@", *v)) {
+		add(x, col, R_FORMULA, v, _("%s starts with \"%c\": a spreadsheet would read the "
+		    "CSV cell as a formula, and writing it otherwise would change the value"),
+		    columns[col].header, *v);
+		ok = false;
+	}
+	return ok;
 }
 
 /* Requirement of a column for the row's type, with the conditional cases of the guide. */
@@ -957,6 +1083,12 @@ static void check_conditions(struct rowctx *x)
 size_t check_row(const struct checker *ck, const struct row *row, enum bal_type type,
 		 const char *where, struct findings *f)
 {
+	return check_row_cut(ck, row, type, where, NULL, f);
+}
+
+size_t check_row_cut(const struct checker *ck, const struct row *row, enum bal_type type,
+		     const char *where, const size_t *more, struct findings *f)
+{
 	struct rowctx x = { ck, row, type, where, f, 0 };
 	int col;
 
@@ -969,14 +1101,18 @@ size_t check_row(const struct checker *ck, const struct row *row, enum bal_type 
 		const char *v = row_get(row, (enum col)col);
 		enum req req = col_req(col, type);
 		bool empty = str_empty(v);
+		size_t extra = more ? more[col] : 0;
 
-		if (x.ck->xlsx && strlen(v) > MAX_CELL && utf8_len(v) > MAX_CELL) {
+		if (x.ck->xlsx && (extra > 0 || strlen(v) > MAX_CELL) &&
+		    utf8_len(v) + extra > MAX_CELL) {
 			add(&x, col, R_TOO_LONG, NULL,
 			    _("%s holds %zu characters, more than an XLSX cell can hold "
 			      "(32767); CSV output has no such limit"),
-			    columns[col].header, utf8_len(v));
+			    columns[col].header, utf8_len(v) + extra);
 			continue;
 		}
+		if (!empty && !check_chars(&x, col, v))
+			continue;
 		if (req == REQ_O && empty)
 			add(&x, col, R_REQUIRED, NULL, _("%s is required for a %s account"),
 			    columns[col].header, bal_type_name(type));

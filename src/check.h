@@ -37,7 +37,8 @@ void check_free(struct checker *ck);
 
 /* Normalise the cells of row in place where the rules allow a unique answer: derive Département
  * and Région from CP when empty, write list values (code, label or "code - label" accepted) in
- * the configured form (label by default). Case is checked by check_row(), never changed here. */
+ * the configured form (label by default); with csv-transliterate, check_transliterate() every
+ * cell. Case is checked by check_row(), never changed here. */
 void check_normalise(const struct checker *ck, struct row *row, enum bal_type type);
 
 /* The value v (a code, a label or "code - label") of the code list named list
@@ -47,9 +48,22 @@ void check_normalise(const struct checker *ck, struct row *row, enum bal_type ty
 char *check_list_value(const struct checker *ck, const char *list, const char *v);
 
 /* Validate one row of the given type. where names the source (DN or "line N").
- * Returns the number of error-severity findings added. */
+ * Returns the number of error-severity findings added. Every cell, whatever its column, is
+ * refused with a control character (C0, DEL, C1: control-character); with CSV output, when it
+ * starts with = + - @ (csv-formula: the writer would have to change it); with csv-encoding
+ * windows-1252, when it holds a character the code page lacks (windows-1252). */
 size_t check_row(const struct checker *ck, const struct row *row, enum bal_type type,
 		 const char *where, struct findings *f);
+/* The same for a row read from a file whose reader kept only the start of long cells:
+ * more[col] characters of column col were dropped (more may be NULL: none), so that the
+ * length reported is the cell's real one. */
+size_t check_row_cut(const struct checker *ck, const struct row *row, enum bal_type type,
+		     const char *where, const size_t *more, struct findings *f);
+
+/* v with the letters Windows-1252 lacks written without their marks ("Łukasz" -> "Lukasz",
+ * "Ș" -> "S", U+2010 hyphen -> "-"); other characters are kept. Allocated. check_normalise()
+ * applies it to every cell with output csv-encoding = windows-1252 and csv-transliterate. */
+char *check_transliterate(const char *v);
 
 /* Severity of a rule id after config overrides. */
 enum severity check_severity(const struct checker *ck, const char *rule);

@@ -484,6 +484,17 @@ void collect_explain_free(struct collect_explain *ex)
 	map_trace_free(&ex->trace);
 }
 
+/* Every error finding rejects its account, whichever stage raised it (the mapping, the
+ * collector, the checks, the national directory): true when a finding from index from on of
+ * the collection's list is an error. An account's findings are those added while it is built. */
+static bool errors_since(const struct ctx *x, size_t from)
+{
+	for (size_t i = from; i < x->col->f.n; i++)
+		if (x->col->f.v[i].sev == SEV_ERROR)
+			return true;
+	return false;
+}
+
 /* Map, normalise and validate one person into a new account. A person who is leaving
  * (disabled, or past their end date) is classified first: their data errors do not matter,
  * since the row last written (if any) is what an expiry writes again. */
@@ -496,6 +507,7 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	struct map_national mn;
 	struct map_extra extra = { .stats = x->col->stats, .national = national_of(x, &mn) };
 	struct findings mf = { 0 };
+	size_t from = x->col->f.n;
 	bool gone;
 
 	a->dn = xstrdup(e->dn);
@@ -515,9 +527,6 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 		findings_free(&mf);
 		goto out;
 	}
-	/* a mapping finding the config made an error (table-unmatched:error...) rejects too */
-	if (findings_count(&mf, SEV_ERROR) > 0)
-		a->rejected = true;
 	findings_move(&x->col->f, &mf);
 	if (a->type == BAL_NONE) {
 		a->rejected = true;
@@ -533,6 +542,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	if (national_check(x, a, e->dn, extra.national ? mn.person : NULL))
 		a->rejected = true;
 out:
+	if (errors_since(x, from))
+		a->rejected = true;
 	if (x->o->explain)
 		explain_person(pc, e, a);
 	row_pack(&a->row);
@@ -953,6 +964,7 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 		const struct entry *g = &sd->groups[i];
 		struct map_extra extra;
 		struct account *a;
+		size_t from = x->col->f.n;
 
 		if (!sd->selected[i])
 			continue;
@@ -970,7 +982,8 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 			a->rejected = true;
 		}
 		if (!build_org(x, rs->d, g, idx, m, owners, ck, a, org_extra(x, rs->d, g, m, a,
-									   &extra)))
+									   &extra)) ||
+		    errors_since(x, from))
 			a->rejected = true;
 	}
 }

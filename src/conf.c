@@ -525,6 +525,7 @@ static cfg_opt_t output_opts[] = {
 	O_STR("csv-separator", ";",           0,  v_separator),
 	O_STR("csv-encoding",  "utf-8",       0,  v_choice),
 	O_BOOL("csv-bom",      cfg_false),
+	O_BOOL("csv-transliterate", cfg_false),
 	O_STR("value-form",    "label",       0,  v_choice),
 	O_INT("keep",          0,             0,  v_int),
 	O_STR("post-command",  "",            0,  NULL),
@@ -1233,6 +1234,7 @@ static void get_output(cfg_t *cfg, struct config *c)
 	v = choice_index("csv-encoding", cfg_getstr(o, "csv-encoding"));
 	out->csv_encoding = xstrdup(choice_value("csv-encoding", v));
 	out->csv_bom = cfg_getbool(o, "csv-bom");
+	out->csv_transliterate = cfg_getbool(o, "csv-transliterate");
 	v = choice_index("value-form", cfg_getstr(o, "value-form"));
 	out->value_form = v < 0 ? FORM_LABEL : (enum value_form)v;
 	out->keep = (int)cfg_getint(o, "keep");

@@ -121,6 +121,7 @@ struct conf_output {
 	char *csv_separator;       /* one character */
 	char *csv_encoding;        /* "utf-8" or "windows-1252" */
 	bool csv_bom;
+	bool csv_transliterate;    /* windows-1252: letters it lacks (Ł) become their base (L) */
 	enum value_form value_form;
 	int keep;                  /* number of files to keep, 0 = all */
 	char *post_command;

@@ -201,7 +201,7 @@ out:
 static const struct sheet_cell *src_cell(const struct reader *r, const struct sheet_row *row,
 					 int col)
 {
-	static const struct sheet_cell empty = { "", 0, SHEET_EMPTY };
+	static const struct sheet_cell empty = { "", 0, SHEET_EMPTY, 0 };
 	int i = r->col_src[col];
 
 	return i >= 0 && (size_t)i < row->nkept ? &row->cell[i] : &empty;

@@ -24,14 +24,6 @@
 
 #define CSV_FLUSH_AT 65536
 
-/* Windows-1252 bytes 0x80..0x9F; 0 where the code page leaves the byte undefined. */
-static const uint16_t cp1252_high[32] = {
-	0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
-	0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
-};
-
 /* "data row N (mail)" for messages; the mail only when it is short and readable. */
 static char *row_label(const struct row *r, size_t i)
 {
@@ -408,19 +400,6 @@ static size_t utf8_next(const unsigned char *p, uint32_t *cp)
 	*cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
 	      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
 	return 4;
-}
-
-/* Windows-1252 byte for a code point, or -1 when the code page has none. */
-static int cp1252_byte(uint32_t cp)
-{
-	size_t k;
-
-	if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
-		return (int)cp;
-	for (k = 0; k < ARRAY_SIZE(cp1252_high); k++)
-		if (cp1252_high[k] && cp1252_high[k] == cp)
-			return 0x80 + (int)k;
-	return -1;
 }
 
 /* Append s (valid UTF-8) converted to Windows-1252; *bad gets the first unmapped code point. */

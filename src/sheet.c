@@ -42,6 +42,7 @@ void sheet_row_begin(struct sheet *s, long line)
 			s->cb[i].p[0] = '\0';
 		s->cb[i].kind = SHEET_EMPTY;
 		s->cb[i].cut = false;
+		s->cb[i].more = 0;
 	}
 	s->nreset = 0;
 	memset(&s->row, 0, sizeof(s->row));
@@ -53,6 +54,8 @@ bool sheet_buf_add(struct cellbuf *c, const char *p, size_t n, size_t cap)
 	bool cut = false;
 
 	if (c->len + n > cap) {
+		for (size_t i = cap - c->len; i < n; i++)
+			c->more += ((unsigned char)p[i] & 0xc0) != 0x80;
 		n = cap - c->len;
 		cut = c->cut = true;
 	}
@@ -106,6 +109,7 @@ void sheet_row_publish(struct sheet *s)
 		s->cells[i].text = c->len ? c->p : "";
 		s->cells[i].len = c->len;
 		s->cells[i].kind = c->len ? c->kind : SHEET_EMPTY;
+		s->cells[i].more = c->more;
 	}
 	s->row.nkept = n;
 	s->row.cell = s->cells;

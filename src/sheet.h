@@ -45,6 +45,8 @@ struct sheet_cell {
 	const char *text;        /* UTF-8, NUL-terminated, "" when empty */
 	size_t len;              /* bytes of text */
 	enum sheet_kind kind;
+	size_t more;             /* characters of the cell dropped past the cell limit (0: none),
+				  * so that its real length can be told */
 };
 
 /* One row. It lives until the next sheet_next() or sheet_close(). */

@@ -15,6 +15,7 @@ struct cellbuf {
 	size_t len, cap;
 	enum sheet_kind kind;
 	bool cut;
+	size_t more;          /* characters dropped past the cell limit */
 };
 
 struct xls;
@@ -38,7 +39,8 @@ struct sheet {
 	struct xlsx *x;
 };
 
-/* Append n bytes to c, up to cap bytes in all (NUL-terminated). true when some were cut. */
+/* Append n bytes to c, up to cap bytes in all (NUL-terminated). true when some were cut; the
+ * characters cut (UTF-8 lead bytes) are counted in c->more. */
 bool sheet_buf_add(struct cellbuf *c, const char *p, size_t n, size_t cap);
 /* Start a new row at position line: every cell empty. */
 void sheet_row_begin(struct sheet *s, long line);

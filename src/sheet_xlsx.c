@@ -211,6 +211,7 @@ static void val_reset(struct xlsx *x)
 		xgrow(&x->val.p, &x->val.cap, 64, 1);
 	x->val.len = 0;
 	x->val.cut = false;
+	x->val.more = 0;
 	x->val.p[0] = '\0';
 }
 
@@ -693,6 +694,8 @@ static void sheet_cell_end(struct sheet *s)
 	sheet_cell_kind(s, x->col, k);
 	if (v->cut)
 		s->row.cut = true;
+	if (t == v->p && x->col < s->lim.cells)
+		s->cb[x->col].more += v->more;
 }
 
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)

@@ -524,6 +524,24 @@ bool utf8_fold_eq(const char *s, const char *folded)
 	return folded[i] == '\0';
 }
 
+/* Windows-1252 bytes 0x80..0x9F; 0 where the code page leaves the byte undefined. */
+static const uint16_t cp1252_high[32] = {
+	0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
+	0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178,
+};
+
+int cp1252_byte(unsigned long cp)
+{
+	if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
+		return (int)cp;
+	for (size_t k = 0; k < ARRAY_SIZE(cp1252_high); k++)
+		if (cp1252_high[k] && cp1252_high[k] == cp)
+			return 0x80 + (int)k;
+	return -1;
+}
+
 size_t utf8_len(const char *s)
 {
 	size_t n = 0;

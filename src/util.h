@@ -66,6 +66,8 @@ void sb_add_fold(struct strbuf *sb, const char *s);
 bool utf8_fold_eq(const char *s, const char *folded);
 /* Number of code points (for column widths); invalid bytes count one each. */
 size_t utf8_len(const char *s);
+/* The Windows-1252 byte of Unicode code point cp, or -1 when the code page has none. */
+int cp1252_byte(unsigned long cp);
 
 char *str_trim(const char *s);          /* leading and trailing blanks removed */
 bool str_empty(const char *s);           /* NULL or only blanks */

@@ -161,13 +161,13 @@ static void check_date_cell(struct vstate *vs, const struct sheet_row *row)
 
 static void check_record(struct vstate *vs, const struct sheet_row *rec)
 {
-	static const struct sheet_cell empty = { "", 0, SHEET_EMPTY };
+	static const struct sheet_cell empty = { "", 0, SHEET_EMPTY, 0 };
 	struct findings f = { 0 };
 	struct row row = { .blob = NULL };
 	char *where = NULL, *msg;
 	const char *mail, *id_type = sheet_text(rec, COL_TYPE_ID_STRUCT);
 	long first;
-	size_t i, width = record_width(vs, rec);
+	size_t i, width = record_width(vs, rec), more[NCOLS] = { 0 };
 
 	if (rec->open_quote) {
 		report_rule(vs, rec->line, (int)(width <= NCOLS ? width - 1 : NCOLS - 1),
@@ -186,11 +186,14 @@ static void check_record(struct vstate *vs, const struct sheet_row *rec)
 		goto out;
 	}
 	vs->nrows++;
-	for (i = 0; i < NCOLS; i++)
+	for (i = 0; i < NCOLS; i++) {
 		row_take(&row, (enum col)i, sheet_loadusers_text((enum col)i,
 			 i < rec->nkept ? &rec->cell[i] : &empty, id_type));
+		more[i] = i < rec->nkept ? rec->cell[i].more : 0;
+	}
 	where = xasprintf("%s %ld", vs->csv ? "line" : "row", rec->line);
-	check_row(vs->ck, &row, bal_type_parse(row_get(&row, COL_TYPE_BAL)), where, &f);
+	check_row_cut(vs->ck, &row, bal_type_parse(row_get(&row, COL_TYPE_BAL)), where, more,
+		      &f);
 	for (i = 0; i < f.n; i++)
 		report(vs, rec->line, f.v[i].col, f.v[i].rule, f.v[i].sev, f.v[i].value,
 		       f.v[i].message);

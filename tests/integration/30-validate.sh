@@ -60,7 +60,8 @@ findings "$fix/planted-20.csv" >"$tmp/got"
 sort "$fix/planted-20.expected" >"$tmp/want"
 t "20 planted errors: exactly the expected line, column and rule" \
 	diff -u "$tmp/want" "$tmp/got"
-t "20 planted errors: the count line says 20 errors" grep -q ' 20 errors, 0 warnings' "$tmp/out"
+t "20 planted errors and the LF of line 2: the count line says 21 errors" \
+	grep -q ' 21 errors, 0 warnings' "$tmp/out"
 
 { header; sed -n 2p "$fix/clean.csv" | sed 's/;Jean;/;"Jean;/'; sed -n 4,5p "$fix/clean.csv"; } \
 	>"$tmp/quote.csv"
@@ -110,15 +111,15 @@ for ext in xlsx xls; do
 	findings "$fix/planted-20.$ext" >"$tmp/got"
 	t "$ext, columns as text: the 20 planted errors (column, rule) on their rows" \
 		diff -u "$tmp/want-rows" "$tmp/got"
-	t "$ext, columns as text: the count line says 20 errors" \
-		grep -q ' 21 rows, 20 errors, 0 warnings' "$tmp/out"
+	t "$ext, columns as text: the count line says 21 errors" \
+		grep -q ' 21 rows, 21 errors, 0 warnings' "$tmp/out"
 	t "$ext: a duplicate address names the row of the first" \
 		grep -q 'already used on row 5 ' "$tmp/out"
 
 	run "$fix/planted-20-numbers.$ext"
 	t "$ext, numbers and dates: exit 4" test "$rc" -eq 4
 	findings "$fix/planted-20-numbers.$ext" >"$tmp/got"
-	t "$ext, numbers and dates: the 19 errors listed by hand" \
+	t "$ext, numbers and dates: the 20 errors listed by hand" \
 		diff -u "$tmp/want-numbers" "$tmp/got"
 
 	run "$fix/clean-numbers.$ext"
@@ -168,6 +169,35 @@ run "$tmp/no-such-file.xlsx"
 t "missing file: exit 1, one line naming the file" \
 	eval '[ "$rc" -eq 1 ] &&
 		grep -q "^medimail-sync: $tmp/no-such-file.xlsx: No such file" "$tmp/err"'
+
+# issue 17: a 1 MB cell is reported with its real length (the reader keeps 131072 bytes of
+# it); control characters (C0, C1, DEL, CR and LF in a quoted cell) are refused in any cell
+"${MS_PY:-/usr/bin/python3}" - "$fix/clean.csv" "$tmp/hostile.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+row = lines[1].split(";")
+out = [lines[0]]
+def variant(mail, col, value):
+    r = list(row)
+    r[0], r[col] = mail, value
+    out.append(";".join(r))
+variant("big@chu-exemple.fr", 6, "\u00e9" * 1000000)
+variant("c0@chu-exemple.fr", 2, "Je\x01an")
+variant("c1@chu-exemple.fr", 2, "Je\u0085an")
+variant("del@chu-exemple.fr", 2, "Je\x7fan")
+variant("crlf@chu-exemple.fr", 7, '"1 rue\r\nB"')
+open(sys.argv[2], "w", encoding="utf-8", newline="").write("\n".join(out) + "\n")
+PY
+run "$tmp/hostile.csv"
+t "1 MB cell: exit 4" test "$rc" -eq 4
+t "1 MB cell: its real length, 1000000 characters, is reported" \
+	grep -q "^$tmp/hostile.csv:2: Service de rattachement: cell-too-long: .* holds 1000000 characters" "$tmp/out"
+t "control characters: C0, C1, DEL and CR LF are each refused (control-character)" \
+	eval '[ "$(grep -c ": control-character: " "$tmp/out")" -eq 4 ] &&
+		grep -q "^$tmp/hostile.csv:3: Prénom: control-character: .*U+0001" "$tmp/out" &&
+		grep -q "^$tmp/hostile.csv:4: Prénom: control-character: .*U+0085" "$tmp/out" &&
+		grep -q "^$tmp/hostile.csv:5: Prénom: control-character: .*U+007F" "$tmp/out" &&
+		grep -q "^$tmp/hostile.csv:6: Adresse (1): control-character: .*U+000D" "$tmp/out"'
 
 # ~100 MB of valid rows with distinct addresses
 {

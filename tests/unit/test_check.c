@@ -316,6 +316,146 @@ static void test_cell_too_long(void **state)
 	row_free(&r);
 }
 
+/* The findings of one cell changed in a valid PER row: the rule ids, joined by spaces. */
+static char *cell_rules(const struct checker *ck, enum col col, const char *v)
+{
+	struct findings f = { 0 };
+	struct strbuf sb = { 0 };
+	struct row r;
+
+	valid_row(&r, BAL_PER);
+	row_set(&r, col, v);
+	check_row(ck, &r, BAL_PER, "dn", &f);
+	sb_add(&sb, "");
+	for (size_t i = 0; i < f.n; i++) {
+		assert_int_equal(f.v[i].col, col);
+		sb_addf(&sb, "%s%s", i ? " " : "", f.v[i].rule);
+	}
+	findings_free(&f);
+	row_free(&r);
+	return sb_steal(&sb);
+}
+
+#define assert_rules(ck, col, v, want) do { \
+		char *got_ = cell_rules(ck, col, v); \
+		assert_string_equal(got_, want); \
+		free(got_); \
+	} while (0)
+
+/* Issue 17, defect 8: C0 and C1 controls, DEL, CR and LF are refused in every cell, whatever
+ * the output format; TAB too (it is C0). */
+static void test_control_characters(void **state)
+{
+	struct checker *ck = new_checker(NULL);
+	static const char *const bad[] = {
+		"A\x01" "B", "A\tB", "A\rB", "A\nB", "A\x1f", "A\x7f", "\xc2\x80" "A",
+		"A\xc2\x9f", "\x1b[31m",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_rules(ck, COL_ADRESSE2, bad[i], "control-character");
+		/* the column's own checks do not run on such a cell */
+		assert_rules(ck, COL_NOM, bad[i], "control-character");
+	}
+	/* no-break space (U+00A0) and the first printable C1 neighbour are not controls */
+	assert_rules(ck, COL_ADRESSE2, "1\xc2\xa0rue", "");
+	assert_rules(ck, COL_ADRESSE2, "\xc2\xa1" "A", "");
+	check_free(ck);
+}
+
+/* Issue 17, defect 7: with CSV output, a cell the formula guard would change is a row error;
+ * XLSX cells are strings, which a spreadsheet never evaluates. */
+static void test_csv_formula(void **state)
+{
+	struct config c;
+	struct checker *ck;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.output.format = OUT_CSV;
+	ck = new_checker(&c);
+	assert_rules(ck, COL_ADRESSE2, "=1+1", "csv-formula");
+	assert_rules(ck, COL_ADRESSE2, "+33", "csv-formula");
+	assert_rules(ck, COL_ADRESSE2, "- bat. B", "csv-formula");
+	assert_rules(ck, COL_ADRESSE2, "@SUM(A1)", "csv-formula");
+	assert_rules(ck, COL_MAIL, "=cmd@chu-exemple.fr", "csv-formula");
+	assert_rules(ck, COL_ADRESSE2, "bat. B - 2=3", "");
+	check_free(ck);
+	c.output.format = OUT_XLSX;
+	ck = new_checker(&c);
+	assert_rules(ck, COL_ADRESSE2, "=1+1", "");
+	check_free(ck);
+}
+
+/* Issue 17, defect 4: with csv-encoding windows-1252, a character it lacks is a row error;
+ * csv-transliterate makes the letters fit first (check_normalise), so that the state keeps
+ * what the file holds. */
+static void test_windows_1252(void **state)
+{
+	struct config c;
+	struct checker *ck;
+	struct findings f = { 0 };
+	struct row r;
+	char *t;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.output.format = OUT_CSV;
+	c.output.csv_encoding = "windows-1252";
+	ck = new_checker(&c);
+	assert_rules(ck, COL_NOM, "\xc5\x81UKASZ", "windows-1252");               /* ŁUKASZ */
+	assert_rules(ck, COL_PRENOM, "\xe5\xbc\xa0", "windows-1252");             /* 张 */
+	assert_rules(ck, COL_NOM, "C\xc5\x92UR \xe2\x82\xac \xc3\x89", "");       /* Œ € É */
+	check_free(ck);
+	c.output.csv_transliterate = true;
+	ck = new_checker(&c);
+	valid_row(&r, BAL_PER);
+	row_set(&r, COL_NOM, "\xc5\x81UKASZ-\xc8\x98TEF\xc4\x82NESCU");            /* ŁUKASZ-ȘTEFĂNESCU */
+	row_set(&r, COL_PRENOM, "\xc5\x81ukasz \xe5\xbc\xa0");
+	check_normalise(ck, &r, BAL_PER);
+	assert_string_equal(row_get(&r, COL_NOM), "LUKASZ-STEFANESCU");
+	assert_string_equal(row_get(&r, COL_PRENOM), "Lukasz \xe5\xbc\xa0");
+	assert_int_equal(check_row(ck, &r, BAL_PER, "dn", &f), 1);                /* 张 stays */
+	assert_string_equal(f.v[0].rule, "windows-1252");
+	assert_int_equal(f.v[0].col, COL_PRENOM);
+	findings_free(&f);
+	row_free(&r);
+	check_free(ck);
+	t = check_transliterate("\xc3\xa9\xc5\x93\xe2\x80\x90\xc5\xbf");          /* é œ ‐ ſ */
+	assert_string_equal(t, "\xc3\xa9\xc5\x93-s");
+	free(t);
+	/* UTF-8 output: everything goes */
+	c.output.csv_encoding = "utf-8";
+	ck = new_checker(&c);
+	assert_rules(ck, COL_NOM, "\xc5\x81UKASZ", "");
+	check_free(ck);
+}
+
+/* Issue 17, defect 14: a reader that kept only the start of a cell passes what it dropped,
+ * and the length reported is the real one. */
+static void test_cell_cut_length(void **state)
+{
+	struct checker *ck = new_checker(NULL);
+	struct findings f = { 0 };
+	size_t more[NCOLS] = { 0 };
+	struct row r;
+	char *kept = xmalloc(131073);
+
+	(void)state;
+	memset(kept, 'x', 131072);
+	kept[131072] = '\0';
+	valid_row(&r, BAL_PER);
+	row_take(&r, COL_ADRESSE2, kept);
+	more[COL_ADRESSE2] = 1000000 - 131072;
+	assert_int_equal(check_row_cut(ck, &r, BAL_PER, "line 2", more, &f), 1);
+	assert_string_equal(f.v[0].rule, "cell-too-long");
+	assert_non_null(strstr(f.v[0].message, "1000000 characters"));
+	findings_free(&f);
+	row_free(&r);
+	check_free(ck);
+}
+
 static void test_other_forms(void **state)
 {
 	struct checker *ck = new_checker(NULL);
@@ -561,6 +701,10 @@ int main(void)
 		cmocka_unit_test(test_valid_rows),
 		cmocka_unit_test(test_planted),
 		cmocka_unit_test(test_cell_too_long),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_csv_formula),
+		cmocka_unit_test(test_windows_1252),
+		cmocka_unit_test(test_cell_cut_length),
 		cmocka_unit_test(test_other_forms),
 		cmocka_unit_test(test_normalise),
 		cmocka_unit_test(test_list_value),

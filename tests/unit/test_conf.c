@@ -527,9 +527,9 @@ static void test_option_names(void **state)
 	}
 	assert_true(seen_state && seen_dir_uri && seen_map_nom && seen_hand_edits);
 	assert_false(seen_type_bal);
-	/* 2 top-level + 8 output + 4 limits + 1 reconcile + 10 structure + 31 directory + 35 map
+	/* 2 top-level + 9 output + 4 limits + 1 reconcile + 10 structure + 31 directory + 35 map
 	 * + 35 map-type + 3 table + 8 bal-rule + 9 org + 2 list + 5 national-directory */
-	assert_int_equal(n, 153);
+	assert_int_equal(n, 154);
 	assert_ptr_equal(names, conf_option_names());
 }
 
