@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""rejects.py - every error rule rejects its row (issue 17, defect 3), for 33-rejects.sh.
+"""rejects.py - every error rule rejects its row (issue 17, defect 3), for 34-rejects.sh.
 
   rejects.py gen DIR          write DIR/people.ldif: one valid person, one valid ORG, and
                               one entry per recipe below, each faulty in one way

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 33-rejects: every error finding rejects its row, whichever stage raised it (issue 17): the
+# 34-rejects: every error finding rejects its row, whichever stage raised it (issue 17): the
 # rule ids come from the source (check_rules[] and the collector's own), each has an entry of
 # an LDIF export that raises it (tests/lib/rejects.py); apply writes none of them, in CSV
 # (windows-1252) and in XLSX, and the state does not hold them as active. Also: one name that
