@@ -1644,19 +1644,13 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 	return xstrdup(cur);
 }
 
-/* Printable form of invalid UTF-8 for a finding: bytes >= 0x80 as \xNN. */
+/* Printable form of invalid UTF-8 for a finding (util.h: sb_add_visible). */
 static char *escape_bytes(const char *s, size_t n)
 {
 	struct strbuf sb = { 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80 || c < 0x20)
-			sb_addf(&sb, "\\x%02x", c);
-		else
-			sb_addc(&sb, (char)c);
-	}
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, s, n);
 	return sb_steal(&sb);
 }
 
@@ -1666,14 +1660,13 @@ static void trace_values(struct strbuf *tr, const struct attr *at)
 	if (!at || at->nvals == 0)
 		sb_add(tr, _(" no value"));
 	for (size_t i = 0; at && i < at->nvals; i++) {
-		if (utf8_valid(at->vals[i], at->lens[i])) {
-			sb_addf(tr, "%s \"%s\"", i ? "," : "", at->vals[i]);
-		} else {
-			char *esc = escape_bytes(at->vals[i], at->lens[i]);
+		char *esc = escape_bytes(at->vals[i], at->lens[i]);   /* explain shows it */
 
+		if (utf8_valid(at->vals[i], at->lens[i]))
+			sb_addf(tr, "%s \"%s\"", i ? "," : "", esc);
+		else
 			sb_addf(tr, _("%s \"%s\" (not UTF-8)"), i ? "," : "", esc);
-			free(esc);
-		}
+		free(esc);
 	}
 }
 
@@ -1839,18 +1832,26 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 	return NULL;
 }
 
+/* One step of the trace: a transform and its result, escaped (explain shows it). */
+static void trace_step(struct strbuf *tr, const char *label, const char *v)
+{
+	sb_addf(tr, "    %s -> \"", label);
+	sb_add_visible(tr, v, strlen(v));
+	sb_add(tr, "\"\n");
+}
+
 /* The transforms of node nd applied to v (NULL = empty). */
 static char *transform(const struct node *nd, const char *v, const struct xctx *x)
 {
 	char *cur = apply_xform(&nd->xf[0], v ? v : "", x);
 
 	if (x->tr)
-		sb_addf(x->tr, "    %s -> \"%s\"\n", nd->xf[0].label, cur);
+		trace_step(x->tr, nd->xf[0].label, cur);
 	for (size_t j = 1; j < nd->nxf; j++) {
 		char *next = apply_xform(&nd->xf[j], cur, x);
 
 		if (x->tr)
-			sb_addf(x->tr, "    %s -> \"%s\"\n", nd->xf[j].label, next);
+			trace_step(x->tr, nd->xf[j].label, next);
 		free(cur);
 		cur = next;
 	}
