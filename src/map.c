@@ -306,12 +306,91 @@ static void rx_free(struct map_re *r)
 	free(r);
 }
 
+/* Whether glibc's regcomp() would build too large a program from s: it copies what "+"
+ * repeats once and what "{n,m}" repeats m times, so that stacked or nested repetitions
+ * ("a++++++++", "((a+)+)+", "a{99}{99}") take minutes and gigabytes (found by fuzz_template).
+ * An upper bound on the copies: every atom costs 1, a group the sum of its branches, and a
+ * repetition multiplies what it repeats. Syntax errors are left to regcomp(). */
+#define RX_MAX_COST 10000
+#define RX_MAX_DEPTH 32
+static bool rx_too_big(const char *s)
+{
+	double sum[RX_MAX_DEPTH], last[RX_MAX_DEPTH];
+	int d = 0;
+
+	sum[0] = last[0] = 0;
+	for (; *s; s++) {
+		double atom = 1, factor = 1;
+
+		switch (*s) {
+		case '(':
+			if (++d >= RX_MAX_DEPTH)
+				return true;
+			sum[d] = last[d] = 0;
+			continue;
+		case ')':
+			if (d == 0)
+				break;
+			atom = sum[d] > 1 ? sum[d] : 1;
+			d--;
+			break;
+		case '+':
+			factor = 2;
+			break;
+		case '{': {
+			char *end;
+			unsigned long n = strtoul(s + 1, &end, 10), m = n;
+
+			if (*end == ',' && end[1] != '}')
+				m = strtoul(end + 1, &end, 10);
+			if (*end != ',' && *end != '}')
+				break;          /* a literal '{' */
+			factor = (double)(m > n ? m : n) + 1;
+			s = strchr(s, '}') ? strchr(s, '}') : s;
+			break;
+		}
+		case '\\':
+			s += s[1] != '\0';
+			break;
+		case '[':
+			/* a bracket expression is one atom: "[]a]", "[^]a]", "[[:alpha:]]" */
+			s += 1 + (s[1] == '^');
+			s += *s == ']';
+			while (*s && *s != ']')
+				s += (*s == '[' && s[1] == ':' && strstr(s, ":]")) ?
+				     strstr(s, ":]") + 2 - s : 1;
+			if (!*s)
+				return false;
+			break;
+		}
+		if (factor != 1 || *s == '*' || *s == '?') {
+			sum[d] += last[d] * (factor - 1);
+			last[d] *= factor;
+		} else if (*s != '|') {
+			sum[d] += atom;
+			last[d] = atom;
+		}
+		if (sum[d] > RX_MAX_COST)
+			return true;
+	}
+	return false;
+}
+
 /* Compile src (POSIX extended). On error returns NULL and *err says why (regerror's text). */
 static struct map_re *rx_new(const char *src, bool icase, bool nosub, char **err)
 {
-	struct map_re *r = xcalloc(1, sizeof(*r));
-	locale_t old = rx_enter();
-	int rc = regcomp(&r->re, src, REG_EXTENDED | (icase ? REG_ICASE : 0) |
+	struct map_re *r;
+	locale_t old;
+	int rc;
+
+	if (rx_too_big(src)) {
+		*err = xasprintf(_("bad regular expression '%s': too many repetitions (\"+\" and "
+				   "\"{n,m}\" copy what they repeat; nested, they multiply)"), src);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	old = rx_enter();
+	rc = regcomp(&r->re, src, REG_EXTENDED | (icase ? REG_ICASE : 0) |
 			 (nosub ? REG_NOSUB : 0));
 
 	if (rc != 0) {
