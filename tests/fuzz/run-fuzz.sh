@@ -84,16 +84,17 @@ done
 
 # fuzz NAME: one harness for secs seconds; its log in DIR/fuzz-NAME.log
 fuzz() {
-	local n=$1 dict=()
-	[ -f "$MS_SRC/tests/fuzz/dict/$n.dict" ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/$n.dict")
-	[ "$n" = export ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/sheet_csv.dict")
+	local n=$1 opts=()
+	[ -f "$MS_SRC/tests/fuzz/dict/$n.dict" ] && opts=(-dict="$MS_SRC/tests/fuzz/dict/$n.dict")
+	[ "$n" = export ] && opts=(-dict="$MS_SRC/tests/fuzz/dict/sheet_csv.dict")
 	mkdir -p "$out/corpus/$n"
-	# -close_fd_mask=2: the harnesses' error messages are not shown (libFuzzer's own
-	# output and the sanitizers' reports still are)
+	# the config's messages go to stderr: closed (-close_fd_mask=2; libFuzzer's output and
+	# the sanitizers' reports still show). Not for the others: libfreexl's child processes
+	# would then write their reports to files named .PID in the current directory.
+	[ "$n" = conf ] && opts+=(-close_fd_mask=2)
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 		"$out/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-close_fd_mask=2 \
-		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${dict[@]}" \
+		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${opts[@]}" \
 		"$out/corpus/$n" "$MS_SRC/tests/fuzz/corpus/$n" >"$out/fuzz-$n.log" 2>&1
 	echo $? >"$out/fuzz-$n.rc"
 }
