@@ -282,12 +282,37 @@ static void print_details(FILE *out, const struct adopt_session *s, const struct
 		fputc('\n', out);
 }
 
+/* One line of the lists, made of DNs and cells (of the directory, the export, the state):
+ * escaped as a whole (util.h: sb_add_visible), then its newline. */
+PRINTF(2, 3)
+static void print_line(FILE *out, const char *fmt, ...)
+{
+	struct strbuf sb = { 0 };
+	va_list ap;
+	char *line = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, line, (size_t)n);
+	fputs(sb.buf, out);
+	fputc('\n', out);
+	free(line);
+	sb_free(&sb);
+}
+
 /* A Medimail account on one line: address, type, where in the export, state. */
 static void print_mm(FILE *out, const struct adopt_session *s, const struct medimail_account *m)
 {
 	const char *type = row_get(m->row, COL_TYPE_BAL);
 
-	fprintf(out, _("  %s: %s, %s %ld, %s\n"), row_get(m->row, COL_MAIL), *type ? type : "?",
+	print_line(out, _("  %s: %s, %s %ld, %s\n"), row_get(m->row, COL_MAIL), *type ? type : "?",
 		unit(s), m->line, state_text(m));
 }
 
@@ -305,34 +330,38 @@ static void print_adopt_item(FILE *out, const struct adopt_session *s, size_t i)
 	switch (it->cat) {
 	case ADOPT_DIFFERS:
 		d = diff_text(&it->d->row, _("in the directory"), it->m->row, it->m, it->diff);
-		fprintf(out, "  %s: %s\n", row_get(it->m->row, COL_MAIL), d);
+		print_line(out, "  %s: %s\n", row_get(it->m->row, COL_MAIL), d);
 		break;
 	case ADOPT_RENAME:
-		fprintf(out, _("  %s (Medimail, %s %ld) is %s (%s), same %s\n"),
+		print_line(out, _("  %s (Medimail, %s %ld) is %s (%s), same %s\n"),
 			row_get(it->m->row, COL_MAIL), u, it->m->line,
 			row_get(&it->d->row, COL_MAIL), it->d->dn, by_text(it->by));
 		break;
 	case ADOPT_LEAVING:
 	case ADOPT_REJECTED:
-		fprintf(out, _("  %s (%s %ld, %s): %s\n"), row_get(it->m->row, COL_MAIL), u,
+		print_line(out, _("  %s (%s %ld, %s): %s\n"), row_get(it->m->row, COL_MAIL), u,
 			it->m->line, state_text(it->m), it->d->dn);
 		break;
 	case ADOPT_NEW:
 	case ADOPT_SKIPPED:
-		fprintf(out, "  %s: %s\n", row_get(&it->d->row, COL_MAIL), it->d->dn);
+		print_line(out, "  %s: %s\n", row_get(&it->d->row, COL_MAIL), it->d->dn);
 		break;
 	case ADOPT_ORPHAN:
 		print_mm(out, s, it->m);
 		break;
-	case ADOPT_CONFLICT:
-		fprintf(out, "  %s:", conflict_text(it->conflict));
+	case ADOPT_CONFLICT: {
+		struct strbuf sb = { 0 };
+
+		sb_addf(&sb, "  %s:", conflict_text(it->conflict));
 		for (size_t k = 0; k < it->nd; k++)
-			fprintf(out, " %s%s", it->dv[k]->dn, k + 1 < it->nd || it->nm ? ";" : "");
+			sb_addf(&sb, " %s%s", it->dv[k]->dn, k + 1 < it->nd || it->nm ? ";" : "");
 		for (size_t k = 0; k < it->nm; k++)
-			fprintf(out, _(" %s (%s %ld)%s"), row_get(it->mv[k]->row, COL_MAIL), u,
+			sb_addf(&sb, _(" %s (%s %ld)%s"), row_get(it->mv[k]->row, COL_MAIL), u,
 				it->mv[k]->line, k + 1 < it->nm ? "," : "");
-		fputc('\n', out);
+		print_line(out, "%s", sb.buf);
+		sb_free(&sb);
 		break;
+	}
 	default:
 		break;
 	}
@@ -410,19 +439,19 @@ static void print_recon_item(FILE *out, const struct adopt_session *s, size_t i)
 	switch (it->cat) {
 	case RECON_MISSING:
 		d = run_text(s, it->s->run_id);
-		fprintf(out, _("  %s: written by %s\n"), row_get(&it->s->row, COL_MAIL), d);
+		print_line(out, _("  %s: written by %s\n"), row_get(&it->s->row, COL_MAIL), d);
 		break;
 	case RECON_MOVED:
-		fprintf(out, _("  %s: Medimail has %s (%s %ld), same %s\n"),
+		print_line(out, _("  %s: Medimail has %s (%s %ld), same %s\n"),
 			row_get(&it->s->row, COL_MAIL), row_get(it->m->row, COL_MAIL), u,
 			it->m->line, by_text(it->by));
 		break;
 	case RECON_DIFFERS:
 		d = diff_text(&it->s->row, _("written"), it->m->row, it->m, it->diff);
-		fprintf(out, "  %s: %s\n", row_get(&it->s->row, COL_MAIL), d);
+		print_line(out, "  %s: %s\n", row_get(&it->s->row, COL_MAIL), d);
 		break;
 	case RECON_NOT_EXPIRED:
-		fprintf(out, _("  %s: Date de péremption \"%s\" written, \"%s\" in Medimail (%s)\n"),
+		print_line(out, _("  %s: Date de péremption \"%s\" written, \"%s\" in Medimail (%s)\n"),
 			row_get(&it->s->row, COL_MAIL), row_get(&it->s->row, COL_PEREMPTION),
 			row_get(it->m->row, COL_PEREMPTION), state_text(it->m));
 		break;

@@ -25,7 +25,18 @@
 
 #define LABEL_WIDTH 12
 
-/* Every line of text indented by ind spaces. */
+/* n bytes of directory data, escaped (util.h: sb_add_visible). */
+static void fput_visible_n(FILE *out, const char *s, size_t n)
+{
+	struct strbuf sb = { 0 };
+
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, s, n);
+	fputs(sb.buf, out);
+	sb_free(&sb);
+}
+
+/* Every line of text indented by ind spaces; the values it quotes are escaped. */
 static void print_indented(FILE *out, const char *text, int ind)
 {
 	const char *p = text;
@@ -33,7 +44,9 @@ static void print_indented(FILE *out, const char *text, int ind)
 	while (p && *p) {
 		size_t n = strcspn(p, "\n");
 
-		fprintf(out, "%*s%.*s\n", ind, "", (int)n, p);
+		fprintf(out, "%*s", ind, "");
+		fput_visible_n(out, p, n);
+		fputc('\n', out);
 		p += n;
 		if (*p)
 			p++;
@@ -54,10 +67,16 @@ static const char *sev_text(enum severity s)
 
 static void print_finding(FILE *out, const struct finding *x, int ind)
 {
+	char *msg = str_visible(x->message);
+
 	/* TRANSLATORS: an indent, the severity, the rule id, the message */
-	fprintf(out, _("%*s%s: %s: %s"), ind, "", sev_text(x->sev), x->rule, x->message);
-	if (x->value)
-		fprintf(out, " (%s \"%s\")", _("value"), x->value);
+	fprintf(out, _("%*s%s: %s: %s"), ind, "", sev_text(x->sev), x->rule, msg);
+	free(msg);
+	if (x->value) {
+		fprintf(out, " (%s \"", _("value"));
+		fput_visible(x->value, out);
+		fputs("\")", out);
+	}
 	fputc('\n', out);
 }
 
@@ -100,9 +119,11 @@ static void print_values(FILE *out, const struct entry *e, const char *name)
 		fprintf(out, _("absent"));
 		return;
 	}
-	for (size_t i = 0; i < a->nvals; i++)
-		fprintf(out, "%s\"%s\"", i ? ", " : "", utf8_valid(a->vals[i], a->lens[i]) ?
-			a->vals[i] : "?");
+	for (size_t i = 0; i < a->nvals; i++) {
+		fprintf(out, "%s\"", i ? ", " : "");
+		fput_visible_n(out, a->vals[i], a->lens[i]);
+		fputc('"', out);
+	}
 }
 
 /* Whether the person is leaving, from the values the collector read. */
@@ -173,10 +194,13 @@ static void print_action(FILE *out, const struct plan *p, const struct account *
 		fprintf(out, _("%s:"), it->act == ACT_UPDATE ? _("update") :
 			it->act == ACT_RENAME ? _("rename") : _("reactivate"));
 		for (int c = 0; c < NCOLS; c++)
-			if (it->changed & (1ULL << c))
-				fprintf(out, "\n%12s%s: \"%s\" -> \"%s\"", "", columns[c].header,
-					row_get(&it->prev->row, (enum col)c),
-					row_get(&a->row, (enum col)c));
+			if (it->changed & (1ULL << c)) {
+				fprintf(out, "\n%12s%s: \"", "", columns[c].header);
+				fput_visible(row_get(&it->prev->row, (enum col)c), out);
+				fputs("\" -> \"", out);
+				fput_visible(row_get(&a->row, (enum col)c), out);
+				fputc('"', out);
+			}
 		fputc('\n', out);
 		break;
 	case ACT_UNCHANGED:
@@ -210,9 +234,11 @@ static void print_columns(FILE *out, const struct collect_explain *ex, const str
 		fprintf(out, "%2d ", c + 1);
 		report_padded(out, columns[c].header, 30);
 		fputc(' ', out);
-		if (*cell)
-			fprintf(out, "\"%s\"\n", cell);
-		else
+		if (*cell) {
+			fputc('"', out);
+			fput_visible(cell, out);
+			fputs("\"\n", out);
+		} else
 			fprintf(out, "%s\n", _("(empty)"));
 		if (ex->trace.col[c].len)
 			print_indented(out, ex->trace.col[c].buf, 6);
@@ -222,10 +248,13 @@ static void print_columns(FILE *out, const struct collect_explain *ex, const str
 				_("not concerned for this BAL type: left empty"));
 		if (c == COL_TYPE_BAL && !ex->group)
 			fprintf(out, "%6s%s\n", "", _("set by the BAL rules (above)"));
-		else if (!ex->group && strcmp(cell, mapped) != 0)
-			fprintf(out, "%6s%s \"%s\"\n", "", c == COL_PEREMPTION ?
+		else if (!ex->group && strcmp(cell, mapped) != 0) {
+			fprintf(out, "%6s%s \"", "", c == COL_PEREMPTION ?
 				_("the end date, written ahead:") :
-				_("normalised by the checks (derived from CP, list value):"), cell);
+				_("normalised by the checks (derived from CP, list value):"));
+			fput_visible(cell, out);
+			fputs("\"\n", out);
+		}
 		print_findings(out, f, a->dn, c, 6);
 	}
 }
@@ -239,9 +268,11 @@ static void print_org(FILE *out, const struct collect_explain *ex, const struct 
 	label(out, _("ORG"));
 	fprintf(out, "%s\n", _("a shared mailbox built from this group"));
 	label(out, _("responsible"));
-	if (owner)
-		fprintf(out, "%s: %s\n", d->owner_attribute, owner);
-	else
+	if (owner) {
+		fprintf(out, "%s: ", d->owner_attribute);
+		fput_visible(owner, out);
+		fputc('\n', out);
+	} else
 		fprintf(out, _("none in %s: default-owner is used when set\n"),
 			d->owner_attribute ? d->owner_attribute : "owner");
 	label(out, _("connexion"));
@@ -250,13 +281,18 @@ static void print_org(FILE *out, const struct collect_explain *ex, const struct 
 	for (const char *p = cx; *p;) {
 		size_t n = strcspn(p, ";");
 
-		fprintf(out, "%s%.*s\n", p == cx ? "" : "            ", (int)n, p);
+		fputs(p == cx ? "" : "            ", out);
+		fput_visible_n(out, p, n);
+		fputc('\n', out);
 		p += n + (p[n] == ';');
 	}
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->v[i].where, a->dn) == 0 && strcmp(f->v[i].rule,
-								 "org-member-excluded") == 0)
-			fprintf(out, "%12s%s\n", "", f->v[i].message);
+								 "org-member-excluded") == 0) {
+			fprintf(out, "%12s", "");
+			fput_visible(f->v[i].message, out);
+			fputc('\n', out);
+		}
 }
 
 /* One field of a national record: a label in the second column, then the value. */
@@ -266,7 +302,11 @@ static void national_line(FILE *out, const char *label, const struct nat_code *c
 		return;
 	fprintf(out, "%12s", "");
 	report_padded(out, label, 20);
-	fprintf(out, " %s%s%s\n", code->code, *code->code ? " " : "", code->label);
+	fputc(' ', out);
+	fput_visible(code->code, out);
+	fputs(*code->code ? " " : "", out);
+	fput_visible(code->label, out);
+	fputc('\n', out);
 }
 
 /* The row's national record (its RPPS's, else its ADELI's; an ORG's responsible's), how the
@@ -332,16 +372,21 @@ static void print_entry(FILE *out, const struct config *c, const struct collecti
 	char *key = NULL;
 
 	label(out, _("entry"));
-	fprintf(out, "%s\n", a->dn);
-	if (ex->found > 1)
+	fput_visible(a->dn, out);
+	fputc('\n', out);
+	if (ex->found > 1) {
+		char *want = str_visible(ex->want);
+
 		fprintf(out, _("%12s(%zu entries match \"%s\": the first one is shown)\n"), "",
-			ex->found, ex->want);
+			ex->found, want);
+		free(want);
+	}
 	label(out, _("directory"));
 	fprintf(out, "\"%s\": %s", d->name, d->uri ? d->uri : d->ldif);
 	if (d->st)
 		fprintf(out, _(", structure \"%s\""), d->st->name);
 	fputc('\n', out);
-	key = a->key ? xstrdup(a->key) : NULL;
+	key = a->key ? str_visible(a->key) : NULL;
 	label(out, _("stable id"));
 	fprintf(out, "%s: %s\n", d->id_attribute, key ? key : "-");
 	free(key);

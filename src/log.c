@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -44,26 +45,36 @@ bool log_enabled(int prio)
 	return prio <= max_level;
 }
 
+/* The message is escaped as a whole (sb_add_visible): the values it embeds (DNs, attribute
+ * values, a server's diagnostic) cannot forge a line, colour the terminal or reach syslog raw. */
 void log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;
+	struct strbuf vis = { 0 };
+	char *raw = NULL;
+	int n;
 
 	if (prio > max_level)
 		return;
 	va_start(ap, fmt);
+	n = vasprintf(&raw, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_addn(&vis, "", 0);
+	sb_add_visible(&vis, raw, (size_t)n);
+	free(raw);
 	if (use_syslog) {
-		vsyslog(prio, fmt, ap);
+		syslog(prio, "%s", vis.buf);
 	} else {
 		const char *tag = prio <= LOG_ERR ? "error: " : prio == LOG_WARNING ? "warning: " :
 				  prio == LOG_DEBUG ? "debug: " : "";
 
 		flockfile(stderr);     /* one whole line, even with the output thread */
-		fprintf(stderr, "%s: %s", prog, tag);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s: %s%s\n", prog, tag, vis.buf);
 		funlockfile(stderr);
 	}
-	va_end(ap);
+	sb_free(&vis);
 }
 
 void log_close(void)

@@ -306,12 +306,91 @@ static void rx_free(struct map_re *r)
 	free(r);
 }
 
+/* Whether glibc's regcomp() would build too large a program from s: it copies what "+"
+ * repeats once and what "{n,m}" repeats m times, so that stacked or nested repetitions
+ * ("a++++++++", "((a+)+)+", "a{99}{99}") take minutes and gigabytes (found by fuzz_template).
+ * An upper bound on the copies: every atom costs 1, a group the sum of its branches, and a
+ * repetition multiplies what it repeats. Syntax errors are left to regcomp(). */
+#define RX_MAX_COST 10000
+#define RX_MAX_DEPTH 32
+static bool rx_too_big(const char *s)
+{
+	double sum[RX_MAX_DEPTH], last[RX_MAX_DEPTH];
+	int d = 0;
+
+	sum[0] = last[0] = 0;
+	for (; *s; s++) {
+		double atom = 1, factor = 1;
+
+		switch (*s) {
+		case '(':
+			if (++d >= RX_MAX_DEPTH)
+				return true;
+			sum[d] = last[d] = 0;
+			continue;
+		case ')':
+			if (d == 0)
+				break;
+			atom = sum[d] > 1 ? sum[d] : 1;
+			d--;
+			break;
+		case '+':
+			factor = 2;
+			break;
+		case '{': {
+			char *end;
+			unsigned long n = strtoul(s + 1, &end, 10), m = n;
+
+			if (*end == ',' && end[1] != '}')
+				m = strtoul(end + 1, &end, 10);
+			if (*end != ',' && *end != '}')
+				break;          /* a literal '{' */
+			factor = (double)(m > n ? m : n) + 1;
+			s = strchr(s, '}') ? strchr(s, '}') : s;
+			break;
+		}
+		case '\\':
+			s += s[1] != '\0';
+			break;
+		case '[':
+			/* a bracket expression is one atom: "[]a]", "[^]a]", "[[:alpha:]]" */
+			s += 1 + (s[1] == '^');
+			s += *s == ']';
+			while (*s && *s != ']')
+				s += (*s == '[' && s[1] == ':' && strstr(s, ":]")) ?
+				     strstr(s, ":]") + 2 - s : 1;
+			if (!*s)
+				return false;
+			break;
+		}
+		if (factor != 1 || *s == '*' || *s == '?') {
+			sum[d] += last[d] * (factor - 1);
+			last[d] *= factor;
+		} else if (*s != '|') {
+			sum[d] += atom;
+			last[d] = atom;
+		}
+		if (sum[d] > RX_MAX_COST)
+			return true;
+	}
+	return false;
+}
+
 /* Compile src (POSIX extended). On error returns NULL and *err says why (regerror's text). */
 static struct map_re *rx_new(const char *src, bool icase, bool nosub, char **err)
 {
-	struct map_re *r = xcalloc(1, sizeof(*r));
-	locale_t old = rx_enter();
-	int rc = regcomp(&r->re, src, REG_EXTENDED | (icase ? REG_ICASE : 0) |
+	struct map_re *r;
+	locale_t old;
+	int rc;
+
+	if (rx_too_big(src)) {
+		*err = xasprintf(_("bad regular expression '%s': too many repetitions (\"+\" and "
+				   "\"{n,m}\" copy what they repeat; nested, they multiply)"), src);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	old = rx_enter();
+	rc = regcomp(&r->re, src, REG_EXTENDED | (icase ? REG_ICASE : 0) |
 			 (nosub ? REG_NOSUB : 0));
 
 	if (rc != 0) {
@@ -1644,19 +1723,13 @@ static char *apply_xform(const struct xform *xf, const char *cur, const struct x
 	return xstrdup(cur);
 }
 
-/* Printable form of invalid UTF-8 for a finding: bytes >= 0x80 as \xNN. */
+/* Printable form of invalid UTF-8 for a finding (util.h: sb_add_visible). */
 static char *escape_bytes(const char *s, size_t n)
 {
 	struct strbuf sb = { 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x80 || c < 0x20)
-			sb_addf(&sb, "\\x%02x", c);
-		else
-			sb_addc(&sb, (char)c);
-	}
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, s, n);
 	return sb_steal(&sb);
 }
 
@@ -1666,14 +1739,13 @@ static void trace_values(struct strbuf *tr, const struct attr *at)
 	if (!at || at->nvals == 0)
 		sb_add(tr, _(" no value"));
 	for (size_t i = 0; at && i < at->nvals; i++) {
-		if (utf8_valid(at->vals[i], at->lens[i])) {
-			sb_addf(tr, "%s \"%s\"", i ? "," : "", at->vals[i]);
-		} else {
-			char *esc = escape_bytes(at->vals[i], at->lens[i]);
+		char *esc = escape_bytes(at->vals[i], at->lens[i]);   /* explain shows it */
 
+		if (utf8_valid(at->vals[i], at->lens[i]))
+			sb_addf(tr, "%s \"%s\"", i ? "," : "", esc);
+		else
 			sb_addf(tr, _("%s \"%s\" (not UTF-8)"), i ? "," : "", esc);
-			free(esc);
-		}
+		free(esc);
 	}
 }
 
@@ -1840,18 +1912,26 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 	return NULL;
 }
 
+/* One step of the trace: a transform and its result, escaped (explain shows it). */
+static void trace_step(struct strbuf *tr, const char *label, const char *v)
+{
+	sb_addf(tr, "    %s -> \"", label);
+	sb_add_visible(tr, v, strlen(v));
+	sb_add(tr, "\"\n");
+}
+
 /* The transforms of node nd applied to v (NULL = empty). */
 static char *transform(const struct node *nd, const char *v, const struct xctx *x)
 {
 	char *cur = apply_xform(&nd->xf[0], v ? v : "", x);
 
 	if (x->tr)
-		sb_addf(x->tr, "    %s -> \"%s\"\n", nd->xf[0].label, cur);
+		trace_step(x->tr, nd->xf[0].label, cur);
 	for (size_t j = 1; j < nd->nxf; j++) {
 		char *next = apply_xform(&nd->xf[j], cur, x);
 
 		if (x->tr)
-			sb_addf(x->tr, "    %s -> \"%s\"\n", nd->xf[j].label, next);
+			trace_step(x->tr, nd->xf[j].label, next);
 		free(cur);
 		cur = next;
 	}

@@ -93,9 +93,16 @@ void report_finding(FILE *out, const struct finding *x)
 	paint(out, err ? C_RED : C_YELLOW);
 	fputs(err ? _("rejected:") : _("warning:"), out);
 	paint(out, C_NONE);
-	fprintf(out, " %s: %s: %s: %s", x->where, col_header(x->col), x->rule, x->message);
-	if (x->value)
-		fprintf(out, " (%s \"%s\")", _("value"), x->value);
+	/* where (a DN), the message and the value come from the directory: escaped */
+	fputc(' ', out);
+	fput_visible(x->where, out);
+	fprintf(out, ": %s: %s: ", col_header(x->col), x->rule);
+	fput_visible(x->message, out);
+	if (x->value) {
+		fprintf(out, " (%s \"", _("value"));
+		fput_visible(x->value, out);
+		fputs("\")", out);
+	}
 	fputc('\n', out);
 }
 
@@ -187,9 +194,14 @@ static void print_unmatched(const struct run *r, FILE *out)
 			      "rely on its default):\n",
 			      "%zu values matched no key of their tables (add them to the tables, "
 			      "or rely on their defaults):\n", n), n);
-	for (size_t i = 0; i < n && i < UNMATCHED_SHOWN; i++)
+	for (size_t i = 0; i < n && i < UNMATCHED_SHOWN; i++) {
+		char *v = str_visible(u[i].value), *e = str_visible(u[i].example);
+
 		fprintf(out, _("  %6zu  table \"%s\": \"%s\" (e.g. %s)\n"), u[i].count, u[i].table,
-			u[i].value, u[i].example);
+			v, e);
+		free(v);
+		free(e);
+	}
 	if (n > UNMATCHED_SHOWN)
 		fprintf(out, _("  ... and %zu other values: see the report\n"), n - UNMATCHED_SHOWN);
 	fputc('\n', out);

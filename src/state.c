@@ -1353,3 +1353,17 @@ void state_run_free(struct state_run *r)
 	free(r->files);
 	r->command = r->files = NULL;
 }
+
+/* The row codec, for the fuzz harness (state.h). */
+int state_row_decode(const char *text, struct row *r)
+{
+	return row_decode(text, r);
+}
+
+char *state_row_encode(const struct row *r)
+{
+	struct strbuf sb = { 0 };
+
+	row_encode(&sb, r);
+	return sb_steal(&sb);
+}

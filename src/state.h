@@ -112,4 +112,10 @@ void state_run_free(struct state_run *r);
  * Prints to out. Returns 0, -1 on failure or -2 on a usage error, with *err (caller frees). */
 int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err) WUR;
 
+/* The text a row is kept as in the state: for each of the 36 cells "LEN:" and LEN bytes.
+ * Exposed for the fuzz harness. state_row_decode() fills r (zeroed first; free it with
+ * row_free()) and returns 0, or -1 when text is not exactly that (r then holds nothing).
+ * state_row_encode() returns the text of r; caller frees. */
+int state_row_decode(const char *text, struct row *r) WUR;
+char *state_row_encode(const struct row *r);
 #endif

@@ -298,6 +298,53 @@ bool utf8_valid(const char *s, size_t len)
 	return true;
 }
 
+/* Code points that act on a terminal or a log rather than show: C0 and C1 controls, DEL, and
+ * the line separators and bidirectional overrides that would break or reorder a line. */
+static bool cp_acts(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+		(c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+void sb_add_visible(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+
+	while (len > 0) {
+		size_t n = utf8_decode(p, len, &c);
+
+		if (n == 0 || cp_acts(c)) {
+			/* not UTF-8: one byte; else every byte of the code point */
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				sb_addf(sb, "\\x%02x", p[i]);
+			n = n ? n : 1;
+		} else {
+			sb_addn(sb, (const char *)p, n);
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+char *str_visible(const char *s)
+{
+	struct strbuf sb = { 0 };
+
+	sb_addn(&sb, "", 0);
+	if (s)
+		sb_add_visible(&sb, s, strlen(s));
+	return sb_steal(&sb);
+}
+
+void fput_visible(const char *s, FILE *out)
+{
+	char *v = str_visible(s);
+
+	fputs(v, out);
+	free(v);
+}
+
 /* Latin Extended Additional (Vietnamese, Welsh...), upper case at even code points, lower
  * case at the next one; U+1E96..U+1E9F are not pairs. */
 static bool latin_ext_additional(uint32_t c)

@@ -53,6 +53,17 @@ void arena_free(struct arena *a);
 
 /* UTF-8 */
 bool utf8_valid(const char *s, size_t len);
+/* Directory data, or any outside text, made safe to show on a terminal or in a log (stderr,
+ * syslog): C0 and C1 controls (ESC, BEL, CR, LF, TAB...), DEL, the line separators U+2028 and
+ * U+2029, the bidirectional controls U+202A..U+202E and U+2066..U+2069, and every byte that is
+ * not UTF-8 come out as \xNN (one per byte); the rest, accents included, is copied. A
+ * backslash is copied as it is (DNs escape with it). Files (XLSX, CSV, JSON) are not terminals:
+ * they keep the value as it is. The only escaping function: every printer calls one of these.
+ * sb_add_visible() appends the escaped form of len bytes of s to sb; str_visible() returns it
+ * for a NUL-terminated s (NULL gives ""), caller frees; fput_visible() writes it to out. */
+void sb_add_visible(struct strbuf *sb, const char *s, size_t len);
+char *str_visible(const char *s);
+void fput_visible(const char *s, FILE *out);
 /* Case mapping for Latin scripts (ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic basics),
  * independent of the locale: "Hélène" -> "HÉLÈNE", "Œuvre" -> "œuvre". Invalid UTF-8 is copied. */
 char *utf8_upper(const char *s);

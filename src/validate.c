@@ -51,17 +51,16 @@ static size_t record_width(const struct vstate *vs, const struct sheet_row *row)
 	return row->ncells > NCOLS && row->used <= NCOLS ? NCOLS : row->ncells;
 }
 
+/* The first VALUE_SHOWN bytes of a cell, escaped (util.h: sb_add_visible). */
 static void print_value(FILE *out, const char *v)
 {
-	size_t n = strlen(v), i;
+	size_t n = strlen(v);
+	struct strbuf sb = { 0 };
 
-	fprintf(out, " (%s \"", _("value"));
-	for (i = 0; i < n && i < VALUE_SHOWN; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
-	fputs(n > VALUE_SHOWN ? "...\")" : "\")", out);
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, v, n < VALUE_SHOWN ? n : VALUE_SHOWN);
+	fprintf(out, " (%s \"%s%s\")", _("value"), sb.buf, n > VALUE_SHOWN ? "..." : "");
+	sb_free(&sb);
 }
 
 static void report(struct vstate *vs, long line, int col, const char *rule,
@@ -79,9 +78,10 @@ static void report(struct vstate *vs, long line, int col, const char *rule,
 					   "counted\n"), vs->path, MAX_SHOWN);
 		return;
 	}
-	fprintf(vs->out, "%s:%ld: %s: %s: %s%s", vs->path, line,
+	fprintf(vs->out, "%s:%ld: %s: %s: %s", vs->path, line,
 		col >= 0 && col < NCOLS ? columns[col].header : "-", rule,
-		sev == SEV_WARNING ? _("warning: ") : "", message);
+		sev == SEV_WARNING ? _("warning: ") : "");
+	fput_visible(message, vs->out);     /* it may quote a cell */
 	if (value && *value)
 		print_value(vs->out, value);
 	fputc('\n', vs->out);

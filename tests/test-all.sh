@@ -2,10 +2,14 @@
 # test-all.sh - the README's test command (and what .ci/run runs), as root on Debian 12:
 # install the packages, build out of tree (_build/), run the unit tests, build again with
 # ASan/UBSan (_build-asan/), then run-all.sh: every unit test of both builds, every integration
-# script (they start their own servers), and the end-to-end scripts again with the ASan binary. Idempotent; works from a fresh
-# clone. The last line is "N passed, M failed"; the exit status is non-zero when M > 0.
+# script (they start their own servers), and the end-to-end scripts again with the ASan binary;
+# then every fuzz harness of tests/fuzz for MS_FUZZ_SECONDS under libFuzzer with ASan and UBSan
+# (tests/fuzz/run-fuzz.sh; a crash, a leak, a timeout or a harness that does not build fails
+# it). Idempotent; works from a fresh clone. The last line is "N passed, M failed"; the exit
+# status is non-zero when M > 0.
 #
-# Environment: MS_JOBS (make -j, default 2), MS_NO_ASAN=1 (skip the sanitizer build).
+# Environment: MS_JOBS (make -j and harnesses fuzzed at once, default 2), MS_NO_ASAN=1 (skip
+# the sanitizer build), MS_FUZZ_SECONDS (per harness, default 30; 0 skips the fuzzing).
 set -u
 MS_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export MS_SRC
@@ -38,13 +42,37 @@ MS_UNIT_BUILDS=$UNIT MS_ASAN_BUILD=$ASAN_BUILD MS_BUILD=$B "$MS_SRC/tests/run-al
 rc=$?
 head -n -1 "$B/run-all.out"
 last=$(tail -n 1 "$B/run-all.out")
+fuzz_pass=0
+fuzz_fail=0
+if [ "${MS_FUZZ_SECONDS:-30}" != 0 ]; then
+	"$MS_SRC/tests/fuzz/run-fuzz.sh" -t "${MS_FUZZ_SECONDS:-30}" -j "${MS_JOBS:-2}" \
+		>"$B/fuzz.out" 2>&1
+	frc=$?
+	# the table run-fuzz.sh ends with: harness runs exec/s cov ft corpus crashes in-child
+	while read -r n runs _ _ _ _ crashes _; do
+		if [ "$crashes" = 0 ]; then
+			fuzz_pass=$((fuzz_pass + 1))
+			printf '%-44s %5s passed %5s failed  (%s runs)\n' "fuzz:$n" 1 0 "$runs"
+		else
+			fuzz_fail=$((fuzz_fail + 1))
+			printf '%-44s %5s passed %5s failed  (see %s)\n' "fuzz:$n" 0 1 \
+				"_build-fuzz/fuzz-$n.log, _build-fuzz/crashes/"
+		fi
+	done < <(sed -n '/^harness /,$p' "$B/fuzz.out" | tail -n +2)
+	if [ "$frc" -ne 0 ] && [ "$fuzz_fail" -eq 0 ]; then
+		fuzz_fail=1      # it did not get as far as fuzzing
+		printf '%-44s %5s passed %5s failed  (%s)\n' "fuzz" 0 1 "exit $frc: see $B/fuzz.out"
+		tail -n 5 "$B/fuzz.out"
+	fi
+fi
 p=${last%% passed*}
 f=${last#*, }
 f=${f%% failed*}
 case $p$f in
 *[!0-9]* | "") p=0 f=1 ;;
 esac
-f=$((f + setup_fail))
+p=$((p + fuzz_pass))
+f=$((f + setup_fail + fuzz_fail))
 [ "$setup_fail" -gt 0 ] && echo "build failures                                   0 passed $setup_fail failed"
 echo "$p passed, $f failed"
 [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]

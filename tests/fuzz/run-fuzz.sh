@@ -3,10 +3,11 @@
 #
 #   tests/fuzz/run-fuzz.sh [-t SECONDS] [-j PARALLEL] [-o DIR] [NAME...]
 #
-# NAME: sheet_csv sheet_xlsx sheet_xls export ldif (default: all); SECONDS default 60,
-# PARALLEL (harnesses at once) default 2, DIR default _build-fuzz in the source tree.
-# Needs clang and libclang-rt-14-dev (Debian 12): not in MS_PACKAGES, fuzzing is a developer's
-# task. CI replays the committed corpus through "make check" (replay.c) instead.
+# NAME: sheet_csv sheet_xlsx sheet_xls export ldif national conf template check state
+# (default: all); SECONDS default $FUZZ_SECONDS, else 60; PARALLEL (harnesses at once)
+# default 2, DIR default _build-fuzz in the source tree. "make fuzz" runs it (FUZZ_SECONDS,
+# FUZZ_JOBS); CI (tests/test-all.sh) runs every harness for 30 s. Needs clang and
+# libclang-rt-14-dev (Debian 12, in MS_PACKAGES). "make check" replays the committed corpus.
 #
 # Builds DIR/fuzz_NAME with -fsanitize=fuzzer,address,undefined (a configure run in DIR gives
 # config.h). The corpus grows in DIR/corpus/NAME, seeded from tests/fuzz/corpus/NAME; a crash
@@ -18,7 +19,7 @@
 #   DIR/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME DIR/corpus/NAME
 set -u
 MS_SRC=$(cd "$(dirname "$0")/../.." && pwd)
-secs=60
+secs=${FUZZ_SECONDS:-60}
 par=2
 out=$MS_SRC/_build-fuzz
 while getopts t:j:o: opt; do
@@ -30,7 +31,7 @@ while getopts t:j:o: opt; do
 	esac
 done
 shift $((OPTIND - 1))
-names=${*:-sheet_csv sheet_xlsx sheet_xls export ldif}
+names=${*:-sheet_csv sheet_xlsx sheet_xls export ldif national conf template check state}
 
 if ! command -v clang >/dev/null; then
 	echo "run-fuzz.sh: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2
@@ -42,6 +43,8 @@ if [ ! -f "$out/config.h" ]; then
 	[ -x "$MS_SRC/configure" ] || (cd "$MS_SRC" && autoreconf -fi) || exit 1
 	(cd "$out" && "$MS_SRC/configure" -q CC=clang --disable-tests) || exit 1
 fi
+# the code lists' tables, generated from src/data (the check and conf harnesses)
+make -s -C "$out" src/check_data.c >&2 || exit 1
 
 core="src/util.c src/log.c src/model.c src/columns.c"
 sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xls.c"
@@ -51,12 +54,20 @@ sources() {
 	sheet_csv | sheet_xlsx | sheet_xls) echo "$core $sheet" ;;
 	export) echo "$core $sheet src/export.c" ;;
 	ldif) echo "$core src/dir.c" ;;
+	national) echo "$core src/national.c" ;;
+	conf) echo "$core src/conf.c src/check.c $out/src/check_data.c src/map.c" ;;
+	template) echo "$core src/map.c" ;;
+	check) echo "$core src/check.c $out/src/check_data.c" ;;
+	state) echo "$core src/state.c src/plan.c" ;;
 	*) return 1 ;;
 	esac
 }
 libs() {
 	case $1 in
 	ldif) pkg-config --libs ldap; echo -llber ;;
+	conf) pkg-config --libs libconfuse; echo -lm ;;
+	state) pkg-config --libs sqlite3 ;;
+	national | template | check) echo -lm ;;
 	*) echo "$sheet_libs -lm" ;;
 	esac
 }
@@ -67,19 +78,23 @@ for n in $names; do
 	# shellcheck disable=SC2046,SC2086
 	(cd "$MS_SRC" && clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$out" -Isrc -Itests/fuzz $(pkg-config --cflags libzip expat freexl ldap) \
+		-I"$out" -Isrc -Itests/fuzz $(pkg-config --cflags libzip expat freexl ldap libconfuse sqlite3) \
 		tests/fuzz/fuzz_$n.c $src -o "$out/fuzz_$n" $(libs "$n")) || exit 1
 done
 
 # fuzz NAME: one harness for secs seconds; its log in DIR/fuzz-NAME.log
 fuzz() {
-	local n=$1 dict=()
-	[ -f "$MS_SRC/tests/fuzz/dict/$n.dict" ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/$n.dict")
-	[ "$n" = export ] && dict=(-dict="$MS_SRC/tests/fuzz/dict/sheet_csv.dict")
+	local n=$1 opts=()
+	[ -f "$MS_SRC/tests/fuzz/dict/$n.dict" ] && opts=(-dict="$MS_SRC/tests/fuzz/dict/$n.dict")
+	[ "$n" = export ] && opts=(-dict="$MS_SRC/tests/fuzz/dict/sheet_csv.dict")
 	mkdir -p "$out/corpus/$n"
+	# the config's messages go to stderr: closed (-close_fd_mask=2; libFuzzer's output and
+	# the sanitizers' reports still show). Not for the others: libfreexl's child processes
+	# would then write their reports to files named .PID in the current directory.
+	[ "$n" = conf ] && opts+=(-close_fd_mask=2)
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 		"$out/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${dict[@]}" \
+		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${opts[@]}" \
 		"$out/corpus/$n" "$MS_SRC/tests/fuzz/corpus/$n" >"$out/fuzz-$n.log" 2>&1
 	echo $? >"$out/fuzz-$n.rc"
 }

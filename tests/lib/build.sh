@@ -11,7 +11,8 @@ libfreexl-dev gettext
 slapd ldap-utils samba samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools
 krb5-user libsasl2-modules-gssapi-mit openssl
 python3 python3-openpyxl python3-ldap3 jq valgrind man-db groff-base systemd bash-completion
-curl unzip"
+curl unzip
+clang libclang-rt-14-dev"
 
 ms_log() {
 	printf '== %s\n' "$*" >&2

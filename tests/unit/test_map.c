@@ -491,6 +491,25 @@ static void check_compile_error(const char *text, const char *want)
 	free(err);
 }
 
+/* Expressions of real configurations stay well under the bound. */
+static void check_xf_ok_regexes(void)
+{
+	static const char *const ok[] = {
+		"{a|match:/^[0-9]{9}$/}", "{a|match:/^8[0-9]{11}$/}", "{a|match:/^(Dr|Pr)\\.? /i}",
+		"{a|replace:/^([^,]+), (.+)$/\\2 \\1/}", "{a|match:/([a-z]+[-.])+[a-z]+/}",
+		"{a|match:/[[:alpha:]]{2,40}/}", "{a|match:/^(0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}$/}",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		char *err = NULL;
+		struct map_template *t = map_compile(ok[i], &err);
+
+		if (!t)
+			fail_msg("%s: %s", ok[i], err ? err : "refused");
+		map_template_free(t);
+	}
+}
+
 static void test_match(void **state)
 {
 	struct entry e = { 0 };
@@ -582,6 +601,16 @@ static void test_regex_errors(void **state)
 	check_compile_error("{a|match:/[a-/}",
 			    "position 4: bad regular expression '[a-': "
 			    "Unmatched [, [^, [:, [., or [=");
+	/* stacked or nested repetitions: glibc's regcomp takes minutes and gigabytes (fuzzing) */
+	check_compile_error("{t|match:/^(Dr++++++++++++++++++++++++|Pr)/}",
+			    "position 4: bad regular expression '^(Dr++++++++++++++++++++++++|Pr)': "
+			    "too many repetitions (\"+\" and \"{n,m}\" copy what they repeat; "
+			    "nested, they multiply)");
+	check_compile_error("{t|replace:/((a{30}){30}){30}/x/}",
+			    "position 4: bad regular expression '((a{30}){30}){30}': too many "
+			    "repetitions (\"+\" and \"{n,m}\" copy what they repeat; nested, they "
+			    "multiply)");
+	check_xf_ok_regexes();
 	check_compile_error("{a|match:^8}", "position 4: 'match' takes a delimited expression: "
 			    "match:/RE/");
 	check_compile_error("{a|match}", "position 4: transform 'match' needs an argument "

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "model.h"
 #include "util.h"
 
@@ -455,6 +456,64 @@ static void test_columns(void **state)
 	assert_string_equal(bal_type_name(BAL_MED), "MED");
 }
 
+static void check_visible(const char *in, const char *want)
+{
+	char *s = str_visible(in);
+
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* Issue 17, defect 9: what reaches a terminal or a log shows its controls as \xNN. */
+static void test_visible(void **state)
+{
+	struct strbuf sb = { 0 };
+
+	(void)state;
+	check_visible("Hélène Œuvre, cn=Smith\\, John", "Hélène Œuvre, cn=Smith\\, John");
+	check_visible("a\033[31mb\007\r\nrejected: forged",
+		      "a\\x1b[31mb\\x07\\x0d\\x0arejected: forged");
+	check_visible("\t\x7f", "\\x09\\x7f");
+	/* C1 controls (CSI U+009B) in UTF-8 and raw; invalid UTF-8 byte by byte */
+	check_visible("\xc2\x9b" "2J\x9b\xe9t\xc3", "\\xc2\\x9b" "2J\\x9b\\xe9t\\xc3");
+	/* line separator, right-to-left override */
+	check_visible("a\xe2\x80\xa8" "b\xe2\x80\xae" "c", "a\\xe2\\x80\\xa8" "b\\xe2\\x80\\xae" "c");
+	check_visible(NULL, "");
+	/* a NUL inside the bytes given */
+	sb_addn(&sb, "", 0);
+	sb_add_visible(&sb, "a\0b", 3);
+	assert_string_equal(sb.buf, "a\\x00b");
+	sb_free(&sb);
+}
+
+/* log_msg escapes the message it formats: a DN cannot forge a line on stderr. */
+static void test_log_escape(void **state)
+{
+	char tmpl[] = "/tmp/test_util.XXXXXX", buf[512];
+	int fd = mkstemp(tmpl), saved = dup(2);
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	log_init("test", false, LOG_DEBUG);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	log_warn("%s: entry skipped", "uid=x\033]0;owned\007\r\nrejected: forged,dc=org");
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	f = fdopen(fd, "r");
+	assert_non_null(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(tmpl);
+	assert_string_equal(buf, "test: warning: uid=x\\x1b]0;owned\\x07\\x0d\\x0arejected: "
+			    "forged,dc=org: entry skipped\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +532,8 @@ int main(void)
 		cmocka_unit_test(test_entry),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_visible),
+		cmocka_unit_test(test_log_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
