@@ -181,7 +181,9 @@ static void log_search(const struct dir_session *s, const char *base, enum dir_s
 /* Password file */
 
 /* Read the bind password: a regular file no one but the owner can read or write. One trailing
- * newline is stripped. *pw is the caller's, to wipe with explicit_bzero(*pw, *cap) and free. */
+ * newline is stripped. *pw is the caller's, to wipe with explicit_bzero(*pw, *cap) and free.
+ * Opened without blocking (a FIFO would hang the run before any check) and without following a
+ * symbolic link (the mode checked must be the file's own: the path names the file itself). */
 WUR static int read_password(const char *path, char **pw, size_t *len, size_t *cap)
 {
 	struct stat st;
@@ -189,7 +191,11 @@ WUR static int read_password(const char *path, char **pw, size_t *len, size_t *c
 	size_t n = 0, size = 64;
 	int fd = -1, ret = -1;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP) {
+		log_err("%s: the bind password file is a symbolic link: name the file itself", path);
+		goto out;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		log_err("%s: cannot read the bind password: %s", path, strerror(errno));
 		goto out;

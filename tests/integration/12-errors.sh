@@ -1,7 +1,8 @@
 #!/bin/bash
 # 12-errors: a wrong bind password, an unreachable server and an untrusted certificate each end
 # with a non-zero exit, exactly one error line naming the URI and the cause, and no file
-# written; a password file readable by others is refused; config errors name FILE:LINE.
+# written; a password file readable by others, a FIFO or a symbolic link is refused; config
+# errors name FILE:LINE.
 . "$(dirname "$0")/../lib/common.sh"
 . "$MS_LIB/slapd.sh"
 need_bin
@@ -69,6 +70,24 @@ is "$(count_files "$OUT" '*')" 0 "password file 0644: no file written"
 chmod 0640 "$MS_TMP/open.pw"
 ms_run -c "$C" plan
 if [ "$MS_RC" -ne 0 ]; then ok "password file 0640 refused too"; else not_ok "password file 0640 refused too"; fi
+
+# a FIFO as password file: refused at once, not a run that waits for a writer forever
+mkfifo -m 0600 "$MS_TMP/fifo.pw"
+C=$(mkconf fifopw "$SLAPD_LDAPS_URI" "$SLAPD_CA" "$MS_TMP/fifo.pw")
+timeout 20 "$MS_BIN" -c "$C" apply >"$MS_OUT" 2>"$MS_ERR" </dev/null
+MS_RC=$?
+exit_is 1 "password file is a FIFO: refused (exit 1, not a hang: 124)"
+like "$MS_ERR" "fifo\.pw: the bind password file is not a regular file" \
+	"password file is a FIFO: the message names the file and says why"
+is "$(count_files "$OUT" '*')" 0 "password file is a FIFO: no file written"
+# a symbolic link, even to a good file, is refused: the configuration names the file itself
+ln -s "$SLAPD_READER_PWFILE" "$MS_TMP/link.pw"
+C=$(mkconf linkpw "$SLAPD_LDAPS_URI" "$SLAPD_CA" "$MS_TMP/link.pw")
+ms_run -c "$C" apply
+exit_is 1 "password file is a symbolic link: refused (exit 1)"
+like "$MS_ERR" "link\.pw: the bind password file is a symbolic link" \
+	"password file is a symbolic link: the message names the file and says why"
+is "$(count_files "$OUT" '*')" 0 "password file is a symbolic link: no file written"
 
 # check-config: unknown option, bad value -> exit 2 and FILE:LINE
 C=$(mkconf good "$SLAPD_LDAPS_URI" "$SLAPD_CA" "$SLAPD_READER_PWFILE")

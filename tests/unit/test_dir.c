@@ -258,6 +258,37 @@ static void test_password_mode(void **state)
 	assert_null(s);
 	assert_non_null(strstr(log, "No such file"));
 	free(log);
+
+	/* a FIFO is refused at once: open() used to wait for a writer forever (alarm: the
+	 * test dies instead of hanging) */
+	assert_int_equal(mkfifo(pw, 0600), 0);
+	alarm(10);
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	alarm(0);
+	assert_null(s);
+	assert_non_null(strstr(log, ": the bind password file is not a regular file"));
+	free(log);
+	unlink(pw);
+
+	/* a symbolic link is refused, even to a good file: the configuration names the file
+	 * itself, whose mode is checked */
+	{
+		char *target = write_tmp("bind.pw.real", "s3cr3t-pw\n", 0600);
+
+		assert_int_equal(symlink(target, pw), 0);
+		capture_start();
+		s = dir_open(&d);
+		log = capture_end();
+		assert_null(s);
+		assert_non_null(strstr(log, ": the bind password file is a symbolic link"));
+		assert_null(strstr(log, "contact"));
+		free(log);
+		unlink(pw);
+		unlink(target);
+		free(target);
+	}
 	free(pw);
 }
 
