@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -296,11 +297,9 @@ static int v_percent(cfg_t *cfg, cfg_opt_t *opt)
 
 static int v_separator(cfg_t *cfg, cfg_opt_t *opt)
 {
-	const char *v = cfg_opt_getnstr(opt, 0);
-
-	if (!v || strlen(v) != 1 || (unsigned char)v[0] >= 0x80 || v[0] == '"' || v[0] == '\n' ||
-	    v[0] == '\r')
-		conf_err(cfg, opt->name, "must be exactly one ASCII character (\";\", \",\", \"\\t\")");
+	if (!conf_csv_separator_ok(cfg_opt_getnstr(opt, 0)))
+		conf_err(cfg, opt->name, "must be exactly one ASCII character, not a quote, an "
+			 "apostrophe or an end of line (\";\", \",\", \"\\t\")");
 	return 0;
 }
 
@@ -402,7 +401,8 @@ static int v_directory(cfg_t *cfg, cfg_opt_t *opt)
 			    line_of(d, "uri"), what, false, "set uri or ldif, not both");
 	else if (!has_uri && !has_ldif)
 		conf_err(cfg, what, "set uri (a server) or ldif (an export)");
-	if (has_uri && cfg_size(d, "base") == 0)
+	/* an LDIF without one would be read as 0 people */
+	if ((has_uri || has_ldif) && cfg_size(d, "base") == 0)
 		conf_err(cfg, what, "base: at least one base DN is needed");
 	if (has_uri && cfg_getbool(d, "starttls") && strncasecmp(uri, "ldaps://", 8) == 0)
 		conf_err_at(line_of(d, "uri"), "starttls", false, "not with an ldaps:// URI");
@@ -520,7 +520,7 @@ static int v_list(cfg_t *cfg, cfg_opt_t *opt)
 #define TITLED (CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
 
 static cfg_opt_t output_opts[] = {
-	O_STR("directory",     LOCALSTATEDIR "/lib/medimail-sync/out", 0, NULL),
+	O_STR("directory",     LOCALSTATEDIR "/lib/medimail-sync/out", 0, v_record),
 	O_STR("format",        "xlsx",        0,  v_choice),
 	O_STR("csv-separator", ";",           0,  v_separator),
 	O_STR("csv-encoding",  "utf-8",       0,  v_choice),
@@ -1229,6 +1229,7 @@ static void get_output(cfg_t *cfg, struct config *c)
 	int v;
 
 	out->directory = xstrdup(cfg_getstr(o, "directory"));
+	out->directory_line = line_of(o, "directory");
 	out->format = choice_index("format", cfg_getstr(o, "format")) == 1 ? OUT_CSV : OUT_XLSX;
 	out->csv_separator = xstrdup(cfg_getstr(o, "csv-separator"));
 	v = choice_index("csv-encoding", cfg_getstr(o, "csv-encoding"));
@@ -1449,6 +1450,31 @@ out:
 	free(lc.vlines);
 	ctx = NULL;
 	return c;
+}
+
+char *conf_check_paths(const struct config *c)
+{
+	const struct conf_output *o = &c->output;
+	struct stat st;
+	char *where, *err;
+	int rc, e;
+
+	rc = stat(o->directory, &st);
+	e = errno;
+	if (rc == 0 && S_ISDIR(st.st_mode))
+		return NULL;
+	where = o->directory_line > 0 ? xasprintf("%s:%d", c->path, o->directory_line) :
+		xstrdup(c->path);
+	if (rc < 0 && e == ENOENT)
+		err = xasprintf("%s: output.directory: %s%s does not exist: create it (mode 0700, "
+				"owned by the user that runs apply)", where, o->directory,
+				o->directory_line > 0 ? "" : " (the default)");
+	else if (rc < 0)
+		err = xasprintf("%s: output.directory: %s: %s", where, o->directory, strerror(e));
+	else
+		err = xasprintf("%s: output.directory: %s is not a directory", where, o->directory);
+	free(where);
+	return err;
 }
 
 static void free_list(char **v, size_t n)

@@ -9,6 +9,7 @@
 #define MS_CONF_H
 
 #include <stdbool.h>
+#include <string.h>
 #include "model.h"
 
 enum flavor { FLAVOR_OPENLDAP, FLAVOR_AD };
@@ -117,6 +118,7 @@ struct conf_org {
 
 struct conf_output {
 	char *directory;
+	int directory_line;        /* its line in the file, 0 for the default */
 	enum out_format format;
 	char *csv_separator;       /* one character */
 	char *csv_encoding;        /* "utf-8" or "windows-1252" */
@@ -199,6 +201,16 @@ typedef char *(*conf_check_fn)(const struct config *c);
  * own, so that every error of the file is printed at once; its errors make the load fail. */
 struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
+/* The CSV separator rule, one copy for the validator and the writer: one ASCII character,
+ * not a quote (the cells' quoting), an apostrophe (the formula guard) or an end of line.
+ * Inline: the writer's tests do not link conf.c. */
+static inline bool conf_csv_separator_ok(const char *v)
+{
+	return v && v[0] && !v[1] && (unsigned char)v[0] < 0x80 && !strchr("\"'\r\n", v[0]);
+}
+/* What apply needs of the file system that loading does not check (check-config): the output
+ * directory exists and is a directory. NULL, or an allocated "FILE:LINE: option: why". */
+char *conf_check_paths(const struct config *c) WUR;
 /* Names of every option, for the man page consistency test: "section.option" NULL-terminated */
 const char *const *conf_option_names(void);
 

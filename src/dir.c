@@ -1,7 +1,7 @@
 /*
  * dir.c - directory access: an LDAP session (libldap with TLS, simple or SASL bind, paged
- * searches and AD range retrieval) or an LDIF file read with libldap's LDIF parser and
- * searched client-side. Also filter escaping, client-side filter evaluation and GUID text.
+ * searches and AD range retrieval) or an LDIF file read with our own reader of RFC 2849
+ * entries and searched client-side. Also filter escaping, client-side filter evaluation and GUID text.
  */
 #include "config.h"
 
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <ldap.h>
-#include <ldif.h>
 #include <sasl/sasl.h>
 
 #include "dir.h"
@@ -181,7 +180,9 @@ static void log_search(const struct dir_session *s, const char *base, enum dir_s
 /* Password file */
 
 /* Read the bind password: a regular file no one but the owner can read or write. One trailing
- * newline is stripped. *pw is the caller's, to wipe with explicit_bzero(*pw, *cap) and free. */
+ * newline is stripped. *pw is the caller's, to wipe with explicit_bzero(*pw, *cap) and free.
+ * Opened without blocking (a FIFO would hang the run before any check) and without following a
+ * symbolic link (the mode checked must be the file's own: the path names the file itself). */
 WUR static int read_password(const char *path, char **pw, size_t *len, size_t *cap)
 {
 	struct stat st;
@@ -189,7 +190,11 @@ WUR static int read_password(const char *path, char **pw, size_t *len, size_t *c
 	size_t n = 0, size = 64;
 	int fd = -1, ret = -1;
 
-	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP) {
+		log_err("%s: the bind password file is a symbolic link: name the file itself", path);
+		goto out;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		log_err("%s: cannot read the bind password: %s", path, strerror(errno));
 		goto out;
@@ -478,156 +483,292 @@ out:
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* LDIF source */
+/* LDIF source
+ *
+ * Our own reader of RFC 2849 content records. libldap's LDIF parser trusts its input (a "-"
+ * line, a line starting with ':' and a record number alone crashed it or were skipped) and
+ * reads the local file a ":<" URL value names. Entries are all we read, so the reader is
+ * small: records separated by blank lines, comments, folded lines, "name: value" and
+ * "name:: base64". Change records, controls and URL values are refused, and so are a line or
+ * a record over the caps of dir.h. Every error names the file and the line at fault. */
 
-/* Best guess of the line at fault in a record that libldap refused (counting from first). */
-static unsigned long ldif_bad_line(char *rec, unsigned long first)
+struct ldif_line {
+	struct strbuf text;        /* one logical line, unfolded */
+	unsigned long no;          /* its first physical line */
+};
+
+struct ldif_reader {
+	struct dir_session *s;
+	FILE *fp;
+	unsigned long no;          /* physical lines read */
+	struct strbuf phys;        /* the last one, without its end of line */
+	struct ldif_line *lines;   /* the current record: lines[0 .. n - 1] (buffers reused) */
+	size_t n, cap, bytes;
+	bool comment;              /* the last line was a comment: its continuations go too */
+	bool first;                /* no record taken yet: "version: 1" may open the file */
+};
+
+static void ldif_malformed(const struct ldif_reader *r, unsigned long no, const char *why)
 {
-	char *p = rec, *line;
-	unsigned long n = first;
-
-	while ((line = ldif_getline(&p)) != NULL) {
-		struct berval type, val;
-		int freeval = 0;
-
-		if (!(line[0] == '-' && !line[1])) {
-			if (ldif_parse_line2(line, &type, &val, &freeval) < 0)
-				break;
-			if (freeval)
-				ber_memfree(val.bv_val);
-		}
-		n++;
-	}
-	return n;
+	log_err("%s:%lu: malformed LDIF record: %s", r->s->where, no, why);
 }
 
-/* libldap's LDIF parser trusts its input (it crashed under fuzzing on a damaged record) and
- * reads the local file that a ":<" URL value names. Entries are all we read, so each record is
- * screened before it: every line is a comment, a continuation, or "name: value" / "name::
- * base64" with a name of letters, digits, '-', '.' and ';' (options); no changetype, no
- * control, no URL. Returns 0, or -1 after logging the line at fault. */
-WUR static int ldif_screen(struct dir_session *s, const char *rec, unsigned long first)
+static void ldif_too_long(const struct ldif_reader *r, unsigned long no)
 {
-	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789-.;";
-	unsigned long n = first;
-	const char *p = rec;
+	log_err("%s:%lu: attribute line longer than %zu bytes: refused (no directory value is "
+		"that large)", r->s->where, no, (size_t)DIR_LDIF_LINE_MAX);
+}
 
-	for (; *p; n++) {
-		size_t len = strcspn(p, "\n"), name = strspn(p, name_chars);
+/* Read a physical line into r->phys. 1 = a line, 0 = end of file, -1 = error (logged). */
+WUR static int ldif_phys(struct ldif_reader *r)
+{
+	int c = getc_unlocked(r->fp);
 
-		if (len && p[0] != ' ' && p[0] != '#' && !(len == 1 && p[0] == '\r')) {
-			if (!name || name >= len || p[name] != ':') {
-				log_err("%s:%lu: malformed LDIF line (expected \"attribute: value\")",
-					s->where, n);
-				return -1;
-			}
-			if ((name == 10 && strncasecmp(p, "changetype", 10) == 0) ||
-			    (name == 7 && strncasecmp(p, "control", 7) == 0)) {
-				const char *dn = strncasecmp(rec, "dn:", 3) == 0 ? rec + 3 : "-";
-
-				dn += strspn(dn, " ");
-				log_err("%s:%lu: %.*s: only entries are supported, not change records",
-					s->where, first, (int)strcspn(dn, "\r\n"), dn);
-				return -1;
-			}
-			if (p[name + 1] == '<') {
-				log_err("%s:%lu: a value given as a URL (\":<\") is refused", s->where,
-					n);
-				return -1;
-			}
+	r->phys.len = 0;
+	if (c == EOF)
+		goto end;
+	r->no++;
+	for (; c != EOF && c != '\n'; c = getc_unlocked(r->fp)) {
+		if (c == '\0') {
+			ldif_malformed(r, r->no, "a NUL byte (binary values are base64: \"name::\")");
+			return -1;
 		}
-		p += len + (p[len] == '\n');
+		if (r->phys.len >= DIR_LDIF_LINE_MAX) {
+			ldif_too_long(r, r->no);
+			return -1;
+		}
+		sb_addc(&r->phys, (char)c);
+	}
+	if (r->phys.len && r->phys.buf[r->phys.len - 1] == '\r')
+		r->phys.buf[--r->phys.len] = '\0';
+	if (c == EOF && ferror(r->fp))
+		goto end;
+	return 1;
+end:
+	if (ferror(r->fp)) {
+		log_err("%s:%lu: cannot read the LDIF file: %s", r->s->where, r->no + 1,
+			strerror(errno));
+		return -1;
 	}
 	return 0;
 }
 
-/* Convert one record; 1 = entry added, 0 = nothing to add (version line), -1 = error. */
-WUR static int ldif_record(struct dir_session *s, char *buf, unsigned long line)
+static int b64_digit(unsigned char c)
 {
-	struct berval rbuf = { strlen(buf), buf };
-	bool version = strncasecmp(buf, "version:", 8) == 0;
-	char *copy = NULL;
-	LDIFRecord lr;
-	struct entry *e;
-	int rc, ret = -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
 
-	memset(&lr, 0, sizeof(lr));
-	if (ldif_screen(s, buf, line) < 0)
-		goto out;
-	copy = xstrdup(buf);
-	/* the parser writes into buf: look at it first */
-	rc = ldap_parse_ldif_record(&rbuf, line, &lr, s->where, LDIF_DEFAULT_ADD | LDIF_NO_CONTROLS);
-	if (rc != LDAP_SUCCESS) {
-		log_err("%s:%lu: malformed LDIF line (expected \"attribute: value\")", s->where,
-			ldif_bad_line(copy, line));
-		goto out;
-	}
-	if (!lr.lr_dn.bv_val) {
-		if (version)
-			ret = 0;
-		else
-			log_err("%s:%lu: LDIF record without a dn: line", s->where, line);
-		goto out;
-	}
-	if (lr.lr_op != LDAP_REQ_ADD) {
-		log_err("%s:%lu: %s: only entries are supported, not change records", s->where,
-			line, lr.lr_dn.bv_val);
-		goto out;
-	}
-	if (s->nents == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->ents = xrealloc(s->ents, s->cap * sizeof(*s->ents));
-		s->ndns = xrealloc(s->ndns, s->cap * sizeof(*s->ndns));
-	}
-	e = &s->ents[s->nents];
-	memset(e, 0, sizeof(*e));
-	e->dn = xstrndup(lr.lr_dn.bv_val, lr.lr_dn.bv_len);
-	s->ndns[s->nents] = dn_normalise(e->dn);
-	s->nents++;
-	for (size_t i = 0; lr.lrop_mods && lr.lrop_mods[i]; i++) {
-		LDAPMod *m = lr.lrop_mods[i];
+/* Decode base64 in place (the result is never longer). Returns its length, or -1. */
+static ssize_t b64_decode(char *s, size_t len)
+{
+	size_t out = 0, n = 0, pad = 0;
+	unsigned int acc = 0, bits = 0;
 
-		for (size_t j = 0; m->mod_bvalues && m->mod_bvalues[j]; j++)
-			entry_add_value(e, m->mod_type, m->mod_bvalues[j]->bv_val,
-					m->mod_bvalues[j]->bv_len);
+	for (size_t i = 0; i < len; i++) {
+		int d = b64_digit((unsigned char)s[i]);
+
+		if (s[i] == '=' && (n + pad) % 4 >= 2) {
+			pad++;
+			continue;
+		}
+		if (d < 0 || pad)
+			return -1;
+		n++;
+		acc = (acc << 6 | (unsigned int)d) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			s[out++] = (char)(acc >> bits & 0xff);
+		}
 	}
-	ret = 1;
+	if (n % 4 == 1 || (pad && (n + pad) % 4))
+		return -1;
+	return (ssize_t)out;
+}
+
+/* Split a logical line "name: value" or "name:: base64" (decoded in place). Returns NULL and
+ * sets *namelen, *val, *vlen; or why the line is malformed. *url: a ":<" value. */
+static const char *ldif_split(char *text, size_t len, size_t *namelen, char **val,
+			      size_t *vlen, bool *url)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789-.;";
+	size_t name = strspn(text, name_chars), v;
+	bool b64;
+
+	*url = false;
+	if (!name || !isalnum((unsigned char)text[0]) || text[name] != ':')
+		return "expected \"attribute: value\"";
+	*namelen = name;
+	v = name + 1;
+	b64 = text[v] == ':';
+	if (text[v] == '<') {
+		*url = true;
+		return NULL;
+	}
+	if (b64)
+		v++;
+	v += strspn(text + v, " ");
+	*val = text + v;
+	*vlen = len - v;
+	if (b64) {
+		ssize_t n;
+
+		while (*vlen && (*val)[*vlen - 1] == ' ')
+			(*vlen)--;
+		n = b64_decode(*val, *vlen);
+		if (n < 0)
+			return "bad base64 value";
+		*vlen = (size_t)n;
+		(*val)[n] = '\0';
+	}
+	return NULL;
+}
+
+/* Convert the record read (r->lines): 0 = done or nothing to do, -1 = error (logged). */
+WUR static int ldif_take(struct ldif_reader *r)
+{
+	struct dir_session *s = r->s;
+	struct entry *e = NULL;
+	size_t i = 0, namelen, vlen;
+	unsigned long first;
+	const char *why;
+	char *val;
+	bool url;
+	int ret = -1;
+
+	if (r->n == 0)
+		return 0;
+	first = r->lines[0].no;
+	for (i = 0; i < r->n; i++) {
+		struct ldif_line *l = &r->lines[i];
+
+		why = ldif_split(l->text.buf, l->text.len, &namelen, &val, &vlen, &url);
+		if (why) {
+			ldif_malformed(r, l->no, why);
+			goto out;
+		}
+		if (url) {
+			log_err("%s:%lu: a value given as a URL (\":<\") is refused: an export holds "
+				"its values", s->where, l->no);
+			goto out;
+		}
+		if (i == 0 && r->first && namelen == 7 && !strncasecmp(l->text.buf, "version", 7)) {
+			if (vlen != 1 || val[0] != '1') {
+				ldif_malformed(r, l->no, "unsupported LDIF version (only 1)");
+				goto out;
+			}
+			r->first = false;
+			if (r->n == 1)
+				break;
+			first = r->lines[1].no;
+			continue;
+		}
+		r->first = false;
+		if (!e) {
+			if (namelen != 2 || strncasecmp(l->text.buf, "dn", 2)) {
+				ldif_malformed(r, l->no, "the record does not start with a dn: line");
+				goto out;
+			}
+			if (memchr(val, '\0', vlen)) {
+				ldif_malformed(r, l->no, "a NUL byte in the dn");
+				goto out;
+			}
+			xgrow(&s->ents, &s->cap, s->nents + 1, sizeof(*s->ents));
+			s->ndns = xrealloc(s->ndns, s->cap * sizeof(*s->ndns));
+			e = &s->ents[s->nents];
+			memset(e, 0, sizeof(*e));
+			e->dn = xstrndup(val, vlen);
+			s->ndns[s->nents] = dn_normalise(e->dn);
+			s->nents++;
+			continue;
+		}
+		if ((namelen == 10 && !strncasecmp(l->text.buf, "changetype", 10)) ||
+		    (namelen == 7 && !strncasecmp(l->text.buf, "control", 7))) {
+			log_err("%s:%lu: %s: only entries are supported, not change records",
+				s->where, first, e->dn);
+			goto out;
+		}
+		attr_add_value(e, entry_attr_add(e, l->text.buf, namelen), val, vlen);
+	}
+	ret = 0;
 out:
-	free(copy);
-	ldap_ldif_record_done(&lr);
+	r->n = 0;
+	r->bytes = 0;
+	r->comment = false;
 	return ret;
 }
 
 WUR static int ldif_load(struct dir_session *s)
 {
-	LDIFFP *fp;
-	unsigned long line = 1, last = 0;
-	char *buf = NULL;
-	int buflen = 0, rc, ret = -1;
+	struct ldif_reader r = { .s = s, .first = true };
+	int rc, ret = -1;
 
-	fp = ldif_open(s->where, "r");
-	if (!fp) {
+	r.fp = fopen(s->where, "re");
+	if (!r.fp) {
 		log_err("%s: cannot open the LDIF file: %s", s->where, strerror(errno));
 		goto out;
 	}
-	while ((rc = ldif_read_record(fp, &last, &buf, &buflen)) > 0) {
-		/* libldap consumes some lines itself ("0version: 1" at the top) and then gives
-		 * a record without a buffer (found by fuzzing): nothing to convert */
-		if (buf && ldif_record(s, buf, line) < 0)
+	while ((rc = ldif_phys(&r)) > 0) {
+		const char *p = r.phys.buf;
+		struct ldif_line *l;
+
+		if (r.phys.len == 0) {         /* a blank line ends the record */
+			if (ldif_take(&r) < 0)
+				goto out;
+			continue;
+		}
+		r.bytes += r.phys.len + 1;
+		if (r.bytes > DIR_LDIF_RECORD_MAX) {
+			log_err("%s:%lu: record longer than %zu bytes: refused", s->where,
+				r.n ? r.lines[0].no : r.no, (size_t)DIR_LDIF_RECORD_MAX);
 			goto out;
-		line = last + 1;
+		}
+		if (p[0] == '#') {
+			r.comment = true;
+		} else if (p[0] == ' ' && r.comment) {
+			continue;
+		} else if (p[0] == ' ') {
+			if (!r.n) {
+				ldif_malformed(&r, r.no, "a continuation line (starting with a "
+					       "space) with no line before it");
+				goto out;
+			}
+			l = &r.lines[r.n - 1];
+			if (l->text.len + r.phys.len - 1 > DIR_LDIF_LINE_MAX) {
+				ldif_too_long(&r, l->no);
+				goto out;
+			}
+			sb_addn(&l->text, p + 1, r.phys.len - 1);
+		} else {
+			r.comment = false;
+			if (r.n == r.cap) {
+				xgrow(&r.lines, &r.cap, r.n + 1, sizeof(*r.lines));
+				memset(r.lines + r.n, 0, (r.cap - r.n) * sizeof(*r.lines));
+			}
+			l = &r.lines[r.n++];
+			l->no = r.no;
+			l->text.len = 0;
+			sb_addn(&l->text, p, r.phys.len);
+		}
 	}
-	if (rc < 0) {
-		log_err("%s:%lu: cannot read the LDIF record", s->where, line);
+	if (rc < 0 || ldif_take(&r) < 0)
 		goto out;
-	}
 	log_debug("%s: %zu entries", s->where, s->nents);
 	ret = 0;
 out:
-	ber_memfree(buf);
-	if (fp)
-		ldif_close(fp);
+	for (size_t i = 0; i < r.cap; i++)
+		sb_free(&r.lines[i].text);
+	free(r.lines);
+	sb_free(&r.phys);
+	if (r.fp)
+		fclose(r.fp);
 	return ret;
 }
 

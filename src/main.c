@@ -139,6 +139,12 @@ static int cmd_check_config(const struct config *c, bool connect)
 	if (map_warnings(m))
 		fprintf(stderr, "%s\n", map_warnings(m));
 	map_free(m);
+	err = conf_check_paths(c);
+	if (err) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return EXIT_USAGE;
+	}
 
 	printf("%s: configuration ok (%zu director%s, %zu structure%s)\n", c->path,
 	       c->ndirectories, c->ndirectories == 1 ? "y" : "ies", c->nstructures,

@@ -483,7 +483,7 @@ int output_write_csv(const char *final_path, const struct row *const *rows, size
 		*err = xasprintf("%s: unknown CSV encoding \"%s\"", final_path, enc);
 		goto out;
 	}
-	if (strchr("\"'\r\n", sep) || (unsigned char)sep >= 0x80) {
+	if (!conf_csv_separator_ok((const char[]){ sep, '\0' })) {
 		*err = xasprintf("%s: unusable CSV separator", final_path);
 		goto out;
 	}

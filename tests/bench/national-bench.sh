@@ -93,7 +93,7 @@ ratio() {
 national_conf() {
 	{
 		echo "state-file = \"$W/state.db\""
-		echo "directory \"none\" { ldif = \"/dev/null\" }"
+		echo "directory \"none\" { ldif = \"/dev/null\" base = \"dc=none\" }"
 		national_section "$2" "${3:-}"
 	} >"$1"
 }

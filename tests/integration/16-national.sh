@@ -21,7 +21,7 @@ conf() {   # conf FILE [national-directory lines...]
 	shift
 	{
 		echo "state-file = \"$MS_TMP/state.db\""
-		echo "directory \"sample\" { ldif = \"$LDIF\" }"
+		echo "directory \"sample\" { ldif = \"$LDIF\" base = \"dc=chu-exemple,dc=fr\" }"
 		if [ $# -gt 0 ]; then
 			echo "national-directory {"
 			printf '\t%s\n' "$@"

@@ -15,7 +15,7 @@ mkdir -p "$OUT" && chmod 0700 "$OUT"
 # --- check-config: every error with its file and line -------------------------------------
 printf 'ide\tInfirmier\nno tab on this line\n/^sage(/\tSage-Femme\n' >"$MS_TMP/bad.tsv"
 cat >"$MS_TMP/bad.conf" <<EOF
-directory "d" { ldif = "x.ldif" }
+directory "d" { ldif = "x.ldif" base = "dc=x" }
 map {
 	rpps = '{employeeNumber|match:/^8([0-9]{11}\$/}'
 	profession = "{title|table:profession}"
@@ -56,10 +56,11 @@ like "$MS_ERR" "^$MS_TMP/bad\.tsv:2: table \"profession\": key /\^sage\(/: bad r
 
 # a table nothing uses is a warning, not an error
 cat >"$MS_TMP/warn.conf" <<EOF
-directory "d" { ldif = "x.ldif" }
+directory "d" { ldif = "x.ldif" base = "dc=x" }
 table "spare" {
 	entry = { "a => b" }
 }
+output { directory = "$OUT" }
 EOF
 ms_run -c "$MS_TMP/warn.conf" check-config
 exit_is 0 "check-config: an unused table is only a warning"
@@ -68,7 +69,7 @@ like "$MS_ERR" "^$MS_TMP/warn\.conf:3: table \"spare\": warning: no template" \
 
 # --- the man page's quoting examples compile ----------------------------------------------
 cat >"$MS_TMP/quotes.conf" <<'EOF'
-directory "d" { ldif = "x.ldif" }
+directory "d" { ldif = "x.ldif" base = "dc=x" }
 map {
 	rpps  = '{employeeNumber|match:/^8([0-9]{11})$/}'
 	adeli = "{employeeNumber|match:/^0([0-9]{9})$/}"
@@ -77,6 +78,7 @@ map {
 	alias = "{mail|match:/^([^@]+)@chu\\.fr$/}"
 }
 EOF
+echo "output { directory = \"$OUT\" }" >>"$MS_TMP/quotes.conf"
 ms_run -c "$MS_TMP/quotes.conf" check-config
 exit_is 0 "the quoting examples of medimail-sync.conf(5) are a valid configuration"
 

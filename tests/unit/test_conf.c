@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -286,13 +287,87 @@ static void test_bad_values_file(void **state)
 	free(path);
 }
 
-#define DIR_OK "directory \"d\" { ldif = \"x.ldif\" }\n"
+#define DIR_OK "directory \"d\" { ldif = \"x.ldif\" base = \"dc=x\" }\n"
+
+/* check-config's look at the output directory (issue 17): apply would fail on it */
+static void test_check_paths(void **state)
+{
+	char dir[] = "/tmp/test_conf_out.XXXXXX";
+	char *text, *path, *errors = NULL, *err;
+	struct config *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	text = xasprintf(DIR_OK "output {\n format = csv\n directory = \"%s\"\n}\n", dir);
+	path = write_conf(text);
+	c = load_capture(path, &errors);
+	assert_non_null(c);
+	assert_null(conf_check_paths(c));       /* it exists */
+	assert_int_equal(rmdir(dir), 0);
+	err = conf_check_paths(c);              /* gone */
+	assert_non_null(err);
+	{
+		char *want = xasprintf("%s:4: output.directory: %s does not exist", path, dir);
+
+		assert_non_null(strstr(err, want));
+		free(want);
+	}
+	free(err);
+	assert_int_equal(close(open(dir, O_WRONLY | O_CREAT, 0600)), 0);
+	err = conf_check_paths(c);              /* a file */
+	assert_non_null(err);
+	assert_non_null(strstr(err, ":4: output.directory: "));
+	assert_non_null(strstr(err, " is not a directory"));
+	free(err);
+	unlink(dir);
+	conf_free(c);
+	free(errors);
+	unlink(path);
+	free(path);
+	free(text);
+
+	/* the default, named as such (no line) */
+	path = write_conf(DIR_OK);
+	c = load_capture(path, &errors);
+	assert_non_null(c);
+	err = conf_check_paths(c);
+	if (access(c->output.directory, F_OK) != 0) {
+		char *want = xasprintf("%s: output.directory: %s (the default) does not exist",
+				       path, c->output.directory);
+
+		assert_non_null(err);
+		assert_non_null(strstr(err, want));
+		free(want);
+	}
+	free(err);
+	conf_free(c);
+	free(errors);
+	unlink(path);
+	free(path);
+}
 
 static void test_validators(void **state)
 {
 	(void)state;
 	expect_errors(DIR_OK "output {\n csv-separator = \";;\"\n}\n", (const char *const[]){
 		"3: csv-separator: must be exactly one ASCII character", NULL });
+	/* those the CSV writer refuses, refused here (issue 17): the same function decides */
+	{
+		static const char *const bad[] = { "'", "\\\"", "\\n", "\\r", "é", "", NULL };
+
+		for (size_t i = 0; bad[i]; i++) {
+			char *text = xasprintf(DIR_OK "output {\n csv-separator = \"%s\"\n}\n",
+					       bad[i]);
+
+			expect_errors(text, (const char *const[]){
+				"3: csv-separator: must be exactly one ASCII character", NULL });
+			free(text);
+		}
+		assert_true(conf_csv_separator_ok(";"));
+		assert_true(conf_csv_separator_ok("\t"));
+		assert_false(conf_csv_separator_ok("'"));
+		assert_false(conf_csv_separator_ok(NULL));
+	}
 	expect_errors(DIR_OK "output { csv-encoding = \"latin1\" }\n", (const char *const[]){
 		"2: csv-encoding: \"latin1\" is not one of: utf-8, windows-1252", NULL });
 	expect_errors(DIR_OK "output { value-form = \"both\" }\n", (const char *const[]){
@@ -332,15 +407,18 @@ static void test_validators(void **state)
 		"3: directory \"d\": set uri (a server) or ldif (an export)", NULL });
 	expect_errors("directory \"d\" {\n uri = \"ldap://a\"\n}\n", (const char *const[]){
 		"3: directory \"d\": base: at least one base DN is needed", NULL });
+	/* an LDIF export needs one too: without, apply read 0 people (issue 17) */
+	expect_errors("directory \"d\" {\n ldif = \"x.ldif\"\n}\n", (const char *const[]){
+		"3: directory \"d\": base: at least one base DN is needed", NULL });
 	expect_errors("directory \"d\" {\n uri = \"ldaps://a\"\n starttls = true\n"
 		      " base = { \"dc=x\" }\n}\n", (const char *const[]){
 		"2: starttls: not with an ldaps:// URI", NULL });
-	expect_errors("directory \"d\" {\n ldif = \"x\"\n sasl-mech = \"PLAIN\"\n}\n",
+	expect_errors("directory \"d\" {\n ldif = \"x\" base = \"dc=x\"\n sasl-mech = \"PLAIN\"\n}\n",
 		      (const char *const[]){
 		"3: sasl-mech: \"PLAIN\" is not one of: EXTERNAL, GSSAPI", NULL });
 	expect_errors("structure \"a\" { }\nstructure \"b\" { }\n" DIR_OK, (const char *const[]){
 		"3: directory \"d\": structure: required when there are several", NULL });
-	expect_errors("directory \"d\" { ldif = \"x\" timeout = 0 range-size = -1 }\n",
+	expect_errors("directory \"d\" { ldif = \"x\" base = \"dc=x\" timeout = 0 range-size = -1 }\n",
 		      (const char *const[]){
 		"1: timeout: 0 is out of range", "1: range-size: -1 is out of range", NULL });
 	expect_errors("directory \"d\" {\n uri = \"ldap://a\"\n base = { \"dc=x\" }\n"
@@ -353,7 +431,7 @@ static void test_validators(void **state)
 static void test_comments(void **state)
 {
 	char *path = write_conf("# one\n# two\n/* three\n four */\ndirectory \"d\" {\n"
-				" ldif = \"exp#1.ldif\" // five\n"
+				" ldif = \"exp#1.ldif\" base = \"dc=x\" // five\n"
 				" base = { \"dc=a\", # six\n \"dc=b\" }\n}\n");
 	char *errors = NULL;
 	struct config *c = load_capture(path, &errors);
@@ -367,7 +445,7 @@ static void test_comments(void **state)
 	free(errors);
 	unlink(path);
 	free(path);
-	expect_errors("# one\n# two\n/* three\n four */\ndirectory \"d\" {\n ldif = \"x\"\n"
+	expect_errors("# one\n# two\n/* three\n four */\ndirectory \"d\" {\n ldif = \"x\" base = \"dc=x\"\n"
 		      " timeout = 0\n}\n", (const char *const[]){ "7: timeout: 0 is out", NULL });
 }
 
@@ -391,7 +469,7 @@ static void test_missing_file(void **state)
 /* AD page size over 1000: a warning, not an error. */
 static void test_ad_page_size_warning(void **state)
 {
-	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\"\n"
+	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\" base = \"dc=x\"\n"
 				" page-size = 2000\n}\n"), *errors = NULL;
 	struct config *c = load_capture(path, &errors);
 	char *want = xasprintf("%s:4: page-size: warning: 2000", path);
@@ -410,7 +488,7 @@ static void test_ad_page_size_warning(void **state)
 /* Explicit values win over flavor defaults, even empty ones. */
 static void test_flavor_override(void **state)
 {
-	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\"\n"
+	char *path = write_conf("directory \"d\" {\n flavor = ad\n ldif = \"x\" base = \"dc=x\"\n"
 				" disabled-filter = \"\"\n id-attribute = \"employeeID\"\n"
 				" member-attribute = { \"member\", \"memberUid\" }\n}\n");
 	char *errors = NULL;
@@ -477,7 +555,7 @@ static void test_national_section(void **state)
 		"5: national-directory: extract is required", NULL
 	};
 	char *path = write_conf("state-file = \"/srv/ms/state.db\"\n"
-				"directory \"d\" { ldif = \"x\" }\n"), *errors = NULL;
+				"directory \"d\" { ldif = \"x\" base = \"dc=x\" }\n"), *errors = NULL;
 	struct config *c = load_capture(path, &errors);
 
 	(void)state;
@@ -488,7 +566,7 @@ static void test_national_section(void **state)
 	free(path);
 	free(errors);
 	path = write_conf("state-file = \"/srv/ms/state.db\"\n"
-			  "directory \"d\" { ldif = \"x\" }\n"
+			  "directory \"d\" { ldif = \"x\" base = \"dc=x\" }\n"
 			  "national-directory { extract = \"/n/PS_*.txt\" max-age = 0\n"
 			  " mssante-domains = { \"CHU-Exemple.mssante.fr\", \"b.fr\" } }\n");
 	c = load_capture(path, &errors);
@@ -505,7 +583,7 @@ static void test_national_section(void **state)
 	unlink(path);
 	free(path);
 	free(errors);
-	expect_errors("directory \"d\" { ldif = \"x\" }\nnational-directory {\n"
+	expect_errors("directory \"d\" { ldif = \"x\" base = \"dc=x\" }\nnational-directory {\n"
 		      " max-age = -2\n mssante-domains = { \"@x.fr\", \"ok.fr\", \"fr\" }\n}\n",
 		      no_extract);
 }
@@ -561,22 +639,22 @@ static void test_end_date_format(void **state)
 		const char *attr;
 		enum date_form form;
 	} cases[] = {
-		{ "ldif = \"x\"", "shadowExpire", DATE_FORM_DAYS },
-		{ "ldif = \"x\"\n flavor = ad", "accountExpires", DATE_FORM_AD },
-		{ "ldif = \"x\"\n end-date-attribute = \"SHADOWEXPIRE\"", "SHADOWEXPIRE",
+		{ "ldif = \"x\" base = \"dc=x\"", "shadowExpire", DATE_FORM_DAYS },
+		{ "ldif = \"x\" base = \"dc=x\"\n flavor = ad", "accountExpires", DATE_FORM_AD },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-attribute = \"SHADOWEXPIRE\"", "SHADOWEXPIRE",
 		  DATE_FORM_DAYS },
-		{ "ldif = \"x\"\n end-date-attribute = \"accountexpires\"", "accountexpires",
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-attribute = \"accountexpires\"", "accountexpires",
 		  DATE_FORM_AD },
-		{ "ldif = \"x\"\n end-date-attribute = \"contractEnd\"", "contractEnd",
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-attribute = \"contractEnd\"", "contractEnd",
 		  DATE_FORM_AUTO },
-		{ "ldif = \"x\"\n end-date-format = iso", "shadowExpire", DATE_FORM_ISO },
-		{ "ldif = \"x\"\n flavor = ad\n end-date-format = \"gentime\"", "accountExpires",
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = iso", "shadowExpire", DATE_FORM_ISO },
+		{ "ldif = \"x\" base = \"dc=x\"\n flavor = ad\n end-date-format = \"gentime\"", "accountExpires",
 		  DATE_FORM_GENTIME },
-		{ "ldif = \"x\"\n end-date-format = auto", "shadowExpire", DATE_FORM_AUTO },
-		{ "ldif = \"x\"\n end-date-format = days", "shadowExpire", DATE_FORM_DAYS },
-		{ "ldif = \"x\"\n end-date-format = unix", "shadowExpire", DATE_FORM_UNIX },
-		{ "ldif = \"x\"\n end-date-format = AD", "shadowExpire", DATE_FORM_AD },
-		{ "ldif = \"x\"\n end-date-format = dmy", "shadowExpire", DATE_FORM_DMY },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = auto", "shadowExpire", DATE_FORM_AUTO },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = days", "shadowExpire", DATE_FORM_DAYS },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = unix", "shadowExpire", DATE_FORM_UNIX },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = AD", "shadowExpire", DATE_FORM_AD },
+		{ "ldif = \"x\" base = \"dc=x\"\n end-date-format = dmy", "shadowExpire", DATE_FORM_DMY },
 	};
 
 	(void)state;
@@ -589,7 +667,7 @@ static void test_end_date_format(void **state)
 		unload(c, path, errors);
 		free(text);
 	}
-	expect_errors("directory \"d\" {\n ldif = \"x\"\n end-date-format = \"yyyymmdd\"\n}\n",
+	expect_errors("directory \"d\" {\n ldif = \"x\" base = \"dc=x\"\n end-date-format = \"yyyymmdd\"\n}\n",
 		      (const char *const[]){ "3: end-date-format: \"yyyymmdd\" is not one of: "
 		      "auto, gentime, ad, days, unix, iso, dmy", NULL });
 }
@@ -847,6 +925,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_title),
 		cmocka_unit_test(test_bad_values_file),
 		cmocka_unit_test(test_validators),
+		cmocka_unit_test(test_check_paths),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_no_directory),
 		cmocka_unit_test(test_missing_file),

@@ -258,6 +258,37 @@ static void test_password_mode(void **state)
 	assert_null(s);
 	assert_non_null(strstr(log, "No such file"));
 	free(log);
+
+	/* a FIFO is refused at once: open() used to wait for a writer forever (alarm: the
+	 * test dies instead of hanging) */
+	assert_int_equal(mkfifo(pw, 0600), 0);
+	alarm(10);
+	capture_start();
+	s = dir_open(&d);
+	log = capture_end();
+	alarm(0);
+	assert_null(s);
+	assert_non_null(strstr(log, ": the bind password file is not a regular file"));
+	free(log);
+	unlink(pw);
+
+	/* a symbolic link is refused, even to a good file: the configuration names the file
+	 * itself, whose mode is checked */
+	{
+		char *target = write_tmp("bind.pw.real", "s3cr3t-pw\n", 0600);
+
+		assert_int_equal(symlink(target, pw), 0);
+		capture_start();
+		s = dir_open(&d);
+		log = capture_end();
+		assert_null(s);
+		assert_non_null(strstr(log, ": the bind password file is a symbolic link"));
+		assert_null(strstr(log, "contact"));
+		free(log);
+		unlink(pw);
+		unlink(target);
+		free(target);
+	}
 	free(pw);
 }
 
@@ -410,81 +441,129 @@ static void test_ldif_search(void **state)
 	free(path);
 }
 
+/* Open d on an LDIF file holding text: NULL and a log holding want, or a session if !want. */
+static void ldif_case(struct conf_directory *d, const char *text, size_t len, const char *want)
+{
+	struct dir_session *s;
+	char *path = xasprintf("%s/case.ldif", tmpdir), *log;
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	d->ldif = path;
+	capture_start();
+	s = dir_open(d);
+	log = capture_end();
+	if (want ? s || !strstr(log, want) : !s)
+		fail_msg("%.60s: got %s, \"%s\", want \"%s\"", text, s ? "a session" : "NULL", log,
+			 want ? want : "a session");
+	dir_close(s);
+	free(log);
+	free(path);
+}
+
 static void test_ldif_errors(void **state)
 {
+	/* each with the line at fault; the inputs of issue 17 crashed libldap's parser (a
+	 * record number alone, a "-" line, a line starting with ':') or made it read a local
+	 * file (":<"), which could put a password into the loadusers file */
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "dn: dc=ex,dc=org\nobjectClass: domain\n\ndn: ou=x,dc=ex,dc=org\n"
+		  "objectClass: organizationalUnit\nthis line has no colon\n",
+		  "case.ldif:6: malformed LDIF record: expected \"attribute: value\"" },
+		{ "6\n", "case.ldif:1: malformed LDIF record: expected" },
+		{ "6\ndn: dc=ex,dc=org\ndc: ex\n", "case.ldif:1: malformed LDIF record: expected" },
+		{ "dn: uid=x,dc=example,dc=org\n-\n", "case.ldif:2: malformed LDIF record" },
+		{ "dn:\n:\n", "case.ldif:2: malformed LDIF record" },
+		{ "dn: cn=a,dc=ex\n: no name\n", "case.ldif:2: malformed LDIF record" },
+		{ "\n\n# c\n cont\n\ncn: a\ndn: cn=a,dc=ex\n",
+		  "case.ldif:6: malformed LDIF record: the record does not start with a dn: line" },
+		{ "dn: cn=a,dc=ex\n\n cn: a\n", "case.ldif:3: malformed LDIF record: a continuation" },
+		{ "dn: cn=a,dc=ex\ncn:: YW=J\n", "case.ldif:2: malformed LDIF record: bad base64" },
+		{ "dn: cn=a,dc=ex\ncn:: YWJjZ\n", "case.ldif:2: malformed LDIF record: bad base64" },
+		{ "dn:: Y249YQBi\ncn: a\n", "case.ldif:1: malformed LDIF record: a NUL byte in the dn" },
+		{ "version: 2\n\ndn: cn=a,dc=ex\n", "case.ldif:1: malformed LDIF record: unsupported" },
+		{ "dn: cn=a,dc=ex\ncn: a\n\nversion: 1\n",
+		  "case.ldif:4: malformed LDIF record: the record does not start with a dn:" },
+		{ "dn: cn=a,dc=ex\ngivenName:< file:///etc/hostname\n",
+		  "case.ldif:2: a value given as a URL (\":<\") is refused" },
+		{ "dn: cn=a,dc=ex\ncn:< file:///dev/zero\n", "case.ldif:2: a value given as a URL" },
+		{ "dn: cn=a,dc=ex\ncn: a\ncn:<file:///dev/zero\n", "case.ldif:3: a value given as a URL" },
+		{ "dn: cn=a,dc=ex\ncontrol: 1.2.3 true\ncn: a\n",
+		  "case.ldif:1: cn=a,dc=ex: only entries are supported" },
+		{ "\ndn: cn=a,dc=ex\nChangeType: modify\nreplace: cn\ncn: b\n-\n",
+		  "case.ldif:2: cn=a,dc=ex: only entries are supported" },
+		/* accepted: a version line alone or before the first entry, comments anywhere
+		 * (continued too), CRLF, base64 without padding, no blank line at the end */
+		{ "version: 1\n", NULL },
+		{ "version: 1\ndn: dc=ex,dc=org\ndc: ex\n", NULL },
+		{ "# a comment\n  continued\r\ndn: dc=ex,dc=org\r\n# in\r\ndc:: ZXg\r\n\r\n\r\n", NULL },
+		{ "", NULL },
+	};
 	struct conf_directory d;
-	struct dir_session *s;
-	char *path, *log;
 
 	(void)state;
 	conf_init(&d);
-	path = write_tmp("bad.ldif", "dn: dc=ex,dc=org\nobjectClass: domain\n\n"
-			 "dn: ou=x,dc=ex,dc=org\nobjectClass: organizationalUnit\n"
-			 "this line has no colon\n", 0600);
-	d.ldif = path;
-	capture_start();
-	s = dir_open(&d);
-	log = capture_end();
-	assert_null(s);
-	{
-		char *want = xasprintf("%s:6: malformed LDIF line", path);
-
-		assert_non_null(strstr(log, want));
-		free(want);
-	}
-	free(log);
-	free(path);
-
-	path = write_tmp("change.ldif", "dn: dc=ex,dc=org\nchangetype: delete\n", 0600);
-	d.ldif = path;
-	capture_start();
-	s = dir_open(&d);
-	log = capture_end();
-	assert_null(s);
-	assert_non_null(strstr(log, ":1: dc=ex,dc=org: only entries are supported"));
-	free(log);
-	free(path);
-
-	/* screened before libldap: a URL value would make it read a local file; and a line
-	 * libldap reads itself, then returns no record for (crashed before): want NULL, opens */
-	{
-		static const struct {
-			const char *text, *want;
-		} cases[] = {
-			{ "dn: cn=a,dc=ex\ncn: a\ndescription:< file:///etc/hostname\n",
-			  ":3: a value given as a URL" },
-			{ "dn: cn=a,dc=ex\ncontrol: 1.2.3 true\ncn: a\n",
-			  ":1: cn=a,dc=ex: only entries are supported" },
-			{ "dn: cn=a,dc=ex\nChangeType: modify\nreplace: cn\ncn: b\n-\n",
-			  ":1: cn=a,dc=ex: only entries are supported" },
-			{ "dn: cn=a,dc=ex\ncn: a\n-\n", ":3: malformed LDIF line" },
-			{ "dn: cn=a,dc=ex\n: no name\n", ":2: malformed LDIF line" },
-			{ "0version: 1\n\ndn: dc=ex,dc=org\ndc: ex\n", NULL },
-		};
-
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			path = write_tmp("screen.ldif", cases[i].text, 0600);
-			d.ldif = path;
-			capture_start();
-			s = dir_open(&d);
-			log = capture_end();
-			if (cases[i].want ? s || !strstr(log, cases[i].want) : !s)
-				fail_msg("%s: got %s, \"%s\", want \"%s\"", cases[i].text,
-					 s ? "a session" : "NULL", log,
-					 cases[i].want ? cases[i].want : "a session");
-			dir_close(s);
-			free(log);
-			free(path);
-		}
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ldif_case(&d, cases[i].text, strlen(cases[i].text), cases[i].want);
+	/* a NUL byte in a line */
+	ldif_case(&d, "dn: cn=a,dc=ex\ncn: a\0b\n", 22, "case.ldif:2: malformed LDIF record: a NUL");
 
 	d.ldif = "/nonexistent/x.ldif";
 	capture_start();
-	s = dir_open(&d);
-	log = capture_end();
-	assert_null(s);
-	assert_non_null(strstr(log, "/nonexistent/x.ldif: cannot open the LDIF file"));
-	free(log);
+	assert_null(dir_open(&d));
+	{
+		char *log = capture_end();
+
+		assert_non_null(strstr(log, "/nonexistent/x.ldif: cannot open the LDIF file"));
+		free(log);
+	}
+}
+
+/* The caps: one attribute line (unfolded) and one record, each refused one byte over. */
+static void test_ldif_caps(void **state)
+{
+	size_t line = DIR_LDIF_LINE_MAX, rec = DIR_LDIF_RECORD_MAX;
+	size_t cap = rec + line + 64, n;
+	char *text = xmalloc(cap);
+	struct conf_directory d;
+
+	(void)state;
+	conf_init(&d);
+	/* a value line exactly at the cap is read; one byte more is refused */
+	n = (size_t)sprintf(text, "dn: cn=a,dc=ex\ndescription: ");
+	memset(text + n, 'x', line - 13);
+	n += line - 13;
+	text[n++] = '\n';
+	ldif_case(&d, text, n, NULL);
+	memcpy(text + n - 1, "x\n", 2);
+	ldif_case(&d, text, n + 1, "case.ldif:2: attribute line longer than 2097152 bytes");
+	/* the same over folded lines: the line of the attribute is named */
+	n = (size_t)sprintf(text, "dn: cn=a,dc=ex\ncn: a\ndescription: x\n");
+	for (size_t k = 0; k < 3; k++) {
+		text[n++] = ' ';
+		memset(text + n, 'y', line / 2);
+		n += line / 2;
+		text[n++] = '\n';
+	}
+	ldif_case(&d, text, n, "case.ldif:3: attribute line longer than");
+	/* a physical line with no end at all (no newline: a file like /dev/zero made of text) */
+	memset(text, 'z', line + 10);
+	ldif_case(&d, text, line + 10, "case.ldif:1: attribute line longer than");
+	/* a record of many lines, each under the line cap */
+	n = (size_t)sprintf(text, "dn: cn=a,dc=ex\ncn: a\n\ndn: cn=b,dc=ex\n");
+	while (n < rec + 100) {
+		size_t k = (size_t)sprintf(text + n, "description: ");
+
+		memset(text + n + k, 'w', 1000);
+		text[n + k + 1000] = '\n';
+		n += k + 1001;
+	}
+	ldif_case(&d, text, n, "case.ldif:4: record longer than 33554432 bytes: refused");
+	free(text);
 }
 
 static int setup(void **state)
@@ -509,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_password_mode),
 		cmocka_unit_test(test_ldif_search),
 		cmocka_unit_test(test_ldif_errors),
+		cmocka_unit_test(test_ldif_caps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
