@@ -1,4 +1,4 @@
-/* test_national.c - cmocka unit tests of the national directory (src/national.c): the extract
+/* test_national.c - cmocka unit tests of the national directory (src/national*.c): the extract
  * reader's checks, the aggregation per person, the index (reuse, rebuilds, corruption), look-ups,
  * identifiers and name keys. Extracts are written in a temporary directory. */
 #include "config.h"
