@@ -44,7 +44,7 @@ if [ ! -f "$out/config.h" ]; then
 fi
 
 core="src/util.c src/log.c src/model.c src/columns.c"
-sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xls.c"
+sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xlsx_xml.c src/sheet_xls.c"
 sheet_libs=$(pkg-config --libs libzip expat freexl)
 sources() {
 	case $1 in
