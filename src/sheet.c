@@ -1,8 +1,8 @@
 /*
  * sheet.c - one pull reader for CSV, XLSX and XLS: the format chosen by content, the row
  * buffer every format fills, the CSV reader (streamed, bounded), number and date texts, and
- * the loadusers columns a spreadsheet turned into numbers. The XLSX reader is sheet_xlsx.c,
- * the XLS reader sheet_xls.c.
+ * the loadusers columns a spreadsheet turned into numbers. The XLSX reader is sheet_xlsx.c
+ * (the archive) and sheet_xlsx_xml.c (the parts' elements), the XLS reader sheet_xls.c.
  */
 #include "config.h"
 

@@ -1,6 +1,7 @@
 /*
- * sheet_int.h - what sheet.c (CSV, XLS, the row buffer) shares with sheet_xlsx.c. Private to
- * the sheet module: other modules include sheet.h only.
+ * sheet_int.h - what sheet.c (CSV, the row buffer) shares with the XLS reader (sheet_xls.c)
+ * and the XLSX reader (sheet_xlsx.c, sheet_xlsx_xml.c). Private to the sheet module: other
+ * modules include sheet.h only.
  */
 #ifndef MS_SHEET_INT_H
 #define MS_SHEET_INT_H

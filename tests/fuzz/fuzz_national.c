@@ -1,8 +1,8 @@
 /*
  * fuzz_national.c - libFuzzer harness of the national directory's extract reader
- * (src/national.c): header check by column name, field splitting, UTF-8 check, aggregation
- * per person, through nat_parse_buffer(), which reads a buffer exactly as nat_open() reads a
- * file but writes no index.
+ * (src/national_extract.c, src/national_aggregate.c): header check by column name, field
+ * splitting, UTF-8 check, aggregation per person, through nat_parse_buffer(), which reads a
+ * buffer exactly as nat_open() reads a file but writes no index.
  *
  * Input: the first byte chooses the extract (even: PS_LibreAcces_Personne_activite, odd:
  * Extraction_Correspondance_MSSante); the rest is the file's content. Seeds:

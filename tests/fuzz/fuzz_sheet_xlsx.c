@@ -1,5 +1,5 @@
 /*
- * fuzz_sheet_xlsx.c - the XLSX reader of sheet_xlsx.c.
+ * fuzz_sheet_xlsx.c - the XLSX reader of sheet_xlsx.c and sheet_xlsx_xml.c.
  *
  * Random bytes rarely make a ZIP whose checksums hold, so most inputs are the XML parts
  * themselves, separated by a line "@@PART@@", in this order: the worksheet, the shared

@@ -47,7 +47,7 @@ fi
 make -s -C "$out" src/check_data.c >&2 || exit 1
 
 core="src/util.c src/log.c src/model.c src/columns.c"
-sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xls.c"
+sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xlsx_xml.c src/sheet_xls.c"
 sheet_libs=$(pkg-config --libs libzip expat freexl)
 sources() {
 	case $1 in

@@ -1,4 +1,4 @@
-/* test_national.c - cmocka unit tests of the national directory (src/national.c): the extract
+/* test_national.c - cmocka unit tests of the national directory (src/national*.c): the extract
  * reader's checks, the aggregation per person, the index (reuse, rebuilds, corruption), look-ups,
  * identifiers and name keys. Extracts are written in a temporary directory. */
 #include "config.h"
@@ -777,7 +777,7 @@ static void test_corrupt_index_rebuilt(void **state)
  * index's path is not replaced. */
 static void test_stale_never_used(void **state)
 {
-	char *x = fixture_extract(), *before, *after;
+	char *x = fixture_extract(), *before, *after, big[8192];
 	struct tconf t;
 	size_t n;
 
@@ -815,6 +815,12 @@ static void test_stale_never_used(void **state)
 	expect_open_error(&t.c, "national.idx: exists and is not a medimail-sync national index",
 			  NULL);
 	assert_int_equal(file_size("national.idx"), 34);
+	/* foreign and long enough to hold a header block: refused by its marker */
+	memset(big, 'x', sizeof(big));
+	write_text("national.idx", big, sizeof(big));
+	expect_open_error(&t.c, "national.idx: exists and is not a medimail-sync national index",
+			  NULL);
+	assert_int_equal(file_size("national.idx"), sizeof(big));
 	free(before);
 	free(after);
 	free(x);

@@ -1,5 +1,5 @@
 /*
- * test_sheet.c - unit tests of sheet.c and sheet_xlsx.c: number texts, the loadusers columns a
+ * test_sheet.c - unit tests of sheet.c and sheet_xlsx*.c: number texts, the loadusers columns a
  * spreadsheet turned into numbers, the CSV reader (written here), the XLSX and XLS readers
  * (files written by LibreOffice, and hand-made ones: tests/fixtures/sheet/make-crafted.py),
  * and the errors and limits for damaged and hostile files.
