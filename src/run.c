@@ -26,6 +26,7 @@
 #include "log.h"
 #include "map.h"
 #include "national.h"
+#include "outdir.h"
 #include "output.h"
 #include "report.h"
 #include "run.h"
@@ -61,86 +62,6 @@ static int write_output(struct run *r, const struct row *const *rows, size_t n)
 	}
 	free(err);
 	return rc;
-}
-
-/* A stale private directory of tmpfile_open(): its files, then itself. */
-static int remove_tmp_dir(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *de;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-	return unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
-/* Temporary files of a run that was killed before its rename: with the lock held, no other
- * run can be writing them. Each lies in a private directory (tmpfile_open); a plain file is
- * left by an older version. */
-static void remove_stale_tmp(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct stat st;
-	int rc;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, ".loadusers-", 11) != 0 &&
-		    strncmp(de->d_name, ".report-", 8) != 0 &&
-		    strncmp(de->d_name, ".adopt-", 7) != 0 &&
-		    strncmp(de->d_name, ".reconcile-", 11) != 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			rc = remove_tmp_dir(dirfd(d), de->d_name);
-		else
-			rc = unlinkat(dirfd(d), de->d_name, 0);
-		if (rc == 0)
-			log_info("%s/%s: removed the temporary file of an interrupted run", dir,
-				 de->d_name);
-	}
-	closedir(d);
-}
-
-/* The state could not record a loadusers file already renamed into place: remove it, so that
- * nobody imports a file the state does not know (the next apply writes its changes again).
- * why: the state's error, naming the state file. */
-static void withdraw_files(struct run *r, const char *why)
-{
-	size_t kept = 0;
-	char *copy;
-
-	for (size_t i = 0; i < r->nfiles; i++) {
-		if (unlink(r->files[i]) == 0) {
-			copy = xstrdup(r->files[i]);
-			if (fsync_dir(dirname(copy)) < 0)
-				log_warn("%s: fsync: %s", r->c->output.directory,
-					 strerror(errno));
-			free(copy);
-			log_err(_("%s: the loadusers file %s was removed: nothing was written, the "
-				  "state is unchanged, the next apply writes these changes again"),
-				why, r->files[i]);
-			free(r->files[i]);
-		} else {
-			log_err(_("%s; the loadusers file %s could not be removed (%s): do NOT "
-				  "import it, the state does not know it; remove it by hand, the next "
-				  "apply writes these changes again"), why, r->files[i],
-				strerror(errno));
-			r->files[kept++] = r->files[i];
-		}
-	}
-	r->nfiles = kept;
 }
 
 struct output_job {
@@ -231,7 +152,7 @@ static int do_run(struct run *r)
 		goto out;
 	}
 	if (r->o->apply)
-		remove_stale_tmp(c->output.directory);
+		outdir_remove_stale(c->output.directory);
 	if (state_load_digests(st, &r->prev, &r->nprev, &err) != 0) {
 		log_err("%s: %s", c->state_file, err ? err : "cannot read the state");
 		goto out;
@@ -312,7 +233,7 @@ static int do_run(struct run *r)
 		}
 		log_timing("loadusers file and state rows", &t0);
 		if (run_id < 0) {
-			withdraw_files(r, err ? err : "commit failed");
+			outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
 			goto out;
 		}
 		crash_point("after-file");
@@ -324,7 +245,7 @@ static int do_run(struct run *r)
 		ri.finished = time(NULL);
 		ri.files = files.buf;
 		if (state_commit_end(st, run_id, &ri, &err) != 0) {
-			withdraw_files(r, err ? err : "commit failed");
+			outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
 			sb_free(&files);
 			goto out;
 		}
@@ -341,157 +262,23 @@ out:
 	return rc;
 }
 
-/* Retention: the files of one kind in the output directory, newest first. */
-struct out_file {
-	char *name;
-	struct timespec mtime;
-};
-
-static int out_file_cmp(const void *pa, const void *pb)
+/* Retention keeps this run's files: its loadusers files and its report. */
+static void retain(const struct run *r, const char *report)
 {
-	const struct out_file *a = pa, *b = pb;
+	const char **mine = xcalloc(r->nfiles + 1, sizeof(*mine));
 
-	if (a->mtime.tv_sec != b->mtime.tv_sec)
-		return a->mtime.tv_sec > b->mtime.tv_sec ? -1 : 1;
-	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
-		return a->mtime.tv_nsec > b->mtime.tv_nsec ? -1 : 1;
-	return -strcmp(a->name, b->name);     /* same second: the "-2" file is the newer */
-}
-
-static bool name_matches(const char *name, const char *prefix, const char *const *exts)
-{
-	const char *dot = strrchr(name, '.');
-
-	if (strncmp(name, prefix, strlen(prefix)) != 0 || !dot)
-		return false;
-	for (; *exts; exts++)
-		if (strcmp(dot + 1, *exts) == 0)
-			return true;
-	return false;
-}
-
-static bool of_this_run(const struct run *r, const char *name)
-{
-	const char *b;
-
-	for (size_t i = 0; i < r->nfiles; i++) {
-		b = strrchr(r->files[i], '/');
-		if (strcmp(b ? b + 1 : r->files[i], name) == 0)
-			return true;
-	}
-	if (!r->report)
-		return false;
-	b = strrchr(r->report, '/');
-	return strcmp(b ? b + 1 : r->report, name) == 0;
-}
-
-/* Keep the newest `keep` files PREFIX-*.EXT, and every file of this run; the newest
- * loadusers file, which may not be imported yet, is always among them. */
-static void prune(const struct run *r, const char *dir, const char *prefix,
-		  const char *const *exts, int keep)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	struct out_file *v = NULL;
-	size_t n = 0, cap = 0;
-	struct stat st;
-
-	if (!d) {
-		log_err("%s: cannot list for retention: %s", dir, strerror(errno));
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!name_matches(de->d_name, prefix, exts) ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		xgrow(&v, &cap, n + 1, sizeof(*v));
-		v[n].name = xstrdup(de->d_name);
-		v[n++].mtime = st.st_mtim;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), out_file_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (i >= (size_t)keep && !of_this_run(r, v[i].name)) {
-			if (unlinkat(dirfd(d), v[i].name, 0) == 0)
-				log_info("%s/%s: removed (output keep = %d)", dir, v[i].name,
-					 keep);
-			else
-				log_err("%s/%s: cannot remove: %s", dir, v[i].name,
-					strerror(errno));
-		}
-		free(v[i].name);
-	}
-	closedir(d);
-out:
-	free(v);
-}
-
-static void apply_retention(const struct run *r)
-{
-	static const char *const loadusers_exts[] = { "xlsx", "csv", NULL };
-	static const char *const report_exts[] = { "xlsx", NULL };
-	const struct conf_output *o = &r->c->output;
-
-	if (o->keep <= 0)
-		return;
-	prune(r, o->directory, "loadusers-", loadusers_exts, o->keep);
-	prune(r, o->directory, "report-", report_exts, o->keep);
-	prune(r, o->directory, "adopt-", report_exts, o->keep);
-	prune(r, o->directory, "reconcile-", report_exts, o->keep);
-}
-
-/* The configured post-command, through the shell: "$1" is the report, "$2" the loadusers
- * file (empty when none was written). Its failure is logged, the run's exit code stays. */
-static void run_post_command(const struct run *r)
-{
-	const char *cmd = r->c->output.post_command;
-	char *argv[7];
-	pid_t pid;
-	int status;
-
-	if (str_empty(cmd))
-		goto out;
-	argv[0] = "/bin/sh";
-	argv[1] = "-c";
-	argv[2] = (char *)cmd;
-	argv[3] = "medimail-sync";
-	argv[4] = r->report ? r->report : "";
-	argv[5] = r->nfiles ? r->files[0] : "";
-	argv[6] = NULL;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		log_err("post-command: cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		/* --json -: stdout is the JSON's alone */
-		if (report_text_out(r->o->json_path) == stderr)
-			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			log_err("post-command: cannot wait: %s", strerror(errno));
-			goto out;
-		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		log_info("post-command: done");
-	else if (WIFEXITED(status))
-		log_err("post-command failed with exit status %d: %s", WEXITSTATUS(status), cmd);
-	else if (WIFSIGNALED(status))
-		log_err("post-command killed by signal %d: %s", WTERMSIG(status), cmd);
-out:
-	return;
+	for (size_t i = 0; i < r->nfiles; i++)
+		mine[i] = r->files[i];
+	mine[r->nfiles] = report;
+	outdir_retain(&r->c->output, mine, r->nfiles + 1);
+	free(mine);
 }
 
 int run_main(const struct config *c, const struct run_opts *o)
 {
 	struct run r = { 0 };
 	struct run_opts opts = *o;
+	char *report;
 	struct timespec t0;
 
 	if (!opts.now)
@@ -503,13 +290,15 @@ int run_main(const struct config *c, const struct run_opts *o)
 	r.exit_code = do_run(&r);
 	r.finished = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r.report = report_run(&r);
+	report = report_run(&r);
 	log_timing("report", &t0);
 	/* after the report, so that retention counts it and the command can send it */
 	if (opts.apply && (r.exit_code == EXIT_OK || r.exit_code == EXIT_REJECTED))
-		apply_retention(&r);
+		retain(&r, report);
 	if (opts.apply && r.planned)
-		run_post_command(&r);
+		outdir_post_command(c->output.post_command, report,
+				    r.nfiles ? r.files[0] : NULL,
+				    report_text_out(opts.json_path) == stderr);
 	collect_free(&r.col);
 	nat_close(r.national);
 	log_timing("freeing", &t0);
@@ -524,6 +313,6 @@ int run_main(const struct config *c, const struct run_opts *o)
 	for (size_t i = 0; i < r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);
-	free(r.report);
+	free(report);
 	return r.exit_code;
 }
