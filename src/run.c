@@ -180,6 +180,7 @@ static int do_run(struct run *r)
 		.max_expire_percent = c->limits.max_expire_percent,
 		.max_org_loss_percent = c->limits.max_org_loss_percent,
 		.override_limits = r->o->override_limits,
+		.empty_source = r->col.empty ? r->col.empty_detail : NULL,
 		.fetch = state_fetch_plan,
 		.fetch_arg = &fc,
 	};
@@ -191,15 +192,6 @@ static int do_run(struct run *r)
 	}
 	r->planned = true;
 	flag_stale(r);
-	/* a base without people trips the empty-source limit, whatever the plan says */
-	if (r->col.empty) {
-		struct plan_limit *l = &r->plan.limit[LIMIT_EMPTY_SOURCE];
-
-		free(l->detail);
-		*l = (struct plan_limit){ .tripped = true, .detail = xstrdup(r->col.empty_detail) };
-		if (!r->o->override_limits)
-			r->plan.limits_tripped = true;
-	}
 	log_timing("plan", &t0);
 	nrows = plan_rows(&r->plan, &rows);
 	r->nrows = nrows;
@@ -305,11 +297,7 @@ int run_main(const struct config *c, const struct run_opts *o)
 	for (size_t i = 0; i < r.nprev; i++)
 		state_account_free(&r.prev[i]);
 	free(r.prev);
-	if (r.planned)
-		plan_free(&r.plan);
-	else
-		for (int i = 0; i < LIMIT_N; i++)
-			free(r.plan.limit[i].detail);
+	plan_free(&r.plan);
 	for (size_t i = 0; i < r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);
