@@ -54,25 +54,29 @@ struct people_ctx {
 	bool keep;                /* keep the entries and map them afterwards */
 };
 
-struct gather {
-	struct entry **v;
-	size_t *n, *cap;
-	struct hmap *seen;        /* normalised DNs already collected (overlapping bases) */
-};
-
-static int collect_entry(struct entry *e, void *arg)
+/* Read every entry of one search into v, skipping those already in seen (normalised DNs:
+ * overlapping bases). 0, or -1 when the search failed (logged). */
+static int gather(struct dir_session *s, const char *base, enum dir_scope scope,
+		  const char *filter, char **attrs, struct hmap *seen, struct entry **v,
+		  size_t *n, size_t *cap)
 {
-	struct gather *c = arg;
-	char *ndn = dn_normalise(e->dn);
-	bool dup = hmap_add(c->seen, ndn, (void *)1) != NULL;
+	struct dir_search *q = dir_search_start(s, base, scope, filter,
+						 (const char *const *)attrs);
+	struct entry *e;
+	int r;
 
-	free(ndn);
-	if (dup)
-		return 0;
-	xgrow(c->v, c->cap, *c->n + 1, sizeof(**c->v));
-	(*c->v)[(*c->n)++] = *e;
-	memset(e, 0, sizeof(*e));     /* taken: the caller's entry_free() frees nothing */
-	return 0;
+	while ((r = dir_next_entry(q, &e)) == 1) {
+		char *ndn = dn_normalise(e->dn);
+		bool dup = hmap_add(seen, ndn, (void *)1) != NULL;
+
+		free(ndn);
+		if (dup)
+			continue;
+		xgrow(v, cap, *n + 1, sizeof(**v));
+		dir_entry_steal(&(*v)[(*n)++], e);
+	}
+	dir_search_end(q);
+	return r;
 }
 
 static void add_attr(char ***v, size_t *n, const char *name)
@@ -130,7 +134,6 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 	char **gattrs = NULL;
 	size_t ng = 0;
 	struct hmap *seen = hmap_new(false);
-	struct gather col = { &sd->groups, &sd->ngroups, &sd->capgroups, seen };
 	int rc = -1;
 
 	add_attr(&gattrs, &ng, "objectClass");
@@ -148,8 +151,8 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 		goto out;
 	if (d->group_filter || d->ngroup_dns > 0 || x->c->nrules > 0) {
 		for (size_t i = 0; i < d->ngroup_bases; i++)
-			if (dir_search(sd->s, d->group_bases[i], DIR_SCOPE_SUB, group_classes,
-				       (const char *const *)gattrs, collect_entry, &col) != 0)
+			if (gather(sd->s, d->group_bases[i], DIR_SCOPE_SUB, group_classes, gattrs,
+				   seen, &sd->groups, &sd->ngroups, &sd->capgroups) != 0)
 				goto out;
 		/* Groups named by DN may live outside the group bases. */
 		for (size_t i = 0; i < d->ngroup_dns; i++) {
@@ -157,9 +160,9 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 			bool have = hmap_get(seen, ndn) != NULL;
 
 			free(ndn);
-			if (!have && dir_search(sd->s, d->group_dns[i], DIR_SCOPE_BASE,
-						"(objectClass=*)", (const char *const *)gattrs,
-						collect_entry, &col) != 0)
+			if (!have && gather(sd->s, d->group_dns[i], DIR_SCOPE_BASE,
+					    "(objectClass=*)", gattrs, seen, &sd->groups,
+					    &sd->ngroups, &sd->capgroups) != 0)
 				goto out;
 		}
 	}
@@ -561,8 +564,7 @@ static void register_person(struct people_ctx *pc, struct entry *e, size_t id, b
 		struct entry *copy = xmalloc(sizeof(*copy));
 
 		if (steal) {
-			*copy = *e;
-			memset(e, 0, sizeof(*e));
+			dir_entry_steal(copy, e);
 		} else {
 			memset(copy, 0, sizeof(*copy));
 			copy->dn = xstrdup(e->dn);
@@ -576,9 +578,9 @@ static void register_person(struct people_ctx *pc, struct entry *e, size_t id, b
 	free(ndn);
 }
 
-static int person_entry(struct entry *e, void *arg)
+/* One person read: counted, then kept (pc->keep) or mapped at once. */
+static void person_entry(struct people_ctx *pc, struct entry *e)
 {
-	struct people_ctx *pc = arg;
 	size_t id;
 
 	if (pc->seen) {
@@ -587,21 +589,34 @@ static int person_entry(struct entry *e, void *arg)
 
 		free(ndn);
 		if (dup)
-			return 0;
+			return;
 	}
 	pc->rs->people++;
 	if (pc->keep) {
 		xgrow(&pc->sd->people, &pc->sd->cappeople, pc->sd->npeople + 1,
 		      sizeof(*pc->sd->people));
-		pc->sd->people[pc->sd->npeople++] = *e;
-		memset(e, 0, sizeof(*e));    /* taken: the caller's entry_free() frees nothing */
-		return 0;
+		dir_entry_steal(&pc->sd->people[pc->sd->npeople++], e);
+		return;
 	}
 	/* Streamed: map now, keep only what the ORG mailboxes need. */
 	id = pc->x->col->nacc;
 	map_one(pc, e);
 	register_person(pc, e, id, true);
-	return 0;
+}
+
+/* The people under one base. 0, or -1 when the search failed (logged). */
+static int read_base(struct people_ctx *pc, const char *base, char **attrs)
+{
+	struct dir_search *q = dir_search_start(pc->sd->s, base, DIR_SCOPE_SUB,
+						 pc->rs->d->people_filter,
+						 (const char *const *)attrs);
+	struct entry *e;
+	int r;
+
+	while ((r = dir_next_entry(q, &e)) == 1)
+		person_entry(pc, e);
+	dir_search_end(q);
+	return r;
 }
 
 /* The people of one directory section: mapped as they arrive, or kept (pc->keep). */
@@ -628,8 +643,7 @@ static int read_people(struct people_ctx *pc)
 		size_t before = pc->rs->people;
 		struct collection *col = pc->x->col;
 
-		if (dir_search(pc->sd->s, d->bases[i], DIR_SCOPE_SUB, d->people_filter,
-			       (const char *const *)pattrs, person_entry, pc) != 0)
+		if (read_base(pc, d->bases[i], pattrs) != 0)
 			goto out;
 		log_info("%s: %zu people under %s", d->name, pc->rs->people - before,
 			 d->bases[i]);
