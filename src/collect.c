@@ -521,7 +521,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	/* a leaver's table values are not worth adding to the table */
 	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf, gone ? NULL : &extra);
 	if (!a->key) {
-		findings_add(&x->col->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
+		findings_add(&x->col->f, check_severity(pc->ck, "missing-id"), e->dn, -1,
+			     "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
 		a->key = xasprintf("dn:%s", e->dn);
 		a->rejected = true;
@@ -721,6 +722,19 @@ static const int org_shared_cols[] = {
 	COL_REGION, COL_TEL1, COL_TEL2, COL_TYPE_ID_STRUCT, COL_ID_STRUCT, COL_STRUCTURE,
 };
 
+/* Move the findings of src (org.c's: org-cycle, org-member-unknown) to dst with the
+ * severities the config gives their rules; src is left empty. */
+static void rate_findings(struct findings *dst, struct findings *src, const struct checker *ck)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct finding *x = &src->v[i];
+
+		findings_add(dst, check_severity(ck, x->rule), x->where, x->col, x->rule, x->value,
+			     "%s", x->message);
+	}
+	findings_free(src);
+}
+
 /* explain: a line of the trace of an ORG mailbox's column. */
 PRINTF(3, 4)
 static void org_trace(const struct map_extra *xx, int col, const char *fmt, ...)
@@ -831,6 +845,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	struct findings *f = &x->col->f;
 	struct map_national mn;
 	struct map_extra rx = { 0 };
+	struct findings scratch = { 0 };
 	bool ok = true;
 
 	row_take(&a->row, COL_MAIL, expand_org(x, m, MAP_ORG_MAIL, g, st, f, COL_MAIL, xx));
@@ -858,15 +873,15 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	if (!owner)
 		owner = x->c->org.default_owner;
 	if (!owner) {
-		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
+		findings_add(f, check_severity(ck, "org-no-responsible"), g->dn, COL_NOM_RESP,
+			     "org-no-responsible", NULL,
 			     _("the group has no %s and no default-owner is configured"),
 			     d->owner_attribute ? d->owner_attribute : "owner");
-		ok = false;
 	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= x->col->nacc ||
 		   !(oe = owner_entry(owners, owner))) {
-		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
-			     owner, _("the responsible is not a person read from the directory"));
-		ok = false;
+		findings_add(f, check_severity(ck, "org-responsible-unknown"), g->dn,
+			     COL_NOM_RESP, "org-responsible-unknown", owner,
+			     _("the responsible is not a person read from the directory"));
 	} else {
 		/* The responsible's cells come from the owner's own entry, and from the
 		 * national record of its RPPS. */
@@ -886,15 +901,15 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
 		org_trace(xx, COL_PROFESSION, "%s", _("the responsible's profession (Profession resp)"));
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
-			findings_add(f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
-				     owner, _("the responsible %s must be a health professional "
-					      "with a valid RPPS number"), resp->dn);
-			ok = false;
+			findings_add(f, check_severity(ck, "org-responsible-rpps"), g->dn,
+				     COL_ID_RESP, "org-responsible-rpps", owner,
+				     _("the responsible %s must be a health professional with a "
+				       "valid RPPS number"), resp->dn);
 		}
 	}
 
 	/* Connexion accounts: transitive members that are valid nominative accounts. */
-	if (org_members(idx, g->dn, &ids, &n, f) == 0) {
+	if (org_members(idx, g->dn, &ids, &n, &scratch) == 0) {
 		mails = xcalloc(n ? n : 1, sizeof(*mails));
 		for (size_t i = 0; i < n; i++) {
 			const struct account *mb = &x->col->acc[ids[i]];
@@ -907,8 +922,8 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 			else if (mb->type != BAL_PER && mb->type != BAL_INT && mb->type != BAL_MED)
 				why = _("is not a PER, INT or MED account");
 			if (why) {
-				findings_add(f, SEV_WARNING, g->dn, COL_CONNEXION,
-					     "org-member-excluded", mb->dn,
+				findings_add(f, check_severity(ck, "org-member-excluded"),
+					     g->dn, COL_CONNEXION, "org-member-excluded", mb->dn,
 					     _("member %s %s: not a connexion account"), mb->dn,
 					     why);
 				continue;
@@ -926,17 +941,17 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		/* A generic address: not one of its members' own. */
 		for (size_t i = 0; i < nmail; i++)
 			if (strcmp(mails[i], row_get(&a->row, COL_MAIL)) == 0) {
-				findings_add(f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
-					     mails[i], _("the ORG address is a member's "
-							 "personal address: it must be "
-							 "generic"));
-				ok = false;
+				findings_add(f, check_severity(ck, "org-mail-personal"),
+					     g->dn, COL_MAIL, "org-mail-personal", mails[i],
+					     _("the ORG address is a member's personal address: it "
+					       "must be generic"));
 				break;
 			}
 	}
 	row_take(&a->row, COL_CONNEXION, sb_steal(&sb));
 	free(mails);
 	free(ids);
+	rate_findings(f, &scratch, ck);
 
 	check_normalise(ck, &a->row, BAL_ORG);
 	map_stats_add_row(x->col->stats, &a->row, BAL_ORG);
@@ -989,7 +1004,8 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 		a->source = rs->d->name;
 		a->key = entry_key(g, rs->d->id_attribute);
 		if (!a->key) {
-			findings_add(&x->col->f, SEV_ERROR, g->dn, -1, "missing-id", NULL,
+			findings_add(&x->col->f, check_severity(ck, "missing-id"), g->dn, -1,
+				     "missing-id", NULL,
 				     _("the group has no usable %s (the stable id)"),
 				     rs->d->id_attribute);
 			a->key = xasprintf("dn:%s", g->dn);
@@ -1002,10 +1018,13 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 	}
 }
 
-/* An address must be unique among the accounts written: every holder is rejected. */
-static void check_duplicates(struct ctx *x)
+/* An address must be unique among the accounts written (check_unique_add decides, without
+ * case): every holder is rejected, the first one too, with check.c's finding naming the
+ * other. */
+static void reject_duplicates(struct ctx *x)
 {
-	struct hmap *h = hmap_new_borrowed(false);     /* the addresses stay in the rows */
+	struct check_unique *u = check_unique_new();
+	struct hmap *first = hmap_new_borrowed(true);  /* address -> its first holder */
 
 	for (size_t i = 0; i < x->col->nacc; i++) {
 		struct account *a = &x->col->acc[i];
@@ -1014,18 +1033,25 @@ static void check_duplicates(struct ctx *x)
 
 		if (a->rejected || a->disabled || !*mail)
 			continue;
-		other = hmap_add(h, mail, a);
-		if (!other)
+		if (check_unique_add(u, mail, a->dn, &x->col->f)) {
+			hmap_put(first, mail, a);
 			continue;
-		findings_add(&x->col->f, SEV_ERROR, a->dn, COL_MAIL, "mail-duplicate", mail,
-			     _("the address is also the address of %s"), other->dn);
-		if (!other->rejected)
-			findings_add(&x->col->f, SEV_ERROR, other->dn, COL_MAIL, "mail-duplicate",
-				     mail, _("the address is also the address of %s"), a->dn);
+		}
 		a->rejected = true;
-		other->rejected = true;
+		other = hmap_get(first, mail);
+		if (other && !other->rejected) {
+			/* the same finding, the other way round */
+			struct check_unique *pair = check_unique_new();
+
+			(void)check_unique_add(pair, mail, a->dn, NULL);
+			(void)check_unique_add(pair, row_get(&other->row, COL_MAIL), other->dn,
+					       &x->col->f);
+			check_unique_free(pair);
+			other->rejected = true;
+		}
 	}
-	hmap_free(h);
+	hmap_free(first);
+	check_unique_free(u);
 }
 
 static void source_data_free(struct source_data *sd)
@@ -1127,7 +1153,7 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	log_timing("reading and mapping the people", &t0);
 	for (size_t i = 0; i < out->nsrc; i++)
 		build_orgs(&x, &out->src[i], &sd[i], idx, m, owners, ck);
-	check_duplicates(&x);
+	reject_duplicates(&x);
 	national_mssante(&x);
 	log_timing("ORG mailboxes and duplicates", &t0);
 	if (national_verified(&x) != 0)

@@ -81,7 +81,7 @@ static void *output_thread(void *arg)
 
 /* An account written earlier and rejected now keeps, in Medimail, the values last written:
  * a finding of its own says so, beside the reasons of the rejection. */
-static void flag_stale(struct run *r)
+static void flag_stale(struct run *r, const struct checker *ck)
 {
 	for (size_t i = 0; i < r->plan.n; i++) {
 		const struct plan_item *it = &r->plan.items[i];
@@ -96,8 +96,8 @@ static void flag_stale(struct run *r)
 		if (t && localtime_r(&t, &tm))
 			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 		mail = row_get(&it->cur->row, COL_MAIL);
-		findings_add(&r->col.f, SEV_WARNING, it->cur->dn, -1, "stale-account",
-			     *mail ? mail : NULL,
+		findings_add(&r->col.f, check_severity(ck, "stale-account"), it->cur->dn, -1,
+			     "stale-account", *mail ? mail : NULL,
 			     _("written on %s, now rejected: the mailbox keeps its last values "
 			       "until the entry is fixed"), day);
 	}
@@ -191,7 +191,7 @@ static int do_run(struct run *r)
 		goto out;
 	}
 	r->planned = true;
-	flag_stale(r);
+	flag_stale(r, ck);
 	log_timing("plan", &t0);
 	nrows = plan_rows(&r->plan, &rows);
 	r->nrows = nrows;
