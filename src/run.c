@@ -119,15 +119,89 @@ static int open_national(struct run *r)
 	return r->national ? 0 : -1;
 }
 
+/* apply: the loadusers file is written by a second thread while this one writes the state's
+ * rows in an open transaction; the transaction commits only once the file is complete and
+ * renamed, so a crash leaves the state as it was. 0, or -1 (logged). */
+static int write_and_commit(struct run *r, struct state *st, const struct row **rows,
+			    size_t nrows)
+{
+	struct state_run_info ri = { .started = r->started, .command = "apply" };
+	struct strbuf files = { 0 };
+	struct output_job job = { r, (const struct row *const *)rows, nrows, -1 };
+	pthread_t writer;
+	long long run_id;
+	char *err = NULL;
+	int rc = -1;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (pthread_create(&writer, NULL, output_thread, &job) != 0) {
+		log_err("cannot start a thread: %s", strerror(errno));
+		goto out;
+	}
+	run_id = state_commit_begin(st, &r->plan, &ri, &err);
+	pthread_join(writer, NULL);
+	if (job.rc != 0) {
+		state_commit_abort(st);
+		goto out;
+	}
+	log_timing("loadusers file and state rows", &t0);
+	if (run_id < 0) {
+		outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
+		goto out;
+	}
+	crash_point("after-file");
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (i)
+			sb_addc(&files, ';');
+		sb_add(&files, r->files[i]);
+	}
+	ri.finished = time(NULL);
+	ri.files = files.buf;
+	if (state_commit_end(st, run_id, &ri, &err) != 0) {
+		outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
+		goto out;
+	}
+	log_timing("state commit", &t0);
+	rc = 0;
+out:
+	sb_free(&files);
+	free(err);
+	return rc;
+}
+
+/* Plan this run's accounts against the state's (rows fetched from st as needed). 0 or -1
+ * (logged). */
+static int make_plan(struct run *r, struct state *st)
+{
+	const struct config *c = r->c;
+	struct state_fetch fc = { st, NULL };
+	const struct plan_opts po = {
+		.now = r->o->now,
+		.grace_days = c->limits.grace_days,
+		.max_expire_count = c->limits.max_expire_count,
+		.max_expire_percent = c->limits.max_expire_percent,
+		.max_org_loss_percent = c->limits.max_org_loss_percent,
+		.override_limits = r->o->override_limits,
+		.empty_source = r->col.empty ? r->col.empty_detail : NULL,
+		.fetch = state_fetch_plan,
+		.fetch_arg = &fc,
+	};
+
+	if (plan_build(r->col.acc, r->col.nacc, r->prev, r->nprev, &po, &r->plan) == 0)
+		return 0;
+	log_err("cannot build the plan%s%s", fc.err ? ": " : "", fc.err ? fc.err : "");
+	free(fc.err);
+	return -1;
+}
+
 static int do_run(struct run *r)
 {
 	const struct config *c = r->c;
 	struct checker *ck = NULL;
 	struct mapper *m = NULL;
 	struct state *st = NULL;
-	struct plan_opts po;
 	struct collect_opts co;
-	struct state_fetch fc = { NULL, NULL };
 	const struct row **rows = NULL;
 	size_t nrows;
 	char *err = NULL;
@@ -173,23 +247,8 @@ static int do_run(struct run *r)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	po = (struct plan_opts){
-		.now = r->o->now,
-		.grace_days = c->limits.grace_days,
-		.max_expire_count = c->limits.max_expire_count,
-		.max_expire_percent = c->limits.max_expire_percent,
-		.max_org_loss_percent = c->limits.max_org_loss_percent,
-		.override_limits = r->o->override_limits,
-		.empty_source = r->col.empty ? r->col.empty_detail : NULL,
-		.fetch = state_fetch_plan,
-		.fetch_arg = &fc,
-	};
-	fc.st = st;
-	if (plan_build(r->col.acc, r->col.nacc, r->prev, r->nprev, &po, &r->plan) != 0) {
-		log_err("cannot build the plan%s%s", fc.err ? ": " : "", fc.err ? fc.err : "");
-		free(fc.err);
+	if (make_plan(r, st) != 0)
 		goto out;
-	}
 	r->planned = true;
 	flag_stale(r, ck);
 	log_timing("plan", &t0);
@@ -201,49 +260,8 @@ static int do_run(struct run *r)
 		rc = EXIT_LIMIT;
 		goto out;
 	}
-	if (r->o->apply && nrows > 0) {
-		struct state_run_info ri = { 0 };
-		struct strbuf files = { 0 };
-		struct output_job job = { r, (const struct row *const *)rows, nrows, -1 };
-		pthread_t writer;
-		long long run_id;
-
-		/* The loadusers file is written by a second thread while this one writes the
-		 * state's rows in an open transaction; the transaction commits only once the
-		 * file is complete and renamed, so a crash leaves the state as it was. */
-		ri.started = r->started;
-		ri.command = "apply";
-		if (pthread_create(&writer, NULL, output_thread, &job) != 0) {
-			log_err("cannot start a thread: %s", strerror(errno));
-			goto out;
-		}
-		run_id = state_commit_begin(st, &r->plan, &ri, &err);
-		pthread_join(writer, NULL);
-		if (job.rc != 0) {
-			state_commit_abort(st);
-			goto out;
-		}
-		log_timing("loadusers file and state rows", &t0);
-		if (run_id < 0) {
-			outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
-			goto out;
-		}
-		crash_point("after-file");
-		for (size_t i = 0; i < r->nfiles; i++) {
-			if (i)
-				sb_addc(&files, ';');
-			sb_add(&files, r->files[i]);
-		}
-		ri.finished = time(NULL);
-		ri.files = files.buf;
-		if (state_commit_end(st, run_id, &ri, &err) != 0) {
-			outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
-			sb_free(&files);
-			goto out;
-		}
-		sb_free(&files);
-		log_timing("state commit", &t0);
-	}
+	if (r->o->apply && nrows > 0 && write_and_commit(r, st, rows, nrows) != 0)
+		goto out;
 	rc = findings_count(&r->col.f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
 out:
 	free(rows);
