@@ -29,7 +29,9 @@ enum rule_id {
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
 	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
 	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
-	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252, R_NRULES
+	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252,
+	R_MISSING_ID, R_ORG_NO_RESP, R_ORG_RESP_UNKNOWN, R_ORG_RESP_RPPS, R_ORG_MEMBER_EXCLUDED,
+	R_ORG_MAIL_PERSONAL, R_ORG_CYCLE, R_ORG_MEMBER_UNKNOWN, R_STALE_ACCOUNT, R_NRULES
 };
 
 #define E SEV_ERROR
@@ -114,6 +116,19 @@ const struct check_rule_info check_rules[] = {
 	[R_CONTROL]         = { "control-character", E,  "a C0/C1 control, DEL, CR or LF" },
 	[R_FORMULA]         = { "csv-formula",      E,   "CSV: starts with = + - @ (a formula)" },
 	[R_CP1252]          = { "windows-1252",     E,   "CSV windows-1252: a character it lacks" },
+	/* the collector (collect.c, org.c) and the run (run.c) */
+	[R_MISSING_ID]      = { "missing-id",       E,   "no usable stable id attribute" },
+	[R_ORG_NO_RESP]     = { "org-no-responsible", E, "ORG: no owner, no default-owner" },
+	[R_ORG_RESP_UNKNOWN] = { "org-responsible-unknown", E,
+				 "ORG: the owner is not a person read" },
+	[R_ORG_RESP_RPPS]   = { "org-responsible-rpps", E, "ORG: the owner has no valid RPPS" },
+	[R_ORG_MEMBER_EXCLUDED] = { "org-member-excluded", W,
+				    "ORG: a member is not a connexion account" },
+	[R_ORG_MAIL_PERSONAL] = { "org-mail-personal", E, "ORG: the address is a member's own" },
+	[R_ORG_CYCLE]       = { "org-cycle",        W,   "ORG: nested groups form a cycle" },
+	[R_ORG_MEMBER_UNKNOWN] = { "org-member-unknown", W,
+				   "ORG: a member is neither person nor group" },
+	[R_STALE_ACCOUNT]   = { "stale-account",    W,   "written earlier, rejected now" },
 };
 const size_t check_nrules = ARRAY_SIZE(check_rules);
 #undef E

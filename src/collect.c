@@ -54,25 +54,29 @@ struct people_ctx {
 	bool keep;                /* keep the entries and map them afterwards */
 };
 
-struct gather {
-	struct entry **v;
-	size_t *n, *cap;
-	struct hmap *seen;        /* normalised DNs already collected (overlapping bases) */
-};
-
-static int collect_entry(struct entry *e, void *arg)
+/* Read every entry of one search into v, skipping those already in seen (normalised DNs:
+ * overlapping bases). 0, or -1 when the search failed (logged). */
+static int gather(struct dir_session *s, const char *base, enum dir_scope scope,
+		  const char *filter, char **attrs, struct hmap *seen, struct entry **v,
+		  size_t *n, size_t *cap)
 {
-	struct gather *c = arg;
-	char *ndn = dn_normalise(e->dn);
-	bool dup = hmap_add(c->seen, ndn, (void *)1) != NULL;
+	struct dir_search *q = dir_search_start(s, base, scope, filter,
+						 (const char *const *)attrs);
+	struct entry *e;
+	int r;
 
-	free(ndn);
-	if (dup)
-		return 0;
-	xgrow(c->v, c->cap, *c->n + 1, sizeof(**c->v));
-	(*c->v)[(*c->n)++] = *e;
-	memset(e, 0, sizeof(*e));     /* taken: the caller's entry_free() frees nothing */
-	return 0;
+	while ((r = dir_next_entry(q, &e)) == 1) {
+		char *ndn = dn_normalise(e->dn);
+		bool dup = hmap_add(seen, ndn, (void *)1) != NULL;
+
+		free(ndn);
+		if (dup)
+			continue;
+		xgrow(v, cap, *n + 1, sizeof(**v));
+		dir_entry_steal(&(*v)[(*n)++], e);
+	}
+	dir_search_end(q);
+	return r;
 }
 
 static void add_attr(char ***v, size_t *n, const char *name)
@@ -130,7 +134,6 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 	char **gattrs = NULL;
 	size_t ng = 0;
 	struct hmap *seen = hmap_new(false);
-	struct gather col = { &sd->groups, &sd->ngroups, &sd->capgroups, seen };
 	int rc = -1;
 
 	add_attr(&gattrs, &ng, "objectClass");
@@ -148,8 +151,8 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 		goto out;
 	if (d->group_filter || d->ngroup_dns > 0 || x->c->nrules > 0) {
 		for (size_t i = 0; i < d->ngroup_bases; i++)
-			if (dir_search(sd->s, d->group_bases[i], DIR_SCOPE_SUB, group_classes,
-				       (const char *const *)gattrs, collect_entry, &col) != 0)
+			if (gather(sd->s, d->group_bases[i], DIR_SCOPE_SUB, group_classes, gattrs,
+				   seen, &sd->groups, &sd->ngroups, &sd->capgroups) != 0)
 				goto out;
 		/* Groups named by DN may live outside the group bases. */
 		for (size_t i = 0; i < d->ngroup_dns; i++) {
@@ -157,9 +160,9 @@ static int read_groups(struct ctx *x, struct collect_source *rs, const struct ma
 			bool have = hmap_get(seen, ndn) != NULL;
 
 			free(ndn);
-			if (!have && dir_search(sd->s, d->group_dns[i], DIR_SCOPE_BASE,
-						"(objectClass=*)", (const char *const *)gattrs,
-						collect_entry, &col) != 0)
+			if (!have && gather(sd->s, d->group_dns[i], DIR_SCOPE_BASE,
+					    "(objectClass=*)", gattrs, seen, &sd->groups,
+					    &sd->ngroups, &sd->capgroups) != 0)
 				goto out;
 		}
 	}
@@ -518,7 +521,8 @@ static void map_one(struct people_ctx *pc, const struct entry *e)
 	/* a leaver's table values are not worth adding to the table */
 	a->type = map_person(pc->m, e, d, is_member, &mc, &a->row, &mf, gone ? NULL : &extra);
 	if (!a->key) {
-		findings_add(&x->col->f, SEV_ERROR, e->dn, -1, "missing-id", NULL,
+		findings_add(&x->col->f, check_severity(pc->ck, "missing-id"), e->dn, -1,
+			     "missing-id", NULL,
 			     _("the entry has no usable %s (the stable id)"), d->id_attribute);
 		a->key = xasprintf("dn:%s", e->dn);
 		a->rejected = true;
@@ -561,8 +565,7 @@ static void register_person(struct people_ctx *pc, struct entry *e, size_t id, b
 		struct entry *copy = xmalloc(sizeof(*copy));
 
 		if (steal) {
-			*copy = *e;
-			memset(e, 0, sizeof(*e));
+			dir_entry_steal(copy, e);
 		} else {
 			memset(copy, 0, sizeof(*copy));
 			copy->dn = xstrdup(e->dn);
@@ -576,9 +579,9 @@ static void register_person(struct people_ctx *pc, struct entry *e, size_t id, b
 	free(ndn);
 }
 
-static int person_entry(struct entry *e, void *arg)
+/* One person read: counted, then kept (pc->keep) or mapped at once. */
+static void person_entry(struct people_ctx *pc, struct entry *e)
 {
-	struct people_ctx *pc = arg;
 	size_t id;
 
 	if (pc->seen) {
@@ -587,21 +590,34 @@ static int person_entry(struct entry *e, void *arg)
 
 		free(ndn);
 		if (dup)
-			return 0;
+			return;
 	}
 	pc->rs->people++;
 	if (pc->keep) {
 		xgrow(&pc->sd->people, &pc->sd->cappeople, pc->sd->npeople + 1,
 		      sizeof(*pc->sd->people));
-		pc->sd->people[pc->sd->npeople++] = *e;
-		memset(e, 0, sizeof(*e));    /* taken: the caller's entry_free() frees nothing */
-		return 0;
+		dir_entry_steal(&pc->sd->people[pc->sd->npeople++], e);
+		return;
 	}
 	/* Streamed: map now, keep only what the ORG mailboxes need. */
 	id = pc->x->col->nacc;
 	map_one(pc, e);
 	register_person(pc, e, id, true);
-	return 0;
+}
+
+/* The people under one base. 0, or -1 when the search failed (logged). */
+static int read_base(struct people_ctx *pc, const char *base, char **attrs)
+{
+	struct dir_search *q = dir_search_start(pc->sd->s, base, DIR_SCOPE_SUB,
+						 pc->rs->d->people_filter,
+						 (const char *const *)attrs);
+	struct entry *e;
+	int r;
+
+	while ((r = dir_next_entry(q, &e)) == 1)
+		person_entry(pc, e);
+	dir_search_end(q);
+	return r;
 }
 
 /* The people of one directory section: mapped as they arrive, or kept (pc->keep). */
@@ -628,8 +644,7 @@ static int read_people(struct people_ctx *pc)
 		size_t before = pc->rs->people;
 		struct collection *col = pc->x->col;
 
-		if (dir_search(pc->sd->s, d->bases[i], DIR_SCOPE_SUB, d->people_filter,
-			       (const char *const *)pattrs, person_entry, pc) != 0)
+		if (read_base(pc, d->bases[i], pattrs) != 0)
 			goto out;
 		log_info("%s: %zu people under %s", d->name, pc->rs->people - before,
 			 d->bases[i]);
@@ -706,6 +721,19 @@ static const int org_shared_cols[] = {
 	COL_RAISON_SOCIALE, COL_ADRESSE1, COL_ADRESSE2, COL_CP, COL_VILLE, COL_DEPARTEMENT,
 	COL_REGION, COL_TEL1, COL_TEL2, COL_TYPE_ID_STRUCT, COL_ID_STRUCT, COL_STRUCTURE,
 };
+
+/* Move the findings of src (org.c's: org-cycle, org-member-unknown) to dst with the
+ * severities the config gives their rules; src is left empty. */
+static void rate_findings(struct findings *dst, struct findings *src, const struct checker *ck)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct finding *x = &src->v[i];
+
+		findings_add(dst, check_severity(ck, x->rule), x->where, x->col, x->rule, x->value,
+			     "%s", x->message);
+	}
+	findings_free(src);
+}
 
 /* explain: a line of the trace of an ORG mailbox's column. */
 PRINTF(3, 4)
@@ -817,6 +845,7 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	struct findings *f = &x->col->f;
 	struct map_national mn;
 	struct map_extra rx = { 0 };
+	struct findings scratch = { 0 };
 	bool ok = true;
 
 	row_take(&a->row, COL_MAIL, expand_org(x, m, MAP_ORG_MAIL, g, st, f, COL_MAIL, xx));
@@ -844,15 +873,15 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 	if (!owner)
 		owner = x->c->org.default_owner;
 	if (!owner) {
-		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-no-responsible", NULL,
+		findings_add(f, check_severity(ck, "org-no-responsible"), g->dn, COL_NOM_RESP,
+			     "org-no-responsible", NULL,
 			     _("the group has no %s and no default-owner is configured"),
 			     d->owner_attribute ? d->owner_attribute : "owner");
-		ok = false;
 	} else if (!org_person_by_dn(idx, owner, &resp_id) || resp_id >= x->col->nacc ||
 		   !(oe = owner_entry(owners, owner))) {
-		findings_add(f, SEV_ERROR, g->dn, COL_NOM_RESP, "org-responsible-unknown",
-			     owner, _("the responsible is not a person read from the directory"));
-		ok = false;
+		findings_add(f, check_severity(ck, "org-responsible-unknown"), g->dn,
+			     COL_NOM_RESP, "org-responsible-unknown", owner,
+			     _("the responsible is not a person read from the directory"));
 	} else {
 		/* The responsible's cells come from the owner's own entry, and from the
 		 * national record of its RPPS. */
@@ -872,15 +901,15 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		row_set(&a->row, COL_PROFESSION, row_get(&a->row, COL_PROFESSION_RESP));
 		org_trace(xx, COL_PROFESSION, "%s", _("the responsible's profession (Profession resp)"));
 		if (!check_rpps(row_get(&a->row, COL_ID_RESP))) {
-			findings_add(f, SEV_ERROR, g->dn, COL_ID_RESP, "org-responsible-rpps",
-				     owner, _("the responsible %s must be a health professional "
-					      "with a valid RPPS number"), resp->dn);
-			ok = false;
+			findings_add(f, check_severity(ck, "org-responsible-rpps"), g->dn,
+				     COL_ID_RESP, "org-responsible-rpps", owner,
+				     _("the responsible %s must be a health professional with a "
+				       "valid RPPS number"), resp->dn);
 		}
 	}
 
 	/* Connexion accounts: transitive members that are valid nominative accounts. */
-	if (org_members(idx, g->dn, &ids, &n, f) == 0) {
+	if (org_members(idx, g->dn, &ids, &n, &scratch) == 0) {
 		mails = xcalloc(n ? n : 1, sizeof(*mails));
 		for (size_t i = 0; i < n; i++) {
 			const struct account *mb = &x->col->acc[ids[i]];
@@ -893,8 +922,8 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 			else if (mb->type != BAL_PER && mb->type != BAL_INT && mb->type != BAL_MED)
 				why = _("is not a PER, INT or MED account");
 			if (why) {
-				findings_add(f, SEV_WARNING, g->dn, COL_CONNEXION,
-					     "org-member-excluded", mb->dn,
+				findings_add(f, check_severity(ck, "org-member-excluded"),
+					     g->dn, COL_CONNEXION, "org-member-excluded", mb->dn,
 					     _("member %s %s: not a connexion account"), mb->dn,
 					     why);
 				continue;
@@ -912,17 +941,17 @@ static bool build_org(struct ctx *x, const struct conf_directory *d, const struc
 		/* A generic address: not one of its members' own. */
 		for (size_t i = 0; i < nmail; i++)
 			if (strcmp(mails[i], row_get(&a->row, COL_MAIL)) == 0) {
-				findings_add(f, SEV_ERROR, g->dn, COL_MAIL, "org-mail-personal",
-					     mails[i], _("the ORG address is a member's "
-							 "personal address: it must be "
-							 "generic"));
-				ok = false;
+				findings_add(f, check_severity(ck, "org-mail-personal"),
+					     g->dn, COL_MAIL, "org-mail-personal", mails[i],
+					     _("the ORG address is a member's personal address: it "
+					       "must be generic"));
 				break;
 			}
 	}
 	row_take(&a->row, COL_CONNEXION, sb_steal(&sb));
 	free(mails);
 	free(ids);
+	rate_findings(f, &scratch, ck);
 
 	check_normalise(ck, &a->row, BAL_ORG);
 	map_stats_add_row(x->col->stats, &a->row, BAL_ORG);
@@ -975,7 +1004,8 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 		a->source = rs->d->name;
 		a->key = entry_key(g, rs->d->id_attribute);
 		if (!a->key) {
-			findings_add(&x->col->f, SEV_ERROR, g->dn, -1, "missing-id", NULL,
+			findings_add(&x->col->f, check_severity(ck, "missing-id"), g->dn, -1,
+				     "missing-id", NULL,
 				     _("the group has no usable %s (the stable id)"),
 				     rs->d->id_attribute);
 			a->key = xasprintf("dn:%s", g->dn);
@@ -988,10 +1018,13 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 	}
 }
 
-/* An address must be unique among the accounts written: every holder is rejected. */
-static void check_duplicates(struct ctx *x)
+/* An address must be unique among the accounts written (check_unique_add decides, without
+ * case): every holder is rejected, the first one too, with check.c's finding naming the
+ * other. */
+static void reject_duplicates(struct ctx *x)
 {
-	struct hmap *h = hmap_new_borrowed(false);     /* the addresses stay in the rows */
+	struct check_unique *u = check_unique_new();
+	struct hmap *first = hmap_new_borrowed(true);  /* address -> its first holder */
 
 	for (size_t i = 0; i < x->col->nacc; i++) {
 		struct account *a = &x->col->acc[i];
@@ -1000,18 +1033,25 @@ static void check_duplicates(struct ctx *x)
 
 		if (a->rejected || a->disabled || !*mail)
 			continue;
-		other = hmap_add(h, mail, a);
-		if (!other)
+		if (check_unique_add(u, mail, a->dn, &x->col->f)) {
+			hmap_put(first, mail, a);
 			continue;
-		findings_add(&x->col->f, SEV_ERROR, a->dn, COL_MAIL, "mail-duplicate", mail,
-			     _("the address is also the address of %s"), other->dn);
-		if (!other->rejected)
-			findings_add(&x->col->f, SEV_ERROR, other->dn, COL_MAIL, "mail-duplicate",
-				     mail, _("the address is also the address of %s"), a->dn);
+		}
 		a->rejected = true;
-		other->rejected = true;
+		other = hmap_get(first, mail);
+		if (other && !other->rejected) {
+			/* the same finding, the other way round */
+			struct check_unique *pair = check_unique_new();
+
+			(void)check_unique_add(pair, mail, a->dn, NULL);
+			(void)check_unique_add(pair, row_get(&other->row, COL_MAIL), other->dn,
+					       &x->col->f);
+			check_unique_free(pair);
+			other->rejected = true;
+		}
 	}
-	hmap_free(h);
+	hmap_free(first);
+	check_unique_free(u);
 }
 
 static void source_data_free(struct source_data *sd)
@@ -1113,7 +1153,7 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	log_timing("reading and mapping the people", &t0);
 	for (size_t i = 0; i < out->nsrc; i++)
 		build_orgs(&x, &out->src[i], &sd[i], idx, m, owners, ck);
-	check_duplicates(&x);
+	reject_duplicates(&x);
 	national_mssante(&x);
 	log_timing("ORG mailboxes and duplicates", &t0);
 	if (national_verified(&x) != 0)

@@ -823,53 +823,61 @@ static bool attr_wanted(char **attrs, const char *name)
 	return false;
 }
 
-WUR static int ldif_search(struct dir_session *s, const char *base, enum dir_scope scope,
-			   const char *filter, char **attrs, dir_entry_cb cb, void *arg)
-{
-	char *nbase = dn_normalise(base);
-	bool base_seen = false;
-	int ret = -1;
+/* A search in progress (dir.h): the LDAP page being read, or the position in the LDIF file's
+ * entries. The current entry is reused from one call to the next. */
+struct dir_search {
+	struct dir_session *s;
+	char *base, *filter;
+	enum dir_scope scope;
+	char **attrs;                     /* as requested (range options added), or NULL */
+	struct entry e;                   /* the entry dir_next_entry() gave last */
+	bool done;                        /* complete, or failed: no more entries */
+	/* LDIF */
+	char *nbase;
+	size_t next;                      /* the next entry of the file to look at */
+	bool base_seen;
+	/* LDAP */
+	int msgid;                        /* the page being read, -1 between pages */
+	unsigned long nentries;
+	struct berval cookie;             /* from the last page's response control */
+};
 
-	s->nsearch++;
-	for (size_t i = 0; i < s->nents; i++) {
-		struct entry out = { 0 };
+/* The next LDIF entry in scope that matches: 1, 0 at the end, -1 on error (logged). */
+WUR static int ldif_next(struct dir_search *q)
+{
+	struct dir_session *s = q->s;
+
+	while (q->next < s->nents) {
+		size_t i = q->next++;
 		const struct entry *e = &s->ents[i];
 		int r;
 
-		if (in_scope(s->ndns[i], nbase, DIR_SCOPE_SUB))
-			base_seen = true;
-		if (!in_scope(s->ndns[i], nbase, scope))
+		if (in_scope(s->ndns[i], q->nbase, DIR_SCOPE_SUB))
+			q->base_seen = true;
+		if (!in_scope(s->ndns[i], q->nbase, q->scope))
 			continue;
-		r = dir_filter_match(filter, e);
+		r = dir_filter_match(q->filter, e);
 		if (r < 0) {
-			log_err("%s: bad filter %s", s->where, filter);
-			goto out;
+			log_err("%s: bad filter %s", s->where, q->filter);
+			return -1;
 		}
 		if (r != DIR_FILTER_TRUE)
 			continue;     /* false or undefined, as a server does */
-		out.dn = xstrdup(e->dn);
+		q->e.dn = xstrdup(e->dn);
 		for (size_t a = 0; a < e->nattrs; a++) {
-			if (!attr_wanted(attrs, e->attrs[a].name))
+			if (!attr_wanted(q->attrs, e->attrs[a].name))
 				continue;
 			for (size_t v = 0; v < e->attrs[a].nvals; v++)
-				entry_add_value(&out, e->attrs[a].name, e->attrs[a].vals[v],
+				entry_add_value(&q->e, e->attrs[a].name, e->attrs[a].vals[v],
 						e->attrs[a].lens[v]);
 		}
-		r = cb(&out, arg);
-		entry_free(&out);
-		if (r) {
-			ret = r;
-			goto out;
-		}
+		return 1;
 	}
-	if (!base_seen) {
-		log_err("%s: base %s: no such entry in the LDIF file", s->where, base);
-		goto out;
+	if (!q->base_seen) {
+		log_err("%s: base %s: no such entry in the LDIF file", s->where, q->base);
+		return -1;
 	}
-	ret = 0;
-out:
-	free(nbase);
-	return ret;
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1120,27 +1128,20 @@ out:
 	return ret;
 }
 
-struct page {
-	const char *base, *filter;
-	dir_entry_cb cb;
-	void *arg;
-	unsigned long nentries;
-	struct berval cookie;     /* from the last page's response control */
-};
-
-static void log_search_err(const struct dir_session *s, const struct page *pg, int rc, int err)
+static void log_search_err(const struct dir_search *q, int rc, int err)
 {
-	char *what = xasprintf("search base=%s filter=%s failed after %lu entries", pg->base,
-			       pg->filter, pg->nentries);
+	char *what = xasprintf("search base=%s filter=%s failed after %lu entries", q->base,
+			       q->filter, q->nentries);
 
-	log_ldap_hint(s, what, rc, err, rc == LDAP_SERVER_DOWN ?
+	log_ldap_hint(q->s, what, rc, err, rc == LDAP_SERVER_DOWN ?
 		      "the connection to the server was lost" : NULL);
 	free(what);
 }
 
 /* The result message of one page: success and a paged results response, else -1. */
-WUR static int page_result(struct dir_session *s, struct page *pg, LDAPMessage *res)
+WUR static int page_result(struct dir_search *q, LDAPMessage *res)
 {
+	struct dir_session *s = q->s;
 	LDAPControl **ctrls = NULL, *pr;
 	char *diag = NULL;
 	ber_int_t estimate;
@@ -1148,97 +1149,33 @@ WUR static int page_result(struct dir_session *s, struct page *pg, LDAPMessage *
 
 	rc = ldap_parse_result(s->ld, res, &err, NULL, &diag, NULL, &ctrls, 0);
 	if (rc != LDAP_SUCCESS) {
-		log_search_err(s, pg, rc, 0);
+		log_search_err(q, rc, 0);
 		goto out;
 	}
 	if (err != LDAP_SUCCESS) {
 		/* the diagnostic of the result message, not a stale one of the handle */
 		(void)ldap_set_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, diag);
-		log_search_err(s, pg, err, 0);
+		log_search_err(q, err, 0);
 		goto out;
 	}
 	pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
 	if (!pr) {
 		log_err("%s: search base=%s filter=%s: the server returned no paged results "
-			"control: the result may be incomplete", s->where, pg->base, pg->filter);
+			"control: the result may be incomplete", s->where, q->base, q->filter);
 		goto out;
 	}
-	ber_memfree(pg->cookie.bv_val);
-	pg->cookie.bv_val = NULL;
-	pg->cookie.bv_len = 0;
-	rc = ldap_parse_pageresponse_control(s->ld, pr, &estimate, &pg->cookie);
+	ber_memfree(q->cookie.bv_val);
+	q->cookie.bv_val = NULL;
+	q->cookie.bv_len = 0;
+	rc = ldap_parse_pageresponse_control(s->ld, pr, &estimate, &q->cookie);
 	if (rc != LDAP_SUCCESS) {
-		log_search_err(s, pg, rc, 0);
+		log_search_err(q, rc, 0);
 		goto out;
 	}
 	ret = 0;
 out:
 	ldap_memfree(diag);
 	ldap_controls_free(ctrls);
-	return ret;
-}
-
-/* Read the messages of one page. Returns 0, -1 or the callback's value. */
-WUR static int read_page(struct dir_session *s, struct page *pg, int msgid)
-{
-	LDAPMessage *res = NULL;
-	struct entry e = { 0 };     /* reused from one message to the next */
-	struct timeval tv;
-	bool finished = false;
-	int rc, ret = -1;
-
-	while (!finished) {
-		errno = 0;
-		rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, op_timeout(s, &tv), &res);
-		if (rc < 0) {
-			int err = errno, code = LDAP_OTHER;
-
-			(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
-			log_search_err(s, pg, code, err);
-			goto out;
-		}
-		if (rc == 0) {
-			(void)ldap_set_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, NULL);
-			log_search_err(s, pg, LDAP_TIMEOUT, 0);
-			goto abandon;
-		}
-		switch (ldap_msgtype(res)) {
-		case LDAP_RES_SEARCH_ENTRY: {
-			int r = build_entry(s, res, &e);
-
-			if (r == 0) {
-				pg->nentries++;
-				r = pg->cb(&e, pg->arg);   /* may take the entry: then e is zeroed */
-			}
-			entry_clear(&e);
-			if (r) {
-				ret = r;
-				goto abandon;
-			}
-			break;
-		}
-		case LDAP_RES_SEARCH_REFERENCE:
-			log_debug("%s: search base=%s: ignoring a search reference (referrals off)",
-				  s->where, pg->base);
-			break;
-		case LDAP_RES_SEARCH_RESULT:
-			if (page_result(s, pg, res))
-				goto out;
-			finished = true;
-			break;
-		default:
-			break;
-		}
-		ldap_msgfree(res);
-		res = NULL;
-	}
-	ret = 0;
-	goto out;
-abandon:
-	(void)ldap_abandon_ext(s->ld, msgid, NULL, NULL);
-out:
-	entry_free(&e);
-	ldap_msgfree(res);
 	return ret;
 }
 
@@ -1287,63 +1224,164 @@ static void test_page_delay(void)
 	}
 }
 
-WUR static int paged_search(struct dir_session *s, const char *base, enum dir_scope scope,
-				 const char *filter, char **attrs, dir_entry_cb cb, void *arg)
+/* Ask for the next page (q->cookie: where the last one ended). 0 or -1. */
+WUR static int page_request(struct dir_search *q)
 {
 	static const int scopes[] = { LDAP_SCOPE_BASE, LDAP_SCOPE_ONELEVEL, LDAP_SCOPE_SUBTREE };
-	struct page pg = { .base = base, .filter = filter, .cb = cb, .arg = arg };
+	struct dir_session *s = q->s;
 	int page_size = s->d->page_size > 0 ? s->d->page_size : 500;
+	LDAPControl *pctrl = NULL, *sctrls[2] = { NULL, NULL };
 	struct timeval tv;
-	int ret = -1;
+	int rc;
 
-	log_search(s, base, scope, filter, attrs);
-	do {
-		LDAPControl *pctrl = NULL, *sctrls[2] = { NULL, NULL };
-		int rc, msgid = -1;
+	rc = ldap_create_page_control(s->ld, page_size, &q->cookie, 1, &pctrl);
+	if (rc != LDAP_SUCCESS) {
+		log_search_err(q, rc, 0);
+		return -1;
+	}
+	sctrls[0] = pctrl;
+	errno = 0;
+	rc = ldap_search_ext(s->ld, q->base, scopes[q->scope], q->filter, q->attrs, 0, sctrls,
+			     NULL, op_timeout(s, &tv), LDAP_NO_LIMIT, &q->msgid);
+	ldap_control_free(pctrl);
+	s->nsearch++;
+	if (rc != LDAP_SUCCESS) {
+		q->msgid = -1;
+		log_search_err(q, rc, errno);
+		return -1;
+	}
+	return 0;
+}
 
-		rc = ldap_create_page_control(s->ld, page_size, &pg.cookie, 1, &pctrl);
-		if (rc != LDAP_SUCCESS) {
-			log_search_err(s, &pg, rc, 0);
+/* The next LDAP entry, over the pages: 1, 0 at the end, -1 on error (logged). */
+WUR static int ldap_next(struct dir_search *q)
+{
+	struct dir_session *s = q->s;
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	int rc, ret = -1;
+
+	for (;;) {
+		if (q->msgid < 0 && page_request(q) < 0)
 			goto out;
-		}
-		sctrls[0] = pctrl;
 		errno = 0;
-		rc = ldap_search_ext(s->ld, base, scopes[scope], filter, attrs, 0, sctrls, NULL,
-				     op_timeout(s, &tv), LDAP_NO_LIMIT, &msgid);
-		ldap_control_free(pctrl);
-		s->nsearch++;
-		if (rc != LDAP_SUCCESS) {
-			log_search_err(s, &pg, rc, errno);
+		rc = ldap_result(s->ld, q->msgid, LDAP_MSG_ONE, op_timeout(s, &tv), &res);
+		if (rc < 0) {
+			int err = errno, code = LDAP_OTHER;
+
+			(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+			log_search_err(q, code, err);
+			q->msgid = -1;     /* nothing to abandon on a connection gone */
 			goto out;
 		}
-		ret = read_page(s, &pg, msgid);
-		if (ret)
+		if (rc == 0) {
+			(void)ldap_set_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, NULL);
+			log_search_err(q, LDAP_TIMEOUT, 0);
 			goto out;
-		ret = -1;
-		test_page_delay();
-	} while (pg.cookie.bv_len > 0);
-	log_debug("%s: search base=%s filter=%s: %lu entries", s->where, base, filter,
-		  pg.nentries);
-	ret = 0;
+		}
+		switch (ldap_msgtype(res)) {
+		case LDAP_RES_SEARCH_ENTRY:
+			if (build_entry(s, res, &q->e) != 0)
+				goto out;
+			q->nentries++;
+			ret = 1;
+			goto out;
+		case LDAP_RES_SEARCH_REFERENCE:
+			log_debug("%s: search base=%s: ignoring a search reference (referrals off)",
+				  s->where, q->base);
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			q->msgid = -1;     /* this page is read */
+			if (page_result(q, res))
+				goto out;
+			ldap_msgfree(res);
+			res = NULL;
+			test_page_delay();
+			if (q->cookie.bv_len == 0) {
+				log_debug("%s: search base=%s filter=%s: %lu entries", s->where,
+					  q->base, q->filter, q->nentries);
+				ret = 0;
+				goto out;
+			}
+			break;
+		default:
+			break;
+		}
+		ldap_msgfree(res);
+		res = NULL;
+	}
 out:
-	ber_memfree(pg.cookie.bv_val);
+	ldap_msgfree(res);
 	return ret;
+}
+
+struct dir_search *dir_search_start(struct dir_session *s, const char *base,
+				    enum dir_scope scope, const char *filter,
+				    const char *const *attrs)
+{
+	struct dir_search *q = xcalloc(1, sizeof(*q));
+
+	q->s = s;
+	q->base = xstrdup(base);
+	q->filter = xstrdup(filter && *filter ? filter : "(objectClass=*)");
+	q->scope = scope;
+	q->attrs = request_attrs(s, attrs);
+	q->msgid = -1;
+	if (s->ld) {
+		log_search(s, q->base, scope, q->filter, q->attrs);
+	} else {
+		s->nsearch++;
+		q->nbase = dn_normalise(base);
+	}
+	return q;
+}
+
+int dir_next_entry(struct dir_search *q, struct entry **e)
+{
+	int r;
+
+	*e = NULL;
+	entry_clear(&q->e);
+	if (q->done)
+		return 0;
+	r = q->s->ld ? ldap_next(q) : ldif_next(q);
+	if (r == 1)
+		*e = &q->e;
+	else
+		q->done = true;
+	return r;
+}
+
+void dir_search_end(struct dir_search *q)
+{
+	if (!q)
+		return;
+	/* a page still coming: the server can stop sending it */
+	if (q->s->ld && q->msgid >= 0)
+		(void)ldap_abandon_ext(q->s->ld, q->msgid, NULL, NULL);
+	entry_free(&q->e);
+	ber_memfree(q->cookie.bv_val);
+	free_strv(q->attrs);
+	free(q->nbase);
+	free(q->base);
+	free(q->filter);
+	free(q);
 }
 
 int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
 	       const char *const *attrs, dir_entry_cb cb, void *arg)
 {
-	char **req = request_attrs(s, attrs);
-	int ret;
+	struct dir_search *q = dir_search_start(s, base, scope, filter, attrs);
+	struct entry *e;
+	int r;
 
-	if (!filter || !*filter)
-		filter = "(objectClass=*)";
-	if (s->ld)
-		ret = paged_search(s, base, scope, filter, req, cb, arg);
-	else
-		ret = ldif_search(s, base, scope, filter, req, cb, arg);
-	free_strv(req);
-	return ret;
+	while ((r = dir_next_entry(q, &e)) == 1) {
+		r = cb(e, arg);
+		if (r)
+			break;
+	}
+	dir_search_end(q);
+	return r;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -26,18 +26,39 @@ struct dir_session;
 struct dir_session *dir_open(const struct conf_directory *d) WUR;
 void dir_close(struct dir_session *s);
 
-/* Called for each entry; the entry is only valid during the call (copy what you keep, or take
- * it with dir_entry_steal). Return non-zero to stop the search with that value. */
-typedef int (*dir_entry_cb)(struct entry *e, void *arg);
-/* Inside a callback: move e's contents to *dst (caller's, freed with entry_free); e is left
- * empty. */
-void dir_entry_steal(struct entry *dst, struct entry *e);
-
 enum dir_scope { DIR_SCOPE_BASE, DIR_SCOPE_ONE, DIR_SCOPE_SUB };
 
-/* Search base with filter, asking for attrs (NULL-terminated; NULL = all user attributes).
- * Multi-valued attributes split in ranges by the server are fetched whole. Returns 0, -1 on
- * error (message logged), or the callback's non-zero value. Entries are passed in server order. */
+/* A search read as a pull loop, in the manner of nss-pam-ldapd's myldap_get_entry():
+ *
+ *	struct dir_search *q = dir_search_start(s, base, DIR_SCOPE_SUB, filter, attrs);
+ *	while ((rc = dir_next_entry(q, &e)) == 1)
+ *		...use e...
+ *	dir_search_end(q);
+ *
+ * dir_search_start() asks for attrs (NULL-terminated; NULL = all user attributes) under base
+ * with filter (NULL or "": every entry); it cannot fail: errors come from dir_next_entry().
+ * The search belongs to the caller, who ends it with dir_search_end() (which abandons the
+ * rest of a search not read to its end); s must outlive it, and one search at a time is read
+ * on a session. */
+struct dir_search;
+struct dir_search *dir_search_start(struct dir_session *s, const char *base,
+				    enum dir_scope scope, const char *filter,
+				    const char *const *attrs);
+/* The next entry, in server order, with multi-valued attributes split in ranges by the server
+ * fetched whole: returns 1 and *e; 0 (and *e NULL) once the search is complete; -1 on error
+ * (logged: a search that fails or comes back incomplete is never a short success). *e belongs
+ * to the search and lives until the next call or dir_search_end(), unless taken with
+ * dir_entry_steal(). */
+int dir_next_entry(struct dir_search *q, struct entry **e) WUR;
+void dir_search_end(struct dir_search *q);
+/* Take an entry from dir_next_entry() (or any entry): move e's contents to *dst (the
+ * caller's, freed with entry_free); e is left empty. */
+void dir_entry_steal(struct entry *dst, struct entry *e);
+
+/* The same loop pushing each entry to cb (the entry lives during the call; a non-zero return
+ * stops the search with that value): kept for the tests. Returns 0, -1 on error (logged), or
+ * the callback's value. */
+typedef int (*dir_entry_cb)(struct entry *e, void *arg);
 int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
 	       const char *const *attrs, dir_entry_cb cb, void *arg) WUR;
 

@@ -79,11 +79,19 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG);
 }
 
-static int count_entry(struct entry *e, void *arg)
+/* Count the entries of one search (no attributes asked for): 0 or -1 (logged). */
+static int count_entries(struct dir_session *s, const char *base, const char *filter,
+			 size_t *n)
 {
-	(void)e;
-	(*(size_t *)arg)++;
-	return 0;
+	static const char *const no_attrs[] = { "1.1", NULL };
+	struct dir_search *q = dir_search_start(s, base, DIR_SCOPE_SUB, filter, no_attrs);
+	struct entry *e;
+	int r;
+
+	while ((r = dir_next_entry(q, &e)) == 1)
+		(*n)++;
+	dir_search_end(q);
+	return r;
 }
 
 /* The errors of the modules that compile the configuration (rule ids, templates, rules,
@@ -158,13 +166,9 @@ static int cmd_check_config(const struct config *c, bool connect)
 			rc = EXIT_FAIL;
 			continue;
 		}
-		for (size_t b = 0; b < d->nbases; b++) {
-			static const char *const no_attrs[] = { "1.1", NULL };
-
-			if (dir_search(s, d->bases[b], DIR_SCOPE_SUB, d->people_filter, no_attrs,
-				       count_entry, &n) != 0)
+		for (size_t b = 0; b < d->nbases; b++)
+			if (count_entries(s, d->bases[b], d->people_filter, &n) != 0)
 				rc = EXIT_FAIL;
-		}
 		printf("directory \"%s\": %s: %zu people\n", d->name, d->uri ? d->uri : d->ldif,
 		       n);
 		dir_close(s);

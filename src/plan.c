@@ -303,7 +303,10 @@ static void check_limits(struct plan *p, size_t nacc, const struct plan_opts *o)
 	l = &p->limit[LIMIT_EMPTY_SOURCE];
 	l->value = (double)nacc;
 	l->max = 1;
-	if (nacc == 0) {
+	if (o->empty_source) {
+		/* a base without people trips it, whatever the count says */
+		*l = (struct plan_limit){ .tripped = true, .detail = xstrdup(o->empty_source) };
+	} else if (nacc == 0) {
 		l->tripped = true;
 		l->detail = xasprintf(_("the directories returned no account (%zu in the state)"),
 				      p->managed);
@@ -351,6 +354,50 @@ static bool gone(const struct state_account *prev, const bool *seen, size_t i)
 	return !seen[i] && prev[i].status == ST_ACTIVE;
 }
 
+/* Expire the active accounts of the state absent from this run: counted first, so that the
+ * array grows by exactly that many. 0, or -1 when a row could not be fetched. */
+static int add_gone(struct plan *out, struct state_account *prev, size_t nprev,
+		    const bool *seen, const struct plan_opts *o)
+{
+	size_t ngone = 0;
+
+	for (size_t i = 0; i < nprev; i++)
+		ngone += gone(prev, seen, i);
+	if (ngone) {
+		out->items = xrealloc(out->items, (out->n + ngone) * sizeof(*out->items));
+		memset(out->items + out->n, 0, ngone * sizeof(*out->items));
+	}
+	for (size_t i = 0; i < nprev; i++) {
+		struct plan_item *it;
+
+		if (!gone(prev, seen, i))
+			continue;
+		if (need_row(&prev[i], o) < 0)
+			return -1;
+		it = &out->items[out->n++];
+		it->prev = &prev[i];
+		it->act = ACT_EXPIRE;
+		it->reason = EXP_GONE;
+		it->new_status = ST_EXPIRED;
+		set_expiry(it, o);
+	}
+	return 0;
+}
+
+/* The counts per action and per type. */
+static void count_items(struct plan *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		const struct plan_item *it = &out->items[i];
+		enum bal_type t = it->cur ? it->cur->type : it->prev->type;
+
+		out->count[it->act]++;
+		out->stale += it->stale;
+		if (t >= 0 && t < BAL_NTYPES)
+			out->count_type[it->act][t]++;
+	}
+}
+
 int plan_build(const struct account *acc, size_t nacc, struct state_account *prev,
 	       size_t nprev, const struct plan_opts *o, struct plan *out)
 {
@@ -390,33 +437,8 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 			goto fail;
 	}
 
-	/* accounts of the state absent from this run: counted first, so that the array grows
-	 * by exactly that many */
-	{
-		size_t ngone = 0;
-
-		for (size_t i = 0; i < nprev; i++)
-			ngone += gone(prev, seen, i);
-		if (ngone) {
-			out->items = xrealloc(out->items, (out->n + ngone) * sizeof(*out->items));
-			memset(out->items + out->n, 0, ngone * sizeof(*out->items));
-		}
-	}
-	for (size_t i = 0; i < nprev; i++) {
-		struct plan_item *it;
-
-		if (!gone(prev, seen, i))
-			continue;
-		if (need_row(&prev[i], o) < 0)
-			goto fail;
-		it = &out->items[out->n++];
-		it->prev = &prev[i];
-		it->act = ACT_EXPIRE;
-		it->reason = EXP_GONE;
-		it->new_status = ST_EXPIRED;
-		set_expiry(it, o);
-	}
-
+	if (add_gone(out, prev, nprev, seen, o) < 0)
+		goto fail;
 	/* the look-up maps are done with: free them before sorting */
 	free(seen);
 	seen = NULL;
@@ -425,15 +447,7 @@ int plan_build(const struct account *acc, size_t nacc, struct state_account *pre
 	hmap_free(by_key);
 	by_key = NULL;
 	sort_items(out);
-	for (size_t i = 0; i < out->n; i++) {
-		const struct plan_item *it = &out->items[i];
-		enum bal_type t = it->cur ? it->cur->type : it->prev->type;
-
-		out->count[it->act]++;
-		out->stale += it->stale;
-		if (t >= 0 && t < BAL_NTYPES)
-			out->count_type[it->act][t]++;
-	}
+	count_items(out);
 	check_limits(out, nacc, o);
 	rc = 0;
 	goto out;

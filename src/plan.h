@@ -78,6 +78,9 @@ struct plan_opts {
 	double max_expire_percent;   /* <0: no limit */
 	double max_org_loss_percent; /* <0: no limit */
 	bool override_limits;
+	/* A base that gave no people (borrowed, NULL: none): the empty-source limit trips
+	 * with this detail, whatever the count of accounts. */
+	const char *empty_source;
 	/* Loads a lazy state account's row (the plan needs it for an update, an expiry or a
 	 * rename); 0 on success. Unused when no account is lazy. */
 	int (*fetch)(void *arg, struct state_account *a);

@@ -34,7 +34,6 @@ struct run {
 	bool planned;
 	char **files;                     /* written (apply) or to be written (plan) */
 	size_t nfiles;
-	char *report;                     /* the XLSX report written, or NULL */
 	size_t nrows;                     /* rows of the loadusers file (written or not) */
 	bool nothing_to_do;
 	int exit_code;

@@ -430,6 +430,21 @@ static void test_limit_empty_source(void **st)
 		assert_false(p.limit[LIMIT_EMPTY_SOURCE].tripped);
 		assert_false(p.limits_tripped);
 		plan_free(&p);
+
+		/* one base gave no people: tripped with its detail, whatever the count */
+		o.empty_source = "directory \"d\", base ou=b: no people";
+		assert_int_equal(plan_build(a, 1, s, 2, &o, &p), 0);
+		assert_true(p.limit[LIMIT_EMPTY_SOURCE].tripped);
+		assert_string_equal(p.limit[LIMIT_EMPTY_SOURCE].detail, o.empty_source);
+		assert_true(p.limits_tripped);
+		plan_free(&p);
+		o.override_limits = true;
+		assert_int_equal(plan_build(a, 1, s, 2, &o, &p), 0);
+		assert_true(p.limit[LIMIT_EMPTY_SOURCE].tripped);
+		assert_false(p.limits_tripped);
+		plan_free(&p);
+		o.empty_source = NULL;
+		o.override_limits = false;
 		free_all(a, 1, NULL, 0);
 	}
 	free_all(NULL, 0, s, 2);
