@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,6 +19,7 @@
 
 #include "log.h"
 #include "state.h"
+#include "testhook.h"
 
 struct state {
 	char *path;
@@ -774,7 +774,6 @@ long long state_commit_begin(struct state *s, const struct plan *p,
 {
 	struct commit_ctx c = { 0 };
 	const struct plan_item **order = NULL;
-	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
 	size_t total = 0, done = 0;
 	long long id = -1;
 
@@ -806,8 +805,8 @@ long long state_commit_begin(struct state *s, const struct plan *p,
 		if (commit_item(s, &c, order[i], err))
 			goto out;
 		/* test hook: die inside the transaction, half the rows written */
-		if (++done == (total + 1) / 2 && crash && strcmp(crash, "state-mid") == 0)
-			raise(SIGKILL);
+		if (++done == (total + 1) / 2)
+			test_crash_point("state-mid");
 	}
 	id = c.run_id;
 out:

@@ -61,8 +61,8 @@ int state_commit_end(struct state *s, long long run_id, const struct state_run_i
 		     char **err) WUR;
 void state_commit_abort(struct state *s);
 
-/* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise SIGKILL
- * mid-way. */
+/* Test hook (testhook.h): MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise
+ * SIGKILL mid-way. */
 
 /* --- adopt and reconcile ---
  * One account changed outside a plan. */
