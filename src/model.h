@@ -1,6 +1,8 @@
 /*
- * model.h - the data every stage shares: the 36 loadusers columns, a row, a directory entry,
- * a validation finding and an account (one row plus where it came from).
+ * model.h - the data every stage shares: the 36 loadusers columns (their table is in
+ * src/columns.c), a row, a directory entry and the findings of validation and mapping. An
+ * account (a row plus where it came from) is in plan.h, an account as the state remembers it
+ * in state_types.h.
  *
  * Ownership: a struct owns every pointer inside it; the matching *_free() releases them.
  */

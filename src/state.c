@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "plan.h"
 #include "state.h"
 #include "testhook.h"
 

@@ -6,8 +6,10 @@
 #ifndef MS_STATE_H
 #define MS_STATE_H
 
-#include "plan.h"
-#include "reconcile.h"
+#include "model.h"
+#include "state_types.h"
+
+struct plan;
 
 struct state;
 

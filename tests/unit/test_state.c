@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "plan.h"
 #include "state.h"
 #include "tmpdir.h"
 
