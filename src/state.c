@@ -875,313 +875,6 @@ long long state_commit(struct state *s, const struct plan *p, const struct state
 	return id;
 }
 
-/* A table of text cells printed with aligned columns. */
-struct table {
-	size_t ncols, n, cap;
-	char **cells;
-};
-
-static void tbl_add(struct table *t, char **cells)
-{
-	xgrow(&t->cells, &t->cap, t->n + t->ncols, sizeof(*t->cells));
-	for (size_t i = 0; i < t->ncols; i++)
-		t->cells[t->n++] = cells[i] ? cells[i] : xstrdup("");
-}
-
-static void tbl_print(struct table *t, FILE *out)
-{
-	size_t *w = xcalloc(t->ncols, sizeof(*w));
-
-	for (size_t i = 0; i < t->n; i++) {
-		size_t l = utf8_len(t->cells[i]);
-
-		if (l > w[i % t->ncols])
-			w[i % t->ncols] = l;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		size_t c = i % t->ncols;
-
-		fputs(t->cells[i], out);
-		if (c + 1 == t->ncols) {
-			fputc('\n', out);
-			continue;
-		}
-		for (size_t k = utf8_len(t->cells[i]); k < w[c] + 2; k++)
-			fputc(' ', out);
-	}
-	free(w);
-}
-
-static void tbl_free(struct table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	t->cells = NULL;
-	t->n = t->cap = 0;
-}
-
-static char *fmt_time(long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char buf[64];
-
-	if (!t || !localtime_r(&tt, &tm))
-		return xstrdup("-");
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	return xstrdup(buf);
-}
-
-static int cmd_list(struct state *s, FILE *out, char **err)
-{
-	struct table t = { .ncols = 5 };
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	tbl_add(&t, (char *[]){ xstrdup("KEY"), xstrdup("TYPE"), xstrdup("STATUS"),
-				xstrdup("MAIL"), xstrdup("LAST RUN") });
-	if (prepare(s, "SELECT key, type, status, mail, run_id FROM accounts ORDER BY mail, key",
-		    &st, err))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)), xstrdup(col_text(st, 1)),
-					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
-					xstrdup(col_text(st, 4)) });
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "listing accounts");
-		goto out;
-	}
-	tbl_print(&t, out);
-	fprintf(out, "%zu account(s)\n", t.n / t.ncols - 1);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_history(struct state *s, const char *key, FILE *out, char **err)
-{
-	struct table t = { .ncols = 7 };
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	tbl_add(&t, (char *[]){ xstrdup("RUN"), xstrdup("STARTED"), xstrdup("ACTION"),
-				xstrdup("REASON"), xstrdup("STATUS"), xstrdup("MAIL"),
-				xstrdup("NOTE") });
-	if (prepare(s, "SELECT h.run_id, r.started, h.action, h.reason, h.status, h.mail,"
-		    " r.rolled_back FROM account_history h LEFT JOIN runs r ON r.id = h.run_id"
-		    " WHERE h.key = ? ORDER BY h.id", &st, err))
-		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)),
-					fmt_time(sqlite3_column_int64(st, 1)),
-					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
-					xstrdup(col_text(st, 4)), xstrdup(col_text(st, 5)),
-					xstrdup(sqlite3_column_int(st, 6) ? "rolled back" : "") });
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading history");
-		goto out;
-	}
-	if (t.n == t.ncols) {
-		*err = xasprintf("no history for account %s", key);
-		goto out;
-	}
-	fprintf(out, "history of %s\n", key);
-	tbl_print(&t, out);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_runs(struct state *s, FILE *out, char **err)
-{
-	static const char *const head[] = {
-		"ID", "STARTED", "COMMAND", "CREATE", "UPDATE", "UNCHANGED", "EXPIRE",
-		"REACTIVATE", "RENAME", "REJECTED", "ROLLED BACK", "FILES"
-	};
-	struct table t = { .ncols = ARRAY_SIZE(head) };
-	char *cells[ARRAY_SIZE(head)];
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	for (size_t i = 0; i < t.ncols; i++)
-		cells[i] = xstrdup(head[i]);
-	tbl_add(&t, cells);
-	if (prepare(s, "SELECT id, started, command, n_create, n_update, n_unchanged, n_expire,"
-		    " n_reactivate, n_rename, n_rejected, rolled_back, files"
-		    " FROM runs ORDER BY id DESC LIMIT 20", &st, err))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (size_t i = 0; i < t.ncols; i++)
-			cells[i] = xstrdup(col_text(st, (int)i));
-		free(cells[1]);
-		cells[1] = fmt_time(sqlite3_column_int64(st, 1));
-		free(cells[10]);
-		cells[10] = xstrdup(sqlite3_column_int(st, 10) ? "yes" : "no");
-		tbl_add(&t, cells);
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading runs");
-		goto out;
-	}
-	tbl_print(&t, out);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_forget(struct state *s, const char *key, FILE *out, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (prepare(s, "DELETE FROM accounts WHERE key = ?", &st, err))
-		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_err(s, err, "forgetting the account");
-		goto out;
-	}
-	if (sqlite3_changes(s->db) == 0) {
-		*err = xasprintf("no account with key %s in the state", key);
-		goto out;
-	}
-	fprintf(out, "forgot %s: the next apply creates it again\n", key);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Undo the last run not yet rolled back: every account it wrote gets its previous row and
- * status back, or is removed when the run created it. */
-static int cmd_rollback(struct state *s, FILE *out, char **err)
-{
-	sqlite3_stmt *run = NULL, *hist = NULL, *del = NULL, *up = NULL, *mark = NULL;
-	sqlite3_stmt *unkeep = NULL;
-	size_t restored = 0, removed = 0;
-	long long id, now = time(NULL);
-	bool in_tx = false;
-	int rc = -1, step;
-
-	if (exec(s, "BEGIN IMMEDIATE", err))
-		goto out;
-	in_tx = true;
-	if (prepare(s, "SELECT id FROM runs WHERE rolled_back = 0 ORDER BY id DESC LIMIT 1",
-		    &run, err) ||
-	    prepare(s, "SELECT key, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
-		    " prev_run_id FROM account_history WHERE run_id = ? ORDER BY id DESC",
-		    &hist, err) ||
-	    prepare(s, "DELETE FROM accounts WHERE key = ?", &del, err) ||
-	    prepare(s, sql_upsert, &up, err) ||
-	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &mark, err) ||
-	    prepare(s, "DELETE FROM kept_values WHERE run_id = ?", &unkeep, err))
-		goto out;
-	step = sqlite3_step(run);
-	if (step == SQLITE_DONE) {
-		*err = xasprintf("state %s: no run to roll back", s->path);
-		goto out;
-	}
-	if (step != SQLITE_ROW) {
-		db_err(s, err, "finding the last run");
-		goto out;
-	}
-	id = sqlite3_column_int64(run, 0);
-	sqlite3_bind_int64(hist, 1, id);
-	while ((step = sqlite3_step(hist)) == SQLITE_ROW) {
-		sqlite3_stmt *w = up;
-
-		if (sqlite3_column_type(hist, 3) == SQLITE_NULL) {
-			w = del;
-			sqlite3_bind_value(del, 1, sqlite3_column_value(hist, 0));
-			removed++;
-		} else {
-			for (int i = 0; i < 6; i++)
-				sqlite3_bind_value(up, i + 1, sqlite3_column_value(hist, i));
-			sqlite3_bind_value(up, 7, sqlite3_column_value(hist, 6));
-			sqlite3_bind_int64(up, 8, now);
-			restored++;
-		}
-		if (sqlite3_step(w) != SQLITE_DONE) {
-			db_err(s, err, "restoring an account");
-			goto out;
-		}
-		sqlite3_reset(w);
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading the run's history");
-		goto out;
-	}
-	sqlite3_bind_int64(mark, 1, id);
-	if (sqlite3_step(mark) != SQLITE_DONE) {
-		db_err(s, err, "marking the run");
-		goto out;
-	}
-	/* values kept by hand that the run recorded (reconcile) */
-	sqlite3_bind_int64(unkeep, 1, id);
-	if (sqlite3_step(unkeep) != SQLITE_DONE) {
-		db_err(s, err, "removing the values kept by the run");
-		goto out;
-	}
-	if (exec(s, "COMMIT", err))
-		goto out;
-	in_tx = false;
-	fprintf(out, "rolled back run %lld: %zu account(s) restored, %zu removed; "
-		"the next apply writes these changes again\n", id, restored, removed);
-	rc = 0;
-out:
-	sqlite3_finalize(run);
-	sqlite3_finalize(hist);
-	sqlite3_finalize(del);
-	sqlite3_finalize(up);
-	sqlite3_finalize(mark);
-	sqlite3_finalize(unkeep);
-	if (in_tx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err)
-{
-	const char *cmd = argc > 0 ? argv[0] : "";
-	bool with_key = strcmp(cmd, "history") == 0 || strcmp(cmd, "forget") == 0;
-	bool writes = strcmp(cmd, "forget") == 0 || strcmp(cmd, "rollback") == 0;
-	bool known = with_key || writes || strcmp(cmd, "list") == 0 || strcmp(cmd, "runs") == 0;
-	int rc = -2;
-
-	*err = NULL;
-	if (!known || argc != (with_key ? 2 : 1)) {
-		*err = xstrdup("usage: state list | history KEY | runs | forget KEY | rollback");
-		goto out;
-	}
-	rc = -1;
-	if (writes && s->readonly) {
-		*err = xasprintf("state %s: opened read-only", s->path);
-	} else if (!s->db) {
-		fprintf(out, "no state yet (%s does not exist)\n", s->path);
-		rc = 0;
-	} else if (strcmp(cmd, "list") == 0) {
-		rc = cmd_list(s, out, err);
-	} else if (strcmp(cmd, "runs") == 0) {
-		rc = cmd_runs(s, out, err);
-	} else if (strcmp(cmd, "history") == 0) {
-		rc = cmd_history(s, argv[1], out, err);
-	} else if (strcmp(cmd, "forget") == 0) {
-		rc = cmd_forget(s, argv[1], out, err);
-	} else {
-		rc = cmd_rollback(s, out, err);
-	}
-out:
-	return rc;
-}
-
 /* --- adopt and reconcile ---------------------------------------------------------------- */
 
 long long state_record(struct state *s, const struct state_batch *b,
@@ -1255,11 +948,12 @@ out:
 	return id;
 }
 
-/* Every row of sql, one element of size bytes each, set by fill(); free_one() releases an
- * element when the reading fails. *out is NULL when there is none. */
-static int load_all(struct state *s, const char *sql, const char *what, size_t size,
-		    void (*fill)(sqlite3_stmt *st, void *elem), void (*free_one)(void *elem),
-		    void **out, size_t *n, char **err)
+/* Every row of sql (with arg bound to its parameter, unless NULL), one element of size bytes
+ * each, set by fill(); free_one() releases an element when the reading fails. *out is NULL
+ * when there is none. */
+static int load_all(struct state *s, const char *sql, const char *arg, const char *what,
+		    size_t size, void (*fill)(sqlite3_stmt *st, void *elem),
+		    void (*free_one)(void *elem), void **out, size_t *n, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	char *v = NULL;
@@ -1272,6 +966,8 @@ static int load_all(struct state *s, const char *sql, const char *what, size_t s
 		return 0;
 	if (prepare(s, sql, &st, err))
 		goto out;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(&v, &cap, len + 1, size);
 		fill(st, v + len++ * size);
@@ -1319,7 +1015,7 @@ int state_load_kept(struct state *s, struct kept_value **out, size_t *n, char **
 		return 0;
 	}
 	return load_all(s, "SELECT key, col, value, base FROM kept_values ORDER BY key, col",
-			"reading the kept values", sizeof(**out), fill_kept, free_kept,
+			NULL, "reading the kept values", sizeof(**out), fill_kept, free_kept,
 			(void **)out, n, err);
 }
 
@@ -1332,6 +1028,8 @@ static void fill_run(sqlite3_stmt *st, void *elem)
 	r->command = xstrdup(col_text(st, 2));
 	r->files = xstrdup(col_text(st, 3));
 	r->rolled_back = sqlite3_column_int(st, 4) != 0;
+	for (int i = 0; i < 7; i++)
+		r->count[i] = (size_t)sqlite3_column_int64(st, 5 + i);
 }
 
 static void free_run(void *elem)
@@ -1341,8 +1039,10 @@ static void free_run(void *elem)
 
 int state_load_runs(struct state *s, struct state_run **out, size_t *n, char **err)
 {
-	return load_all(s, "SELECT id, started, command, files, rolled_back FROM runs ORDER BY id",
-			"reading runs", sizeof(**out), fill_run, free_run, (void **)out, n, err);
+	return load_all(s, "SELECT id, started, command, files, rolled_back, n_create, n_update,"
+			" n_unchanged, n_expire, n_reactivate, n_rename, n_rejected FROM runs"
+			" ORDER BY id", NULL, "reading runs", sizeof(**out), fill_run, free_run,
+			(void **)out, n, err);
 }
 
 void state_run_free(struct state_run *r)
@@ -1352,4 +1052,230 @@ void state_run_free(struct state_run *r)
 	free(r->command);
 	free(r->files);
 	r->command = r->files = NULL;
+}
+
+/* --- for the "state" command (state_cmd.c) --------------------------------------------- */
+
+const char *state_path(const struct state *s)
+{
+	return s->path;
+}
+
+bool state_readonly(const struct state *s)
+{
+	return s->readonly;
+}
+
+bool state_exists(const struct state *s)
+{
+	return s->db != NULL;
+}
+
+static void fill_entry(sqlite3_stmt *st, void *elem)
+{
+	struct state_entry *e = elem;
+
+	e->key = xstrdup(col_text(st, 0));
+	e->type = xstrdup(col_text(st, 1));
+	e->status = xstrdup(col_text(st, 2));
+	e->mail = xstrdup(col_text(st, 3));
+	e->run = xstrdup(col_text(st, 4));
+}
+
+static void free_entry(void *elem)
+{
+	state_entry_free(elem);
+}
+
+int state_list(struct state *s, struct state_entry **out, size_t *n, char **err)
+{
+	return load_all(s, "SELECT key, type, status, mail, run_id FROM accounts"
+			" ORDER BY mail, key", NULL, "listing accounts", sizeof(**out),
+			fill_entry, free_entry, (void **)out, n, err);
+}
+
+void state_entry_free(struct state_entry *e)
+{
+	if (!e)
+		return;
+	free(e->key);
+	free(e->type);
+	free(e->status);
+	free(e->mail);
+	free(e->run);
+	e->key = e->type = e->status = e->mail = e->run = NULL;
+}
+
+static void fill_event(sqlite3_stmt *st, void *elem)
+{
+	struct state_event *e = elem;
+
+	e->run = xstrdup(col_text(st, 0));
+	e->started = sqlite3_column_int64(st, 1);
+	e->action = xstrdup(col_text(st, 2));
+	e->reason = xstrdup(col_text(st, 3));
+	e->status = xstrdup(col_text(st, 4));
+	e->mail = xstrdup(col_text(st, 5));
+	e->rolled_back = sqlite3_column_int(st, 6) != 0;
+}
+
+static void free_event(void *elem)
+{
+	state_event_free(elem);
+}
+
+int state_history(struct state *s, const char *key, struct state_event **out, size_t *n,
+		  char **err)
+{
+	return load_all(s, "SELECT h.run_id, r.started, h.action, h.reason, h.status, h.mail,"
+			" r.rolled_back FROM account_history h LEFT JOIN runs r"
+			" ON r.id = h.run_id WHERE h.key = ? ORDER BY h.id", key,
+			"reading history", sizeof(**out), fill_event, free_event, (void **)out,
+			n, err);
+}
+
+void state_event_free(struct state_event *e)
+{
+	if (!e)
+		return;
+	free(e->run);
+	free(e->action);
+	free(e->reason);
+	free(e->status);
+	free(e->mail);
+	e->run = e->action = e->reason = e->status = e->mail = NULL;
+}
+
+int state_forget(struct state *s, const char *key, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*err = NULL;
+	if (s->readonly || !s->db) {
+		*err = xasprintf("state %s: %s", s->path, s->readonly ? "opened read-only" :
+				 "no database");
+		goto out;
+	}
+	if (prepare(s, "DELETE FROM accounts WHERE key = ?", &st, err))
+		goto out;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_err(s, err, "forgetting the account");
+		goto out;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		*err = xasprintf("no account with key %s in the state", key);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The statements of a rollback. */
+struct undo {
+	sqlite3_stmt *run, *hist, *del, *up, *mark, *unkeep;
+};
+
+/* Put back every account that run id wrote, newest change first: its previous row and status,
+ * or removed when the run created it. */
+static int undo_accounts(struct state *s, struct undo *u, long long id,
+			 struct state_rollback *res, char **err)
+{
+	long long now = time(NULL);
+	int step;
+
+	sqlite3_bind_int64(u->hist, 1, id);
+	while ((step = sqlite3_step(u->hist)) == SQLITE_ROW) {
+		sqlite3_stmt *w = u->up;
+
+		if (sqlite3_column_type(u->hist, 3) == SQLITE_NULL) {
+			w = u->del;
+			sqlite3_bind_value(u->del, 1, sqlite3_column_value(u->hist, 0));
+			res->removed++;
+		} else {
+			for (int i = 0; i < 6; i++)
+				sqlite3_bind_value(u->up, i + 1, sqlite3_column_value(u->hist, i));
+			sqlite3_bind_value(u->up, 7, sqlite3_column_value(u->hist, 6));
+			sqlite3_bind_int64(u->up, 8, now);
+			res->restored++;
+		}
+		if (sqlite3_step(w) != SQLITE_DONE) {
+			db_err(s, err, "restoring an account");
+			return -1;
+		}
+		sqlite3_reset(w);
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, "reading the run's history");
+		return -1;
+	}
+	return 0;
+}
+
+int state_rollback(struct state *s, struct state_rollback *res, char **err)
+{
+	struct undo u = { 0 };
+	bool in_tx = false;
+	int rc = -1, step;
+
+	*err = NULL;
+	*res = (struct state_rollback){ 0 };
+	if (s->readonly || !s->db) {
+		*err = xasprintf("state %s: %s", s->path, s->readonly ? "opened read-only" :
+				 "no database");
+		goto out;
+	}
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		goto out;
+	in_tx = true;
+	if (prepare(s, "SELECT id FROM runs WHERE rolled_back = 0 ORDER BY id DESC LIMIT 1",
+		    &u.run, err) ||
+	    prepare(s, "SELECT key, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
+		    " prev_run_id FROM account_history WHERE run_id = ? ORDER BY id DESC",
+		    &u.hist, err) ||
+	    prepare(s, "DELETE FROM accounts WHERE key = ?", &u.del, err) ||
+	    prepare(s, sql_upsert, &u.up, err) ||
+	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &u.mark, err) ||
+	    prepare(s, "DELETE FROM kept_values WHERE run_id = ?", &u.unkeep, err))
+		goto out;
+	step = sqlite3_step(u.run);
+	if (step == SQLITE_DONE) {
+		*err = xasprintf("state %s: no run to roll back", s->path);
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		db_err(s, err, "finding the last run");
+		goto out;
+	}
+	res->run_id = sqlite3_column_int64(u.run, 0);
+	if (undo_accounts(s, &u, res->run_id, res, err))
+		goto out;
+	sqlite3_bind_int64(u.mark, 1, res->run_id);
+	if (sqlite3_step(u.mark) != SQLITE_DONE) {
+		db_err(s, err, "marking the run");
+		goto out;
+	}
+	/* values kept by hand that the run recorded (reconcile) */
+	sqlite3_bind_int64(u.unkeep, 1, res->run_id);
+	if (sqlite3_step(u.unkeep) != SQLITE_DONE) {
+		db_err(s, err, "removing the values kept by the run");
+		goto out;
+	}
+	if (exec(s, "COMMIT", err))
+		goto out;
+	in_tx = false;
+	rc = 0;
+out:
+	sqlite3_finalize(u.run);
+	sqlite3_finalize(u.hist);
+	sqlite3_finalize(u.del);
+	sqlite3_finalize(u.up);
+	sqlite3_finalize(u.mark);
+	sqlite3_finalize(u.unkeep);
+	if (in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
