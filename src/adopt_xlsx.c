@@ -273,98 +273,113 @@ out:
 	return xsheet_end(&x);
 }
 
-static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon_cat k)
+/* Start the sheet of category k (its own columns), 0 or -1 as xsheet_start(). */
+static int recon_start(lxw_workbook *wb, struct xsheet *x, const struct book *bk,
+		       enum recon_cat k)
 {
 	const struct adopt_session *s = bk->s;
 	const char *name = _(recon_sheets[k]);
-	struct xsheet x;
 
 	if (k == RECON_DIFFERS) {
-		if (diff_start(wb, &x, name, s, &bk->fmt) < 0)
-			goto out;
+		return diff_start(wb, x, name, s, &bk->fmt);
 	} else if (k == RECON_MISSING) {
 		const char *const hdr[] = {
 			_("Mail address"), _("BAL type"), "DN", _("Key"), _("Written by run"),
 			_("Run start"), _("Command"), _("Files"), _("With --commit"),
 		};
 
-		if (xsheet_start(wb, &x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt) < 0)
-			goto out;
+		return xsheet_start(wb, x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt);
 	} else if (k == RECON_MOVED) {
 		const char *const hdr[] = {
 			_("Address written"), _("Medimail address"), _("Matched by"),
 			_("Export line"), "DN", _("Key"),
 		};
 
-		if (xsheet_start(wb, &x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt) < 0)
-			goto out;
+		return xsheet_start(wb, x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt);
 	} else if (k == RECON_NOT_EXPIRED) {
 		const char *const hdr[] = {
 			_("Mail address"), "DN", _("Date written"), _("Date in Medimail"),
 			_("Medimail state"), _("Export line"), _("With --commit"),
 		};
 
-		if (xsheet_start(wb, &x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt) < 0)
-			goto out;
-	} else if (acct_start(wb, &x, name, &bk->fmt) < 0) {
-		goto out;
+		return xsheet_start(wb, x, name, hdr, ARRAY_SIZE(hdr), &bk->fmt);
 	}
-	for (size_t i = 0; i < s->rr.n; i++) {
-		const struct recon_item *it = &s->rr.items[i];
-		const char *out_text = recon_outcome_text(it->outcome);
+	return acct_start(wb, x, name, &bk->fmt);
+}
 
-		if (it->cat != k)
-			continue;
-		if (k == RECON_DIFFERS) {
-			char *by = xasprintf(_("written (run %lld)"), it->s->run_id);
+/* The line of a MISSING item: the account as written, and the run that wrote it. */
+static void missing_row(struct xsheet *x, const struct adopt_session *s,
+			const struct recon_item *it, const char *out_text)
+{
+	const struct state_run *run = run_of(s, it->s->run_id);
+	char *t = run ? xsheet_time(run->started) : NULL;
 
-			diff_rows(&x, s, row_get(&it->s->row, COL_MAIL), it->s->dn, &it->s->row,
-				  by, it->m, it->diff, &bk->fmt);
-			free(by);
-		} else if (k == RECON_MISSING) {
-			const struct state_run *run = run_of(s, it->s->run_id);
-			char *t = run ? xsheet_time(run->started) : NULL;
+	if (xsheet_row(x)) {
+		xsheet_str(x, 0, row_get(&it->s->row, COL_MAIL), NULL);
+		xsheet_str(x, 1, bal_type_name(it->s->type), NULL);
+		xsheet_str(x, 2, it->s->dn, NULL);
+		xsheet_str(x, 3, it->s->key, NULL);
+		xsheet_num(x, 4, (double)it->s->run_id, NULL);
+		xsheet_str(x, 5, t, NULL);
+		xsheet_str(x, 6, run ? run->command : NULL, NULL);
+		xsheet_str(x, 7, run ? run->files : NULL, NULL);
+		xsheet_str(x, 8, out_text, NULL);
+	}
+	free(t);
+}
 
-			if (xsheet_row(&x)) {
-				xsheet_str(&x, 0, row_get(&it->s->row, COL_MAIL), NULL);
-				xsheet_str(&x, 1, bal_type_name(it->s->type), NULL);
-				xsheet_str(&x, 2, it->s->dn, NULL);
-				xsheet_str(&x, 3, it->s->key, NULL);
-				xsheet_num(&x, 4, (double)it->s->run_id, NULL);
-				xsheet_str(&x, 5, t, NULL);
-				xsheet_str(&x, 6, run ? run->command : NULL, NULL);
-				xsheet_str(&x, 7, run ? run->files : NULL, NULL);
-				xsheet_str(&x, 8, out_text, NULL);
-			}
-			free(t);
-		} else if (k == RECON_MOVED) {
-			if (xsheet_row(&x)) {
-				xsheet_str(&x, 0, row_get(&it->s->row, COL_MAIL), NULL);
-				xsheet_str(&x, 1, row_get(it->m->row, COL_MAIL), NULL);
-				xsheet_str(&x, 2, by_text(it->by), NULL);
-				xsheet_num(&x, 3, (double)it->m->line, NULL);
-				xsheet_str(&x, 4, it->s->dn, NULL);
-				xsheet_str(&x, 5, it->s->key, NULL);
-			}
-		} else if (k == RECON_NOT_EXPIRED) {
-			if (xsheet_row(&x)) {
-				xsheet_str(&x, 0, row_get(&it->s->row, COL_MAIL), NULL);
-				xsheet_str(&x, 1, it->s->dn, NULL);
-				xsheet_str(&x, 2, row_get(&it->s->row, COL_PEREMPTION), NULL);
-				xsheet_str(&x, 3, row_get(it->m->row, COL_PEREMPTION),
-					   it->passed ? NULL : bk->fmt.warning);
-				xsheet_str(&x, 4, it->m->state, it->passed ? bk->fmt.warning : NULL);
-				xsheet_num(&x, 5, (double)it->m->line, NULL);
-				xsheet_str(&x, 6, out_text, NULL);
-			}
-		} else {
-			const struct row *r = it->s ? &it->s->row : it->m->row;
+/* The line (lines, for DIFFERS) of item it in the sheet of its category. */
+static void recon_row(struct xsheet *x, const struct book *bk, const struct recon_item *it)
+{
+	const struct adopt_session *s = bk->s;
+	const char *out_text = recon_outcome_text(it->outcome);
 
-			acct_row(&x, r, it->s ? bal_type_name(it->s->type) :
-				 row_get(it->m->row, COL_TYPE_BAL), it->m, it->s ? it->s->dn : NULL,
-				 by_text(it->by), out_text);
+	if (it->cat == RECON_DIFFERS) {
+		char *by = xasprintf(_("written (run %lld)"), it->s->run_id);
+
+		diff_rows(x, s, row_get(&it->s->row, COL_MAIL), it->s->dn, &it->s->row, by, it->m,
+			  it->diff, &bk->fmt);
+		free(by);
+	} else if (it->cat == RECON_MISSING) {
+		missing_row(x, s, it, out_text);
+	} else if (it->cat == RECON_MOVED) {
+		if (xsheet_row(x)) {
+			xsheet_str(x, 0, row_get(&it->s->row, COL_MAIL), NULL);
+			xsheet_str(x, 1, row_get(it->m->row, COL_MAIL), NULL);
+			xsheet_str(x, 2, by_text(it->by), NULL);
+			xsheet_num(x, 3, (double)it->m->line, NULL);
+			xsheet_str(x, 4, it->s->dn, NULL);
+			xsheet_str(x, 5, it->s->key, NULL);
 		}
+	} else if (it->cat == RECON_NOT_EXPIRED) {
+		if (xsheet_row(x)) {
+			xsheet_str(x, 0, row_get(&it->s->row, COL_MAIL), NULL);
+			xsheet_str(x, 1, it->s->dn, NULL);
+			xsheet_str(x, 2, row_get(&it->s->row, COL_PEREMPTION), NULL);
+			xsheet_str(x, 3, row_get(it->m->row, COL_PEREMPTION),
+				   it->passed ? NULL : bk->fmt.warning);
+			xsheet_str(x, 4, it->m->state, it->passed ? bk->fmt.warning : NULL);
+			xsheet_num(x, 5, (double)it->m->line, NULL);
+			xsheet_str(x, 6, out_text, NULL);
+		}
+	} else {
+		const struct row *r = it->s ? &it->s->row : it->m->row;
+
+		acct_row(x, r, it->s ? bal_type_name(it->s->type) :
+			 row_get(it->m->row, COL_TYPE_BAL), it->m, it->s ? it->s->dn : NULL,
+			 by_text(it->by), out_text);
 	}
+}
+
+static lxw_error recon_sheet(lxw_workbook *wb, const struct book *bk, enum recon_cat k)
+{
+	struct xsheet x;
+
+	if (recon_start(wb, &x, bk, k) < 0)
+		goto out;
+	for (size_t i = 0; i < bk->s->rr.n; i++)
+		if (bk->s->rr.items[i].cat == k)
+			recon_row(&x, bk, &bk->s->rr.items[i]);
 out:
 	return xsheet_end(&x);
 }
