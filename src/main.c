@@ -27,6 +27,7 @@
 #include "national.h"
 #include "run.h"
 #include "state.h"
+#include "state_cmd.h"
 #include "validate.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/medimail-sync/medimail-sync.conf"

@@ -1,6 +1,8 @@
 /*
- * model.h - the data every stage shares: the 36 loadusers columns, a row, a directory entry,
- * a validation finding and an account (one row plus where it came from).
+ * model.h - the data every stage shares: the 36 loadusers columns (their table is in
+ * src/columns.c), a row, a directory entry and the findings of validation and mapping. An
+ * account (a row plus where it came from) is in plan.h, an account as the state remembers it
+ * in state_types.h.
  *
  * Ownership: a struct owns every pointer inside it; the matching *_free() releases them.
  */
@@ -14,7 +16,7 @@
 
 #define NCOLS 36
 
-/* Column indexes, in file order (reference: loadusers-columns.tsv). */
+/* Column indexes, in file order (the table: src/columns.c). */
 enum col {
 	COL_MAIL, COL_NOM, COL_PRENOM, COL_RPPS, COL_ADELI, COL_RAISON_SOCIALE, COL_SERVICE,
 	COL_ADRESSE1, COL_ADRESSE2, COL_CP, COL_VILLE, COL_DEPARTEMENT, COL_REGION, COL_TEL1,
@@ -36,7 +38,7 @@ struct column {
 	enum req req[BAL_NTYPES]; /* indexed by enum bal_type */
 };
 
-/* columns.c: the table, line for line with reference/loadusers-columns.tsv */
+/* src/columns.c: the table, line for line with the guide's (section 3) */
 extern const struct column columns[NCOLS];
 const char *bal_type_name(enum bal_type t);      /* "PER" ... ; "?" for BAL_NONE */
 enum bal_type bal_type_parse(const char *s);     /* exact "PER"/"INT"/"ORG"/"MED", else BAL_NONE */

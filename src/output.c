@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <zip.h>
 
 #include "output.h"
+#include "testhook.h"
 #include "util.h"
 
 #define CSV_FLUSH_AT 65536
@@ -122,16 +122,13 @@ out:
 /* fsync the complete temporary file, then rename it into place. Consumes fd. */
 static int commit(int fd, const char *tmp, const char *final_path, char **err)
 {
-	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
-
 	if (fsync(fd) < 0) {
 		*err = xasprintf("%s: fsync: %s", tmp, strerror(errno));
 		close(fd);
 		tmpfile_discard(tmp);
 		return -1;
 	}
-	if (crash && strcmp(crash, "before-rename") == 0)
-		raise(SIGKILL);
+	test_crash_point("before-rename");
 	if (tmpfile_commit(fd, tmp, final_path) < 0) {
 		*err = xasprintf("%s: cannot commit %s: %s", final_path, tmp, strerror(errno));
 		return -1;

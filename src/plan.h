@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include "model.h"
+#include "state_types.h"
 
 struct nat_person;
 
@@ -25,22 +26,6 @@ struct account {
 					       collection's, borrowed; see natcheck.h), or NULL */
 };
 void account_free(struct account *a);      /* frees the fields, not a itself */
-
-enum acct_status { ST_ACTIVE, ST_EXPIRED };
-
-/* An account as the state remembers it. */
-struct state_account {
-	char *key;
-	char *dn;
-	struct row row;       /* the row last written; empty while lazy */
-	long long run_id;
-	long long written;    /* epoch s of the run that wrote the row (its start), 0 unknown */
-	uint64_t digest;      /* row_digest() of the row last written, when lazy */
-	enum bal_type type;
-	enum acct_status status;
-	bool lazy;            /* row not loaded yet: digest stands for it (plan_opts.fetch) */
-};
-void state_account_free(struct state_account *a);   /* frees the fields, not a itself */
 
 /* ACT_SKIPPED: a person who is disabled or past their end date and was never written (the
  * reason says which): nothing to tell Medimail, but the admin sees why there is no mailbox. */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include "adopt.h"
+#include "state_types.h"
 
 enum recon_cat {
 	RECON_OK,           /* Medimail holds what was written; or expired and gone, inactive,
@@ -52,16 +53,6 @@ struct recon_item {
 	struct row rec;                      /* RO_REPLACE, RO_KEEP, RO_REEXPIRE: the row */
 	enum acct_status status;             /* ... and the status to record */
 };
-
-/* A value changed by hand in the console and kept: while the directory still gives base (the
- * value medimail-sync had written) for this account's column, the row carries value. */
-struct kept_value {
-	char *key;
-	int col;               /* enum col */
-	char *value;           /* Medimail's */
-	char *base;            /* what medimail-sync had written */
-};
-void kept_value_free(struct kept_value *k);    /* frees the fields, not k itself */
 
 struct recon_result {
 	struct recon_item *items;            /* by category, then by address */

@@ -31,16 +31,8 @@
 #include "report.h"
 #include "run.h"
 #include "state.h"
+#include "testhook.h"
 
-
-/* Test hook for crash-safety tests. */
-static void crash_point(const char *where)
-{
-	const char *at = getenv("MEDIMAIL_SYNC_CRASH_AT");
-
-	if (at && strcmp(at, where) == 0)
-		raise(SIGKILL);
-}
 
 static int write_output(struct run *r, const struct row *const *rows, size_t n)
 {
@@ -150,7 +142,7 @@ static int write_and_commit(struct run *r, struct state *st, const struct row **
 		outdir_withdraw(r->files, &r->nfiles, err ? err : "commit failed");
 		goto out;
 	}
-	crash_point("after-file");
+	test_crash_point("after-file");
 	for (size_t i = 0; i < r->nfiles; i++) {
 		if (i)
 			sb_addc(&files, ';');

@@ -8,28 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "state.h"
-
-struct state {
-	char *path;
-	sqlite3 *db;          /* NULL: read-only and no state yet */
-	int lock_fd;          /* -1 when not locked */
-	bool readonly;
-	int version;          /* schema version of the file (read-only: may be older) */
-	bool in_commit;       /* between state_commit_begin() and _end() or _abort() */
-	sqlite3_stmt *fetch;  /* one row by key, for lazy accounts */
-};
+#include "state_int.h"
 
 /* Schema steps, applied in order: user_version N means the first N steps are done. */
 static const char *const migrations[] = {
@@ -82,18 +71,6 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
-static const char sql_history[] =
-	"INSERT INTO account_history(run_id, key, action, reason, status, mail, row, prev_dn,"
-	" prev_type, prev_status, prev_mail, prev_row, prev_run_id)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-static const char sql_upsert[] =
-	"INSERT INTO accounts(key, dn, type, status, mail, row, run_id, updated)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-	" ON CONFLICT(key) DO UPDATE SET dn = excluded.dn, type = excluded.type,"
-	" status = excluded.status, mail = excluded.mail, row = excluded.row,"
-	" run_id = excluded.run_id, updated = excluded.updated";
-
 /* SQLite's "disk I/O error" says little: the system's errno says "File too large". */
 static const char *sys_why(struct state *s)
 {
@@ -102,7 +79,7 @@ static const char *sys_why(struct state *s)
 	return e ? strerror(e) : NULL;
 }
 
-static void db_err(struct state *s, char **err, const char *what)
+void state_db_err(struct state *s, char **err, const char *what)
 {
 	const char *why = sys_why(s);
 
@@ -111,7 +88,7 @@ static void db_err(struct state *s, char **err, const char *what)
 			 why ? why : "", why ? ")" : "");
 }
 
-static int exec(struct state *s, const char *sql, char **err)
+int state_exec(struct state *s, const char *sql, char **err)
 {
 	char *msg = NULL;
 	const char *why;
@@ -126,18 +103,13 @@ static int exec(struct state *s, const char *sql, char **err)
 	return 0;
 }
 
-static int prepare(struct state *s, const char *sql, sqlite3_stmt **st, char **err)
+int state_prepare(struct state *s, const char *sql, sqlite3_stmt **st, char **err)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		db_err(s, err, "prepare");
+		state_db_err(s, err, "prepare");
 		return -1;
 	}
 	return 0;
-}
-
-static const char *status_text(enum acct_status st)
-{
-	return st == ST_EXPIRED ? "expired" : "active";
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -145,27 +117,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? (const char *)t : "";
-}
-
-/* Row encoding: for each cell "LEN:" and LEN bytes. */
-static void row_encode(struct strbuf *sb, const struct row *r)
-{
-	char num[24];
-
-	sb->len = 0;
-	sb_addn(sb, "", 0);
-	for (int i = 0; i < NCOLS; i++) {
-		const char *v = row_get(r, (enum col)i);
-		size_t n = strlen(v), k = sizeof(num) - 1;
-
-		/* printf is too slow here: 36 cells, twice per account, 100,000 accounts */
-		num[k] = ':';
-		do
-			num[--k] = (char)('0' + n % 10);
-		while ((n /= 10) && k);
-		sb_addn(sb, num + k, sizeof(num) - k);
-		sb_addn(sb, v, strlen(v));
-	}
 }
 
 static int row_decode(const char *p, struct row *r)
@@ -200,12 +151,12 @@ static int migrate(struct state *s, char **err)
 	char *sql = NULL;
 	int version, rc = -1;
 
-	if (exec(s, "BEGIN IMMEDIATE", err))
+	if (state_exec(s, "BEGIN IMMEDIATE", err))
 		return -1;
-	if (prepare(s, "PRAGMA user_version", &st, err))
+	if (state_prepare(s, "PRAGMA user_version", &st, err))
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_err(s, err, "reading the schema version");
+		state_db_err(s, err, "reading the schema version");
 		goto out;
 	}
 	version = sqlite3_column_int(st, 0);
@@ -215,12 +166,12 @@ static int migrate(struct state *s, char **err)
 		goto out;
 	}
 	for (; version < SCHEMA_VERSION; version++) {
-		if (exec(s, migrations[version], err))
+		if (state_exec(s, migrations[version], err))
 			goto out;
 	}
 	/* the version is a literal in a PRAGMA: it cannot be bound */
 	sql = xasprintf("PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (exec(s, sql, err) || exec(s, "COMMIT", err))
+	if (state_exec(s, sql, err) || state_exec(s, "COMMIT", err))
 		goto out;
 	rc = 0;
 out:
@@ -236,10 +187,10 @@ static int schema_version(struct state *s, int *version, char **err)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (prepare(s, "PRAGMA user_version", &st, err))
+	if (state_prepare(s, "PRAGMA user_version", &st, err))
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_err(s, err, "reading the schema version");
+		state_db_err(s, err, "reading the schema version");
 		goto out;
 	}
 	*version = sqlite3_column_int(st, 0);
@@ -384,11 +335,11 @@ static int open_db(struct state *s, char **err)
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
 	if (sqlite3_open_v2(s->path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		db_err(s, err, "open");
+		state_db_err(s, err, "open");
 		goto out;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	if (exec(s, "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", err))
+	if (state_exec(s, "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", err))
 		goto out;
 	if (s->readonly) {
 		if (schema_version(s, &version, err))
@@ -410,7 +361,7 @@ static int open_db(struct state *s, char **err)
 	}
 	/* reading scans the table once: the default page cache (2 MiB) is enough; a commit
 	 * raises it (state_commit) */
-	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	if (state_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		 " PRAGMA cache_size = -2048", err))
 		goto out;
 	rc = migrate(s, err);
@@ -525,7 +476,7 @@ int state_fetch_row(struct state *s, struct state_account *a, char **err)
 {
 	int rc = -1, step;
 
-	if (!s->fetch && prepare(s, "SELECT row FROM accounts WHERE key = ?", &s->fetch, err))
+	if (!s->fetch && state_prepare(s, "SELECT row FROM accounts WHERE key = ?", &s->fetch, err))
 		return -1;
 	sqlite3_bind_text(s->fetch, 1, a->key, -1, SQLITE_STATIC);
 	step = sqlite3_step(s->fetch);
@@ -533,7 +484,7 @@ int state_fetch_row(struct state *s, struct state_account *a, char **err)
 		if (step == SQLITE_DONE)
 			*err = xasprintf("state %s: account %s disappeared", s->path, a->key);
 		else
-			db_err(s, err, a->key);
+			state_db_err(s, err, a->key);
 		goto out;
 	}
 	row_free(&a->row);
@@ -570,7 +521,7 @@ static int load(struct state *s, struct state_account **out, size_t *n, bool laz
 	if (!s->db)
 		return 0;
 	/* the exact size: a doubled array of 100,000 accounts would waste a quarter of it */
-	if (prepare(s, "SELECT count(*) FROM accounts", &st, err))
+	if (state_prepare(s, "SELECT count(*) FROM accounts", &st, err))
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
 		cap = (size_t)sqlite3_column_int64(st, 0);
@@ -578,7 +529,7 @@ static int load(struct state *s, struct state_account **out, size_t *n, bool laz
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (prepare(s, "SELECT a.key, a.dn, a.type, a.status, a.row, a.run_id, r.started"
+	if (state_prepare(s, "SELECT a.key, a.dn, a.type, a.status, a.row, a.run_id, r.started"
 		    " FROM accounts a LEFT JOIN runs r ON r.id = a.run_id ORDER BY a.key", &st,
 		    err))
 		goto out;
@@ -604,7 +555,7 @@ static int load(struct state *s, struct state_account **out, size_t *n, bool laz
 		a->lazy = lazy;
 	}
 	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading accounts");
+		state_db_err(s, err, "reading accounts");
 		goto out;
 	}
 	*out = v;
@@ -619,647 +570,12 @@ out:
 	return rc;
 }
 
-static bool item_writes(enum action a)
-{
-	return a == ACT_CREATE || a == ACT_UPDATE || a == ACT_EXPIRE || a == ACT_REACTIVATE ||
-	       a == ACT_RENAME;
-}
-
-/* The run's row; n holds the counts of create, update, unchanged, expire, reactivate, rename
- * and rejected, in that order. */
-static long long insert_run_counts(struct state *s, const size_t n[7],
-				   const struct state_run_info *ri, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	long long now = time(NULL), id = -1;
-
-	if (prepare(s, "INSERT INTO runs(started, finished, command, files, n_create, n_update,"
-		    " n_unchanged, n_expire, n_reactivate, n_rename, n_rejected)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err))
-		goto out;
-	sqlite3_bind_int64(st, 1, ri && ri->started ? ri->started : now);
-	sqlite3_bind_int64(st, 2, ri && ri->finished ? ri->finished : now);
-	sqlite3_bind_text(st, 3, ri && ri->command ? ri->command : "apply", -1, SQLITE_STATIC);
-	if (ri && ri->files)
-		sqlite3_bind_text(st, 4, ri->files, -1, SQLITE_STATIC);
-	for (int i = 0; i < 7; i++)
-		sqlite3_bind_int64(st, 5 + i, (long long)n[i]);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_err(s, err, "recording the run");
-		goto out;
-	}
-	id = sqlite3_last_insert_rowid(s->db);
-out:
-	sqlite3_finalize(st);
-	return id;
-}
-
-static long long insert_run(struct state *s, const struct plan *p, const struct state_run_info *ri,
-			    char **err)
-{
-	static const enum action order[] = { ACT_CREATE, ACT_UPDATE, ACT_UNCHANGED, ACT_EXPIRE,
-					     ACT_REACTIVATE, ACT_RENAME, ACT_REJECTED };
-	size_t n[ARRAY_SIZE(order)];
-
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		n[i] = p->count[order[i]];
-	return insert_run_counts(s, n, ri, err);
-}
-
-/* Statements and buffers reused for every account of a commit. */
-struct commit_ctx {
-	sqlite3_stmt *upsert, *hist, *remove;
-	struct strbuf row, prev_row;
-	long long run_id, now;
-};
-
-/* One account written (row NULL: removed) and its history line, with its previous values
- * for rollback. */
-struct account_write {
-	const char *key, *dn;
-	enum bal_type type;
-	const char *status;
-	const struct row *row;
-	const char *action, *reason;
-	const struct state_account *prev;
-};
-
-static int write_account(struct state *s, struct commit_ctx *c, const struct account_write *w,
-			 char **err)
-{
-	const struct state_account *prev = w->prev;
-	const char *mail = w->row ? row_get(w->row, COL_MAIL) : row_get(&prev->row, COL_MAIL);
-	sqlite3_stmt *u = c->upsert, *h = c->hist;
-
-	c->row.len = 0;
-	sb_addn(&c->row, "", 0);
-	if (w->row) {
-		row_encode(&c->row, w->row);
-		sqlite3_bind_text(u, 1, w->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 2, w->dn, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 3, bal_type_name(w->type), -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 4, w->status, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 5, mail, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 6, c->row.buf, (int)c->row.len, SQLITE_STATIC);
-		sqlite3_bind_int64(u, 7, c->run_id);
-		sqlite3_bind_int64(u, 8, c->now);
-	} else {
-		u = c->remove;
-		sqlite3_bind_text(u, 1, w->key, -1, SQLITE_STATIC);
-	}
-	if (sqlite3_step(u) != SQLITE_DONE) {
-		db_err(s, err, w->key);
-		return -1;
-	}
-	sqlite3_reset(u);
-
-	sqlite3_clear_bindings(h);
-	sqlite3_bind_int64(h, 1, c->run_id);
-	sqlite3_bind_text(h, 2, w->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 3, w->action, -1, SQLITE_STATIC);
-	if (w->reason)
-		sqlite3_bind_text(h, 4, w->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 5, w->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 6, mail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 7, c->row.buf, (int)c->row.len, SQLITE_STATIC);
-	if (prev) {
-		row_encode(&c->prev_row, &prev->row);
-		sqlite3_bind_text(h, 8, prev->dn, -1, SQLITE_STATIC);
-		sqlite3_bind_text(h, 9, bal_type_name(prev->type), -1, SQLITE_STATIC);
-		sqlite3_bind_text(h, 10, status_text(prev->status), -1, SQLITE_STATIC);
-		sqlite3_bind_text(h, 11, row_get(&prev->row, COL_MAIL), -1, SQLITE_STATIC);
-		sqlite3_bind_text(h, 12, c->prev_row.buf, (int)c->prev_row.len, SQLITE_STATIC);
-		sqlite3_bind_int64(h, 13, prev->run_id);
-	}
-	if (sqlite3_step(h) != SQLITE_DONE) {
-		db_err(s, err, w->key);
-		return -1;
-	}
-	sqlite3_reset(h);
-	return 0;
-}
-
-static int commit_item(struct state *s, struct commit_ctx *c, const struct plan_item *it,
-		       char **err)
-{
-	const struct account *cur = it->cur;
-	const struct state_account *prev = it->prev;
-	struct account_write w = {
-		.key = cur ? cur->key : prev->key,
-		.dn = cur ? cur->dn : prev->dn,
-		.type = cur && it->act != ACT_EXPIRE ? cur->type : prev->type,
-		.status = status_text(it->new_status),
-		.row = plan_item_row(it),
-		.action = action_name(it->act),
-		.reason = it->reason != EXP_NONE ? expire_reason_name(it->reason) : NULL,
-		.prev = prev,
-	};
-
-	return write_account(s, c, &w, err);
-}
-
-static const char *commit_key(const struct plan_item *it)
-{
-	return it->cur ? it->cur->key : it->prev->key;
-}
-
-static int by_key(const void *a, const void *b)
-{
-	return strcmp(commit_key(*(const struct plan_item *const *)a),
-		      commit_key(*(const struct plan_item *const *)b));
-}
-
-long long state_commit_begin(struct state *s, const struct plan *p,
-			     const struct state_run_info *ri, char **err)
-{
-	struct commit_ctx c = { 0 };
-	const struct plan_item **order = NULL;
-	const char *crash = getenv("MEDIMAIL_SYNC_CRASH_AT");
-	size_t total = 0, done = 0;
-	long long id = -1;
-
-	*err = NULL;
-	if (s->readonly || !s->db || s->in_commit) {
-		*err = xasprintf("state %s: %s", s->path, s->in_commit ? "a commit is under way" :
-				 "opened read-only");
-		goto out;
-	}
-	/* in key order, the primary key's B-tree is filled page after page: far fewer pages
-	 * in the cache than random ids would touch */
-	order = xcalloc(p->n ? p->n : 1, sizeof(*order));
-	for (size_t i = 0; i < p->n; i++)
-		if (item_writes(p->items[i].act))
-			order[total++] = &p->items[i];
-	qsort(order, total, sizeof(*order), by_key);
-	/* 16 MiB of page cache: enough for a big commit written in key order */
-	if (exec(s, "PRAGMA cache_size = -16384", err) || exec(s, "BEGIN IMMEDIATE", err))
-		goto out;
-	s->in_commit = true;
-	c.now = ri && ri->finished ? ri->finished : time(NULL);
-	c.run_id = insert_run(s, p, ri, err);
-	if (c.run_id < 0)
-		goto out;
-	if (prepare(s, sql_upsert, &c.upsert, err) ||
-	    prepare(s, sql_history, &c.hist, err))
-		goto out;
-	for (size_t i = 0; i < total; i++) {
-		if (commit_item(s, &c, order[i], err))
-			goto out;
-		/* test hook: die inside the transaction, half the rows written */
-		if (++done == (total + 1) / 2 && crash && strcmp(crash, "state-mid") == 0)
-			raise(SIGKILL);
-	}
-	id = c.run_id;
-out:
-	free(order);
-	sqlite3_finalize(c.upsert);
-	sqlite3_finalize(c.hist);
-	sb_free(&c.row);
-	sb_free(&c.prev_row);
-	if (id < 0)
-		state_commit_abort(s);
-	return id;
-}
-
-void state_commit_abort(struct state *s)
-{
-	if (s && s->in_commit)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (s)
-		s->in_commit = false;
-}
-
-int state_commit_end(struct state *s, long long run_id, const struct state_run_info *ri,
-		     char **err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	*err = NULL;
-	if (!s->in_commit) {
-		*err = xasprintf("state %s: no commit under way", s->path);
-		return -1;
-	}
-	if (ri && (ri->files || ri->finished)) {
-		if (prepare(s, "UPDATE runs SET files = coalesce(?, files),"
-			    " finished = coalesce(?, finished) WHERE id = ?", &st, err))
-			goto out;
-		if (ri->files)
-			sqlite3_bind_text(st, 1, ri->files, -1, SQLITE_STATIC);
-		if (ri->finished)
-			sqlite3_bind_int64(st, 2, ri->finished);
-		sqlite3_bind_int64(st, 3, run_id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_err(s, err, "recording the run");
-			goto out;
-		}
-	}
-	if (exec(s, "COMMIT", err))
-		goto out;
-	s->in_commit = false;
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	if (rc)
-		state_commit_abort(s);
-	return rc;
-}
-
-long long state_commit(struct state *s, const struct plan *p, const struct state_run_info *ri,
-		       char **err)
-{
-	long long id = state_commit_begin(s, p, ri, err);
-
-	if (id >= 0 && state_commit_end(s, id, NULL, err))
-		id = -1;
-	return id;
-}
-
-/* A table of text cells printed with aligned columns. */
-struct table {
-	size_t ncols, n, cap;
-	char **cells;
-};
-
-static void tbl_add(struct table *t, char **cells)
-{
-	xgrow(&t->cells, &t->cap, t->n + t->ncols, sizeof(*t->cells));
-	for (size_t i = 0; i < t->ncols; i++)
-		t->cells[t->n++] = cells[i] ? cells[i] : xstrdup("");
-}
-
-static void tbl_print(struct table *t, FILE *out)
-{
-	size_t *w = xcalloc(t->ncols, sizeof(*w));
-
-	for (size_t i = 0; i < t->n; i++) {
-		size_t l = utf8_len(t->cells[i]);
-
-		if (l > w[i % t->ncols])
-			w[i % t->ncols] = l;
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		size_t c = i % t->ncols;
-
-		fputs(t->cells[i], out);
-		if (c + 1 == t->ncols) {
-			fputc('\n', out);
-			continue;
-		}
-		for (size_t k = utf8_len(t->cells[i]); k < w[c] + 2; k++)
-			fputc(' ', out);
-	}
-	free(w);
-}
-
-static void tbl_free(struct table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	t->cells = NULL;
-	t->n = t->cap = 0;
-}
-
-static char *fmt_time(long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char buf[64];
-
-	if (!t || !localtime_r(&tt, &tm))
-		return xstrdup("-");
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	return xstrdup(buf);
-}
-
-static int cmd_list(struct state *s, FILE *out, char **err)
-{
-	struct table t = { .ncols = 5 };
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	tbl_add(&t, (char *[]){ xstrdup("KEY"), xstrdup("TYPE"), xstrdup("STATUS"),
-				xstrdup("MAIL"), xstrdup("LAST RUN") });
-	if (prepare(s, "SELECT key, type, status, mail, run_id FROM accounts ORDER BY mail, key",
-		    &st, err))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)), xstrdup(col_text(st, 1)),
-					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
-					xstrdup(col_text(st, 4)) });
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "listing accounts");
-		goto out;
-	}
-	tbl_print(&t, out);
-	fprintf(out, "%zu account(s)\n", t.n / t.ncols - 1);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_history(struct state *s, const char *key, FILE *out, char **err)
-{
-	struct table t = { .ncols = 7 };
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	tbl_add(&t, (char *[]){ xstrdup("RUN"), xstrdup("STARTED"), xstrdup("ACTION"),
-				xstrdup("REASON"), xstrdup("STATUS"), xstrdup("MAIL"),
-				xstrdup("NOTE") });
-	if (prepare(s, "SELECT h.run_id, r.started, h.action, h.reason, h.status, h.mail,"
-		    " r.rolled_back FROM account_history h LEFT JOIN runs r ON r.id = h.run_id"
-		    " WHERE h.key = ? ORDER BY h.id", &st, err))
-		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		tbl_add(&t, (char *[]){ xstrdup(col_text(st, 0)),
-					fmt_time(sqlite3_column_int64(st, 1)),
-					xstrdup(col_text(st, 2)), xstrdup(col_text(st, 3)),
-					xstrdup(col_text(st, 4)), xstrdup(col_text(st, 5)),
-					xstrdup(sqlite3_column_int(st, 6) ? "rolled back" : "") });
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading history");
-		goto out;
-	}
-	if (t.n == t.ncols) {
-		*err = xasprintf("no history for account %s", key);
-		goto out;
-	}
-	fprintf(out, "history of %s\n", key);
-	tbl_print(&t, out);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_runs(struct state *s, FILE *out, char **err)
-{
-	static const char *const head[] = {
-		"ID", "STARTED", "COMMAND", "CREATE", "UPDATE", "UNCHANGED", "EXPIRE",
-		"REACTIVATE", "RENAME", "REJECTED", "ROLLED BACK", "FILES"
-	};
-	struct table t = { .ncols = ARRAY_SIZE(head) };
-	char *cells[ARRAY_SIZE(head)];
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-
-	for (size_t i = 0; i < t.ncols; i++)
-		cells[i] = xstrdup(head[i]);
-	tbl_add(&t, cells);
-	if (prepare(s, "SELECT id, started, command, n_create, n_update, n_unchanged, n_expire,"
-		    " n_reactivate, n_rename, n_rejected, rolled_back, files"
-		    " FROM runs ORDER BY id DESC LIMIT 20", &st, err))
-		goto out;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (size_t i = 0; i < t.ncols; i++)
-			cells[i] = xstrdup(col_text(st, (int)i));
-		free(cells[1]);
-		cells[1] = fmt_time(sqlite3_column_int64(st, 1));
-		free(cells[10]);
-		cells[10] = xstrdup(sqlite3_column_int(st, 10) ? "yes" : "no");
-		tbl_add(&t, cells);
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading runs");
-		goto out;
-	}
-	tbl_print(&t, out);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	tbl_free(&t);
-	return rc;
-}
-
-static int cmd_forget(struct state *s, const char *key, FILE *out, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (prepare(s, "DELETE FROM accounts WHERE key = ?", &st, err))
-		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_err(s, err, "forgetting the account");
-		goto out;
-	}
-	if (sqlite3_changes(s->db) == 0) {
-		*err = xasprintf("no account with key %s in the state", key);
-		goto out;
-	}
-	fprintf(out, "forgot %s: the next apply creates it again\n", key);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Undo the last run not yet rolled back: every account it wrote gets its previous row and
- * status back, or is removed when the run created it. */
-static int cmd_rollback(struct state *s, FILE *out, char **err)
-{
-	sqlite3_stmt *run = NULL, *hist = NULL, *del = NULL, *up = NULL, *mark = NULL;
-	sqlite3_stmt *unkeep = NULL;
-	size_t restored = 0, removed = 0;
-	long long id, now = time(NULL);
-	bool in_tx = false;
-	int rc = -1, step;
-
-	if (exec(s, "BEGIN IMMEDIATE", err))
-		goto out;
-	in_tx = true;
-	if (prepare(s, "SELECT id FROM runs WHERE rolled_back = 0 ORDER BY id DESC LIMIT 1",
-		    &run, err) ||
-	    prepare(s, "SELECT key, prev_dn, prev_type, prev_status, prev_mail, prev_row,"
-		    " prev_run_id FROM account_history WHERE run_id = ? ORDER BY id DESC",
-		    &hist, err) ||
-	    prepare(s, "DELETE FROM accounts WHERE key = ?", &del, err) ||
-	    prepare(s, sql_upsert, &up, err) ||
-	    prepare(s, "UPDATE runs SET rolled_back = 1 WHERE id = ?", &mark, err) ||
-	    prepare(s, "DELETE FROM kept_values WHERE run_id = ?", &unkeep, err))
-		goto out;
-	step = sqlite3_step(run);
-	if (step == SQLITE_DONE) {
-		*err = xasprintf("state %s: no run to roll back", s->path);
-		goto out;
-	}
-	if (step != SQLITE_ROW) {
-		db_err(s, err, "finding the last run");
-		goto out;
-	}
-	id = sqlite3_column_int64(run, 0);
-	sqlite3_bind_int64(hist, 1, id);
-	while ((step = sqlite3_step(hist)) == SQLITE_ROW) {
-		sqlite3_stmt *w = up;
-
-		if (sqlite3_column_type(hist, 3) == SQLITE_NULL) {
-			w = del;
-			sqlite3_bind_value(del, 1, sqlite3_column_value(hist, 0));
-			removed++;
-		} else {
-			for (int i = 0; i < 6; i++)
-				sqlite3_bind_value(up, i + 1, sqlite3_column_value(hist, i));
-			sqlite3_bind_value(up, 7, sqlite3_column_value(hist, 6));
-			sqlite3_bind_int64(up, 8, now);
-			restored++;
-		}
-		if (sqlite3_step(w) != SQLITE_DONE) {
-			db_err(s, err, "restoring an account");
-			goto out;
-		}
-		sqlite3_reset(w);
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, "reading the run's history");
-		goto out;
-	}
-	sqlite3_bind_int64(mark, 1, id);
-	if (sqlite3_step(mark) != SQLITE_DONE) {
-		db_err(s, err, "marking the run");
-		goto out;
-	}
-	/* values kept by hand that the run recorded (reconcile) */
-	sqlite3_bind_int64(unkeep, 1, id);
-	if (sqlite3_step(unkeep) != SQLITE_DONE) {
-		db_err(s, err, "removing the values kept by the run");
-		goto out;
-	}
-	if (exec(s, "COMMIT", err))
-		goto out;
-	in_tx = false;
-	fprintf(out, "rolled back run %lld: %zu account(s) restored, %zu removed; "
-		"the next apply writes these changes again\n", id, restored, removed);
-	rc = 0;
-out:
-	sqlite3_finalize(run);
-	sqlite3_finalize(hist);
-	sqlite3_finalize(del);
-	sqlite3_finalize(up);
-	sqlite3_finalize(mark);
-	sqlite3_finalize(unkeep);
-	if (in_tx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err)
-{
-	const char *cmd = argc > 0 ? argv[0] : "";
-	bool with_key = strcmp(cmd, "history") == 0 || strcmp(cmd, "forget") == 0;
-	bool writes = strcmp(cmd, "forget") == 0 || strcmp(cmd, "rollback") == 0;
-	bool known = with_key || writes || strcmp(cmd, "list") == 0 || strcmp(cmd, "runs") == 0;
-	int rc = -2;
-
-	*err = NULL;
-	if (!known || argc != (with_key ? 2 : 1)) {
-		*err = xstrdup("usage: state list | history KEY | runs | forget KEY | rollback");
-		goto out;
-	}
-	rc = -1;
-	if (writes && s->readonly) {
-		*err = xasprintf("state %s: opened read-only", s->path);
-	} else if (!s->db) {
-		fprintf(out, "no state yet (%s does not exist)\n", s->path);
-		rc = 0;
-	} else if (strcmp(cmd, "list") == 0) {
-		rc = cmd_list(s, out, err);
-	} else if (strcmp(cmd, "runs") == 0) {
-		rc = cmd_runs(s, out, err);
-	} else if (strcmp(cmd, "history") == 0) {
-		rc = cmd_history(s, argv[1], out, err);
-	} else if (strcmp(cmd, "forget") == 0) {
-		rc = cmd_forget(s, argv[1], out, err);
-	} else {
-		rc = cmd_rollback(s, out, err);
-	}
-out:
-	return rc;
-}
-
-/* --- adopt and reconcile ---------------------------------------------------------------- */
-
-long long state_record(struct state *s, const struct state_batch *b,
-		       const struct state_run_info *ri, char **err)
-{
-	struct commit_ctx c = { 0 };
-	sqlite3_stmt *keep = NULL;
-	size_t n[7] = { b->added, b->replaced, b->unchanged, 0, 0, 0, 0 };
-	long long id = -1;
-
-	*err = NULL;
-	if (s->readonly || !s->db || s->in_commit) {
-		*err = xasprintf("state %s: %s", s->path, s->in_commit ? "a commit is under way" :
-				 "opened read-only");
-		return -1;
-	}
-	if (exec(s, "BEGIN IMMEDIATE", err))
-		goto out;
-	s->in_commit = true;
-	c.now = ri && ri->finished ? ri->finished : time(NULL);
-	c.run_id = insert_run_counts(s, n, ri, err);
-	if (c.run_id < 0)
-		goto out;
-	if (prepare(s, sql_upsert, &c.upsert, err) || prepare(s, sql_history, &c.hist, err) ||
-	    prepare(s, "DELETE FROM accounts WHERE key = ?", &c.remove, err) ||
-	    prepare(s, "INSERT OR REPLACE INTO kept_values(key, col, value, base, run_id)"
-		    " VALUES (?, ?, ?, ?, ?)", &keep, err))
-		goto out;
-	for (size_t i = 0; i < b->nput; i++) {
-		const struct state_put *p = &b->put[i];
-		struct account_write w = {
-			.key = p->key, .dn = p->dn, .type = p->type,
-			.status = p->row ? status_text(p->status) : "removed",
-			.row = p->row, .action = p->action, .prev = p->prev,
-		};
-
-		if (!p->row && !p->prev) {
-			*err = xasprintf("state %s: %s: nothing to remove", s->path, p->key);
-			goto out;
-		}
-		if (write_account(s, &c, &w, err))
-			goto out;
-	}
-	for (size_t i = 0; i < b->nkept; i++) {
-		const struct kept_value *k = &b->kept[i];
-
-		sqlite3_bind_text(keep, 1, k->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int(keep, 2, k->col);
-		sqlite3_bind_text(keep, 3, k->value, -1, SQLITE_STATIC);
-		sqlite3_bind_text(keep, 4, k->base, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(keep, 5, c.run_id);
-		if (sqlite3_step(keep) != SQLITE_DONE) {
-			db_err(s, err, k->key);
-			goto out;
-		}
-		sqlite3_reset(keep);
-	}
-	if (exec(s, "COMMIT", err))
-		goto out;
-	s->in_commit = false;
-	id = c.run_id;
-out:
-	sqlite3_finalize(c.upsert);
-	sqlite3_finalize(c.hist);
-	sqlite3_finalize(c.remove);
-	sqlite3_finalize(keep);
-	sb_free(&c.row);
-	sb_free(&c.prev_row);
-	if (id < 0)
-		state_commit_abort(s);
-	return id;
-}
-
-/* Every row of sql, one element of size bytes each, set by fill(); free_one() releases an
- * element when the reading fails. *out is NULL when there is none. */
-static int load_all(struct state *s, const char *sql, const char *what, size_t size,
-		    void (*fill)(sqlite3_stmt *st, void *elem), void (*free_one)(void *elem),
-		    void **out, size_t *n, char **err)
+/* Every row of sql (with arg bound to its parameter, unless NULL), one element of size bytes
+ * each, set by fill(); free_one() releases an element when the reading fails. *out is NULL
+ * when there is none. */
+static int load_all(struct state *s, const char *sql, const char *arg, const char *what,
+		    size_t size, void (*fill)(sqlite3_stmt *st, void *elem),
+		    void (*free_one)(void *elem), void **out, size_t *n, char **err)
 {
 	sqlite3_stmt *st = NULL;
 	char *v = NULL;
@@ -1270,14 +586,16 @@ static int load_all(struct state *s, const char *sql, const char *what, size_t s
 	*n = 0;
 	if (!s->db)
 		return 0;
-	if (prepare(s, sql, &st, err))
+	if (state_prepare(s, sql, &st, err))
 		goto out;
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow(&v, &cap, len + 1, size);
 		fill(st, v + len++ * size);
 	}
 	if (step != SQLITE_DONE) {
-		db_err(s, err, what);
+		state_db_err(s, err, what);
 		goto out;
 	}
 	*out = v;
@@ -1319,7 +637,7 @@ int state_load_kept(struct state *s, struct kept_value **out, size_t *n, char **
 		return 0;
 	}
 	return load_all(s, "SELECT key, col, value, base FROM kept_values ORDER BY key, col",
-			"reading the kept values", sizeof(**out), fill_kept, free_kept,
+			NULL, "reading the kept values", sizeof(**out), fill_kept, free_kept,
 			(void **)out, n, err);
 }
 
@@ -1332,6 +650,8 @@ static void fill_run(sqlite3_stmt *st, void *elem)
 	r->command = xstrdup(col_text(st, 2));
 	r->files = xstrdup(col_text(st, 3));
 	r->rolled_back = sqlite3_column_int(st, 4) != 0;
+	for (int i = 0; i < 7; i++)
+		r->count[i] = (size_t)sqlite3_column_int64(st, 5 + i);
 }
 
 static void free_run(void *elem)
@@ -1341,8 +661,10 @@ static void free_run(void *elem)
 
 int state_load_runs(struct state *s, struct state_run **out, size_t *n, char **err)
 {
-	return load_all(s, "SELECT id, started, command, files, rolled_back FROM runs ORDER BY id",
-			"reading runs", sizeof(**out), fill_run, free_run, (void **)out, n, err);
+	return load_all(s, "SELECT id, started, command, files, rolled_back, n_create, n_update,"
+			" n_unchanged, n_expire, n_reactivate, n_rename, n_rejected FROM runs"
+			" ORDER BY id", NULL, "reading runs", sizeof(**out), fill_run, free_run,
+			(void **)out, n, err);
 }
 
 void state_run_free(struct state_run *r)
@@ -1366,4 +688,96 @@ char *state_row_encode(const struct row *r)
 
 	row_encode(&sb, r);
 	return sb_steal(&sb);
+}
+
+/* --- for the "state" command (state_cmd.c) --------------------------------------------- */
+
+const char *state_path(const struct state *s)
+{
+	return s->path;
+}
+
+bool state_readonly(const struct state *s)
+{
+	return s->readonly;
+}
+
+bool state_exists(const struct state *s)
+{
+	return s->db != NULL;
+}
+
+static void fill_entry(sqlite3_stmt *st, void *elem)
+{
+	struct state_entry *e = elem;
+
+	e->key = xstrdup(col_text(st, 0));
+	e->type = xstrdup(col_text(st, 1));
+	e->status = xstrdup(col_text(st, 2));
+	e->mail = xstrdup(col_text(st, 3));
+	e->run = xstrdup(col_text(st, 4));
+}
+
+static void free_entry(void *elem)
+{
+	state_entry_free(elem);
+}
+
+int state_list(struct state *s, struct state_entry **out, size_t *n, char **err)
+{
+	return load_all(s, "SELECT key, type, status, mail, run_id FROM accounts"
+			" ORDER BY mail, key", NULL, "listing accounts", sizeof(**out),
+			fill_entry, free_entry, (void **)out, n, err);
+}
+
+void state_entry_free(struct state_entry *e)
+{
+	if (!e)
+		return;
+	free(e->key);
+	free(e->type);
+	free(e->status);
+	free(e->mail);
+	free(e->run);
+	e->key = e->type = e->status = e->mail = e->run = NULL;
+}
+
+static void fill_event(sqlite3_stmt *st, void *elem)
+{
+	struct state_event *e = elem;
+
+	e->run = xstrdup(col_text(st, 0));
+	e->started = sqlite3_column_int64(st, 1);
+	e->action = xstrdup(col_text(st, 2));
+	e->reason = xstrdup(col_text(st, 3));
+	e->status = xstrdup(col_text(st, 4));
+	e->mail = xstrdup(col_text(st, 5));
+	e->rolled_back = sqlite3_column_int(st, 6) != 0;
+}
+
+static void free_event(void *elem)
+{
+	state_event_free(elem);
+}
+
+int state_history(struct state *s, const char *key, struct state_event **out, size_t *n,
+		  char **err)
+{
+	return load_all(s, "SELECT h.run_id, r.started, h.action, h.reason, h.status, h.mail,"
+			" r.rolled_back FROM account_history h LEFT JOIN runs r"
+			" ON r.id = h.run_id WHERE h.key = ? ORDER BY h.id", key,
+			"reading history", sizeof(**out), fill_event, free_event, (void **)out,
+			n, err);
+}
+
+void state_event_free(struct state_event *e)
+{
+	if (!e)
+		return;
+	free(e->run);
+	free(e->action);
+	free(e->reason);
+	free(e->status);
+	free(e->mail);
+	e->run = e->action = e->reason = e->status = e->mail = NULL;
 }

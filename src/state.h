@@ -6,8 +6,10 @@
 #ifndef MS_STATE_H
 #define MS_STATE_H
 
-#include "plan.h"
-#include "reconcile.h"
+#include "model.h"
+#include "state_types.h"
+
+struct plan;
 
 struct state;
 
@@ -61,8 +63,8 @@ int state_commit_end(struct state *s, long long run_id, const struct state_run_i
 		     char **err) WUR;
 void state_commit_abort(struct state *s);
 
-/* Test hook: MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise SIGKILL
- * mid-way. */
+/* Test hook (testhook.h): MEDIMAIL_SYNC_CRASH_AT=state-mid makes state_commit_begin() raise
+ * SIGKILL mid-way. */
 
 /* --- adopt and reconcile ---
  * One account changed outside a plan. */
@@ -103,14 +105,55 @@ struct state_run {
 	char *command;
 	char *files;                          /* ";"-separated, "" when none */
 	bool rolled_back;
+	size_t count[7];                      /* create, update, unchanged, expire, reactivate,
+						 rename, rejected */
 };
 int state_load_runs(struct state *s, struct state_run **out, size_t *n, char **err) WUR;
 void state_run_free(struct state_run *r);
 
-/* The "state" command; argv[0] is the sub-command: list, history KEY, runs, forget KEY,
- * rollback (the last run not yet rolled back). forget and rollback need a read-write state.
- * Prints to out. Returns 0, -1 on failure or -2 on a usage error, with *err (caller frees). */
-int state_cmd(struct state *s, int argc, char **argv, FILE *out, char **err) WUR;
+/* --- for the "state" command (state_cmd.h) ---
+ * The file's path (borrowed, lives as long as s); whether s was opened read-only; whether the
+ * file exists (false only when read-only and there is no state yet). */
+const char *state_path(const struct state *s);
+bool state_readonly(const struct state *s);
+bool state_exists(const struct state *s);
+
+/* Every account, by address then key, as text. Caller frees with state_entry_free() each and
+ * free(); *err (caller frees) on failure. */
+struct state_entry {
+	char *key, *type, *status, *mail;
+	char *run;                            /* the id of the run that last wrote it, "" when
+						 none */
+};
+int state_list(struct state *s, struct state_entry **out, size_t *n, char **err) WUR;
+void state_entry_free(struct state_entry *e);
+
+/* What the runs did to the account key, oldest first (*n == 0: nothing, or no such key).
+ * Caller frees with state_event_free() each and free(); *err (caller frees) on failure. */
+struct state_event {
+	char *run;                            /* the run's id */
+	long long started;                    /* the run's start (epoch s), 0 unknown */
+	char *action, *reason, *status, *mail;   /* "" when none */
+	bool rolled_back;                     /* the run was rolled back */
+};
+int state_history(struct state *s, const char *key, struct state_event **out, size_t *n,
+		  char **err) WUR;
+void state_event_free(struct state_event *e);
+
+/* Remove the account key from the state (its history stays): the next apply creates it again.
+ * -1 with *err (caller frees) when s is read-only, when there is no such account, or on a
+ * database error. */
+int state_forget(struct state *s, const char *key, char **err) WUR;
+
+/* Undo the last run not yet rolled back, in one transaction: every account it wrote gets its
+ * previous row and status back, or is removed when the run created it, and the values it kept
+ * by hand are dropped. Fills *res; -1 with *err (caller frees) when s is read-only, when
+ * there is no run to roll back, or on a database error; nothing is changed then. */
+struct state_rollback {
+	long long run_id;                     /* the run undone */
+	size_t restored, removed;             /* accounts */
+};
+int state_rollback(struct state *s, struct state_rollback *res, char **err) WUR;
 
 /* The text a row is kept as in the state: for each of the 36 cells "LEN:" and LEN bytes.
  * Exposed for the fuzz harness. state_row_decode() fills r (zeroed first; free it with

@@ -1,6 +1,7 @@
 """loadusers_rules.py - the rules of the Medimail guide, cell by cell, written for the tests
 apart from the program's own checker (src/check.c), so that a file the program calls clean is
-checked by a second, independent reading of the guide (reference: loadusers-columns.tsv).
+checked by a second, independent reading of the guide's column table (section 3; the
+program's own is src/columns.c).
 
     check_rows(rows) -> list of "ADDRESS: COLUMN: why (value)" strings, empty when clean
 

@@ -14,7 +14,8 @@ calling shell script numbers them (tests/lib/common.sh: xlsx_check).
 import argparse
 import sys
 
-# The 36 header texts, exactly as the Medimail guide writes them (reference/loadusers-columns.tsv).
+# The 36 header texts, exactly as the Medimail guide writes them (section 3;
+# the program's own table is src/columns.c).
 HEADERS = [
     "Adresse mail", "NOM", "Prénom", "RPPS", "ADELI", "Raison Sociale",
     "Service de rattachement", "Adresse (1)", "Adresse (2)", "CP", "VILLE", "Département",

@@ -22,7 +22,7 @@
 #include "tmpdir.h"
 #include "util.h"
 
-/* Column 2 of reference/loadusers-columns.tsv, copied by hand (not from columns.c). */
+/* Column 2 of the guide's column table (section 3), copied by hand (not from src/columns.c). */
 static const char *const headers[NCOLS] = {
 	"Adresse mail", "NOM", "Prénom", "RPPS", "ADELI", "Raison Sociale",
 	"Service de rattachement", "Adresse (1)", "Adresse (2)", "CP", "VILLE", "Département",

@@ -19,7 +19,9 @@
 
 #include <sqlite3.h>
 
+#include "plan.h"
 #include "state.h"
+#include "state_cmd.h"
 #include "tmpdir.h"
 
 #define NOW 1741608000LL       /* 2025-03-10 12:00:00 UTC */

@@ -437,7 +437,7 @@ static void test_findings(void **state)
 static void test_columns(void **state)
 {
 	(void)state;
-	/* Spot checks against reference/loadusers-columns.tsv, by hand. */
+	/* Spot checks against the guide's column table (section 3), by hand. */
 	assert_string_equal(columns[0].header, "Adresse mail");
 	assert_string_equal(columns[COL_PRENOM].header, "Prénom");
 	assert_string_equal(columns[COL_TEL1].header, "Téléphone (1)");
