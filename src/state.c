@@ -682,14 +682,6 @@ int state_row_decode(const char *text, struct row *r)
 	return row_decode(text, r);
 }
 
-char *state_row_encode(const struct row *r)
-{
-	struct strbuf sb = { 0 };
-
-	row_encode(&sb, r);
-	return sb_steal(&sb);
-}
-
 /* --- for the "state" command (state_cmd.c) --------------------------------------------- */
 
 const char *state_path(const struct state *s)

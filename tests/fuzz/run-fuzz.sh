@@ -46,40 +46,42 @@ fi
 # the code lists' tables, generated from src/data (the check and conf harnesses)
 make -s -C "$out" src/check_data.c >&2 || exit 1
 
-core="src/util.c src/log.c src/model.c src/columns.c"
-sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xlsx_xml.c src/sheet_xls.c"
-sheet_libs=$(pkg-config --libs libzip expat freexl)
-sources() {
-	case $1 in
-	sheet_csv | sheet_xlsx | sheet_xls) echo "$core $sheet" ;;
-	export) echo "$core $sheet src/export.c" ;;
-	ldif) echo "$core src/dir.c" ;;
-	national) echo "$core src/national.c" ;;
-	conf) echo "$core src/conf.c src/check.c $out/src/check_data.c src/map.c" ;;
-	template) echo "$core src/map.c" ;;
-	check) echo "$core src/check.c $out/src/check_data.c" ;;
-	state) echo "$core src/state.c src/plan.c" ;;
-	*) return 1 ;;
-	esac
-}
-libs() {
-	case $1 in
-	ldif) pkg-config --libs ldap; echo -llber ;;
-	conf) pkg-config --libs libconfuse; echo -lm ;;
-	state) pkg-config --libs sqlite3 ;;
-	national | template | check) echo -lm ;;
-	*) echo "$sheet_libs -lm" ;;
-	esac
-}
+# Every module but main.c compiled once for libFuzzer (-fsanitize=fuzzer-no-link) into
+# libfuzzcore.a; each harness links what it uses of it, so a module split in files needs no
+# change here.
+cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+	-I"$out" -Isrc -Itests/fuzz)
+# shellcheck disable=SC2207
+cflags+=($(pkg-config --cflags libzip expat freexl ldap libconfuse sqlite3 jansson xlsxwriter))
+libs=$(pkg-config --libs libzip expat freexl ldap libconfuse sqlite3 jansson xlsxwriter)
+mkdir -p "$out/obj" || exit 1
+echo "== building the modules" >&2
+mods=$(cd "$MS_SRC" && ls src/*.c | grep -v '^src/main\.c$')
+fail=0
+i=0
+for c in $mods "$out/src/check_data.c"; do
+	o=$out/obj/$(basename "$c" .c).o
+	(cd "$MS_SRC" && clang -fsanitize=fuzzer-no-link,address,undefined "${cflags[@]}" \
+		-c "$c" -o "$o") &
+	i=$((i + 1))
+	if [ $((i % par)) -eq 0 ]; then
+		wait -n || fail=1
+	fi
+done
+while [ "$(jobs -pr | wc -l)" -gt 0 ]; do
+	wait -n || fail=1
+done
+[ "$fail" -eq 0 ] || { echo "run-fuzz.sh: a module did not build" >&2; exit 1; }
+rm -f "$out/libfuzzcore.a"
+ar rcs "$out/libfuzzcore.a" "$out"/obj/*.o || exit 1
 
 for n in $names; do
-	src=$(sources "$n") || { echo "run-fuzz.sh: unknown harness $n" >&2; exit 2; }
+	[ -f "$MS_SRC/tests/fuzz/fuzz_$n.c" ] || { echo "run-fuzz.sh: unknown harness $n" >&2; exit 2; }
 	echo "== building fuzz_$n" >&2
-	# shellcheck disable=SC2046,SC2086
-	(cd "$MS_SRC" && clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$out" -Isrc -Itests/fuzz $(pkg-config --cflags libzip expat freexl ldap libconfuse sqlite3) \
-		tests/fuzz/fuzz_$n.c $src -o "$out/fuzz_$n" $(libs "$n")) || exit 1
+	# shellcheck disable=SC2086
+	(cd "$MS_SRC" && clang -fsanitize=fuzzer,address,undefined "${cflags[@]}" \
+		tests/fuzz/fuzz_$n.c "$out/libfuzzcore.a" -o "$out/fuzz_$n" $libs -llber -lm -pthread) ||
+		exit 1
 done
 
 # fuzz NAME: one harness for secs seconds; its log in DIR/fuzz-NAME.log
