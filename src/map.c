@@ -116,6 +116,17 @@ static void build_rule(struct mapper *m, struct map_rule *mr, const struct conf_
 		map_add_name(&m->attrs, &m->nattrs, r->if_attribute);
 }
 
+/* The severity of each finding of the mapper: its rule's default, or what severity = sets. */
+static void set_severities(struct mapper *m, const struct config *c)
+{
+	for (int k = 0; k < MF_N; k++) {
+		m->sev[k] = map_mf_defs[k].sev;
+		for (size_t i = 0; i < c->nsev; i++)
+			if (strcmp(c->sev_rule[i], map_mf_defs[k].rule) == 0)
+				m->sev[k] = c->sev_value[i];
+	}
+}
+
 struct mapper *map_new(const struct config *c, char **err)
 {
 	struct mapper *m = xcalloc(1, sizeof(*m));
@@ -134,12 +145,7 @@ struct mapper *map_new(const struct config *c, char **err)
 	*err = NULL;
 	for (size_t i = 0; c->national && i < c->national->nmssante_domains; i++)
 		map_add_name(&m->domains, &m->ndomains, c->national->mssante_domains[i]);
-	for (int k = 0; k < MF_N; k++) {
-		m->sev[k] = map_mf_defs[k].sev;
-		for (size_t i = 0; i < c->nsev; i++)
-			if (strcmp(c->sev_rule[i], map_mf_defs[k].rule) == 0)
-				m->sev[k] = c->sev_value[i];
-	}
+	set_severities(m, c);
 	m->tables = xcalloc(c->ntables, sizeof(*m->tables));
 	for (size_t i = 0; i < c->ntables; i++)
 		map_table_build(&m->tables[m->ntables++], &c->tables[i], c->path, &errs, &warns);

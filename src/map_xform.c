@@ -244,11 +244,34 @@ static char *apply_replace(const struct xform *xf, const char *cur)
 	return sb_steal(&out);
 }
 
+/* date[:FORM]: the file's AA-MM-JJ, "" for "never", the value itself when unreadable. */
+static char *apply_date(const struct xform *xf, const char *cur, const struct xctx *x)
+{
+	long long t;
+
+	if (str_empty(cur))
+		return xstrdup("");
+	switch (map_date_read(cur, xf->form, &t)) {
+	case DATE_OK:
+		return map_date_text(t);
+	case DATE_NEVER:
+		return xstrdup("");
+	case DATE_BAD:
+		break;
+	}
+	if (xf->form == DATE_FORM_AUTO)
+		emit(x, MF_DATE, cur, _("\"%s\" is not a date this program reads"), cur);
+	else
+		emit(x, MF_DATE, cur, _("%s \"%s\" cannot be read as %s (date:%s)"),
+		     x->src ? x->src : _("value"), cur, map_date_form_text(xf->form),
+		     map_date_form_name(xf->form));
+	return xstrdup(cur);
+}
+
 /* Apply one transform to cur; returns a new string. */
 char *map_apply_xform(const struct xform *xf, const char *cur, const struct xctx *x)
 {
 	regmatch_t pm[2];
-	long long t;
 	bool ok;
 	char *r;
 
@@ -270,23 +293,7 @@ char *map_apply_xform(const struct xform *xf, const char *cur, const struct xctx
 			     _("\"%s\" is not a French 10-digit telephone number"), cur);
 		return r;
 	case XF_DATE:
-		if (str_empty(cur))
-			return xstrdup("");
-		switch (map_date_read(cur, xf->form, &t)) {
-		case DATE_OK:
-			return map_date_text(t);
-		case DATE_NEVER:
-			return xstrdup("");
-		case DATE_BAD:
-			break;
-		}
-		if (xf->form == DATE_FORM_AUTO)
-			emit(x, MF_DATE, cur, _("\"%s\" is not a date this program reads"), cur);
-		else
-			emit(x, MF_DATE, cur, _("%s \"%s\" cannot be read as %s (date:%s)"),
-			     x->src ? x->src : _("value"), cur, map_date_form_text(xf->form),
-			     map_date_form_name(xf->form));
-		return xstrdup(cur);
+		return apply_date(xf, cur, x);
 	case XF_STRIP: {
 		size_t pl = strlen(xf->arg);
 
