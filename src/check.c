@@ -28,7 +28,7 @@ enum rule_id {
 	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
-	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
+	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_INVALID_UTF8, R_NO_BAL_RULE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
 	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
 	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252, R_NRULES
 };
@@ -98,6 +98,8 @@ const struct check_rule_info check_rules[] = {
 	[R_END_DATE_UNREADABLE] = { "end-date-unreadable", E, "end date cannot be read" },
 	[R_DISABLED_UNREADABLE] = { "disabled-unreadable", E,
 				    "disabled marker cannot be read" },
+	[R_INVALID_UTF8]    = { "invalid-utf8",     E,   "an attribute value not UTF-8 (dropped)" },
+	[R_NO_BAL_RULE]     = { "no-bal-rule",      E,   "20: no bal-rule matched the person" },
 	/* the national directory (natcheck.c, and the mapper for national-unmatched) */
 	[R_NAT_RPPS_ABSENT] = { "national-rpps-absent",  W, "4/27: RPPS not in the extract" },
 	[R_NAT_ADELI_ABSENT] = { "national-adeli-absent", W, "5: ADELI not in the extract" },
@@ -188,6 +190,13 @@ void check_free(struct checker *ck)
 	free(ck->owned);
 	free(ck->sev);
 	free(ck);
+}
+
+const struct check_rule_info *check_rule_find(const char *id)
+{
+	int r = rule_by_id(id);
+
+	return r < 0 ? NULL : &check_rules[r];
 }
 
 enum severity check_severity(const struct checker *ck, const char *rule)

@@ -2,7 +2,8 @@
  * check.h - the Medimail rules (guide, section 3): identifiers, code lists, geography, per-type
  * column requirements. Pure: rows in, findings out.
  *
- * Each rule has a stable id (e.g. "rpps-key") and a default severity; the config may change it.
+ * Each rule has a stable id (e.g. "rpps-key") and one default severity, in check_rules[]; the
+ * config may change it (severity =).
  * Code lists are built from src/data/ (generated tables) and may be extended or replaced.
  */
 #ifndef MS_CHECK_H
@@ -84,5 +85,9 @@ struct check_rule_info {
 };
 extern const struct check_rule_info check_rules[];
 extern const size_t check_nrules;
+/* The rule of check_rules[] with this id (static), or NULL when there is none. Every rule id a
+ * module reports (the mapper's, validate's, the collector's) is in the table, so that
+ * severity = reaches it and its default severity is the table's. */
+const struct check_rule_info *check_rule_find(const char *id);
 
 #endif

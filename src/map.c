@@ -10,17 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "i18n.h"
 #include "map_int.h"
 
 /* The findings whose severity the config may change (rule ids of check_rules[]). */
-const struct mf_def map_mf_defs[MF_N] = {
-	[MF_PHONE] = { "phone-format",    SEV_WARNING },
-	[MF_DATE]  = { "date-format",     SEV_WARNING },
-	[MF_IDNAT] = { "idnat-format",    SEV_WARNING },
-	[MF_TABLE] = { "table-unmatched", SEV_OFF },
-	[MF_NATIONAL] = { "national-unmatched", SEV_OFF },
+const char *const map_mf_rules[MF_N] = {
+	[MF_PHONE]    = "phone-format",
+	[MF_DATE]     = "date-format",
+	[MF_IDNAT]    = "idnat-format",
+	[MF_TABLE]    = "table-unmatched",
+	[MF_NATIONAL] = "national-unmatched",
+	[MF_UTF8]     = "invalid-utf8",
+	[MF_NO_RULE]  = "no-bal-rule",
 };
+
+enum severity map_mf_default(enum mf k)
+{
+	const struct check_rule_info *r = check_rule_find(map_mf_rules[k]);
+
+	return r ? r->sev : SEV_ERROR;
+}
 
 /* Append "FILE:LINE: message" (or "FILE: ", or nothing, when unknown) as a line of errs. */
 void map_add_err(struct strbuf *errs, const char *file, int line, const char *fmt, ...)
@@ -120,9 +130,9 @@ static void build_rule(struct mapper *m, struct map_rule *mr, const struct conf_
 static void set_severities(struct mapper *m, const struct config *c)
 {
 	for (int k = 0; k < MF_N; k++) {
-		m->sev[k] = map_mf_defs[k].sev;
+		m->sev[k] = map_mf_default((enum mf)k);
 		for (size_t i = 0; i < c->nsev; i++)
-			if (strcmp(c->sev_rule[i], map_mf_defs[k].rule) == 0)
+			if (strcmp(c->sev_rule[i], map_mf_rules[k]) == 0)
 				m->sev[k] = c->sev_value[i];
 	}
 }

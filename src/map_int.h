@@ -19,12 +19,10 @@ enum xf_kind {
 };
 
 /* The findings whose severity the config may change (rule ids of check_rules[]). */
-enum mf { MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_NATIONAL, MF_N };
-struct mf_def {
-	const char *rule;
-	enum severity sev;
-};
-extern const struct mf_def map_mf_defs[MF_N];   /* map.c */
+enum mf { MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_NATIONAL, MF_UTF8, MF_NO_RULE, MF_N };
+extern const char *const map_mf_rules[MF_N];   /* map.c: the rule id of each */
+/* map.c: the default severity of finding k: its rule's in check_rules[]. */
+enum severity map_mf_default(enum mf k);
 
 /* {$key}: the structure's value for a column key (map_compile.c). */
 struct st_key {
@@ -187,8 +185,8 @@ struct xctx {
 /* A finding of kind k on the cell being expanded, with the severity the config gives it
  * (findings_add drops it when that is off). */
 #define emit(x, k, value, ...) \
-	findings_add((x)->f, (x)->sev ? (x)->sev[k] : map_mf_defs[k].sev, (x)->where, (x)->col, \
-		     map_mf_defs[k].rule, value, __VA_ARGS__)
+	findings_add((x)->f, (x)->sev ? (x)->sev[k] : map_mf_default(k), (x)->where, (x)->col, \
+		     map_mf_rules[k], value, __VA_ARGS__)
 
 static inline bool is_blank(unsigned char c)
 {

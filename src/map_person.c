@@ -88,8 +88,8 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 		if (!utf8_valid(at->vals[0], at->lens[0])) {
 			char *esc = escape_bytes(at->vals[0], at->lens[0]);
 
-			findings_add(x->f, SEV_ERROR, x->where, x->col, "invalid-utf8", esc,
-				     _("attribute %s is not valid UTF-8; value dropped"), a->name);
+			emit(x, MF_UTF8, esc, _("attribute %s is not valid UTF-8; value dropped"),
+			     a->name);
 			free(esc);
 			continue;
 		}
@@ -346,7 +346,7 @@ static void keep_findings(struct findings *f, struct findings *tmp, enum bal_typ
 		for (size_t j = start; j < f->n && x->value && !dup; j++)
 			dup = f->v[j].value && strcmp(f->v[j].rule, x->rule) == 0 &&
 			      strcmp(f->v[j].value, x->value) == 0;
-		if (dup || (map_nc(type, x->col) && strcmp(x->rule, map_mf_defs[MF_IDNAT].rule) != 0)) {
+		if (dup || (map_nc(type, x->col) && strcmp(x->rule, map_mf_rules[MF_IDNAT]) != 0)) {
 			finding_drop(x);
 			continue;
 		}
@@ -418,9 +418,9 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 		sb_addf(&trace->rules, _("type %s, from bal-rule \"%s\"\n"), bal_type_name(type),
 			m->rules[r - 1].name);
 	if (type == BAL_NONE) {
-		findings_add(f, SEV_ERROR, e->dn, COL_TYPE_BAL, "no-bal-rule", NULL,
-			     _("no bal-rule matched this person (add a last rule with no "
-			       "condition)"));
+		findings_add(f, m->sev[MF_NO_RULE], e->dn, COL_TYPE_BAL,
+			     map_mf_rules[MF_NO_RULE], NULL, _("no bal-rule matched this person "
+			     "(add a last rule with no condition)"));
 	} else {
 		/* the rules have read the map cells; now the type's own templates, RPPS and
 		 * ADELI first again */
