@@ -567,46 +567,68 @@ out:
 	return x.nerrors;
 }
 
-/* Duplicate addresses: address -> where it was first seen (owned copy). */
+/* Duplicate addresses: address (ASCII case-folded) -> its first holder. */
 struct check_unique {
 	struct hmap *seen;
+	const struct checker *ck;
+	char **owned;            /* the where copies of check_unique_where */
+	size_t nowned, cap;
 };
 
-struct check_unique *check_unique_new(void)
+struct check_unique *check_unique_new(const struct checker *ck)
 {
 	struct check_unique *u = xcalloc(1, sizeof(*u));
 
 	u->seen = hmap_new(true);   /* addresses compare without case */
+	u->ck = ck;
 	return u;
+}
+
+const void *check_unique_put(struct check_unique *u, const char *mail, const void *holder)
+{
+	if (str_empty(mail))
+		return NULL;
+	return hmap_add(u->seen, mail, (void *)holder);
+}
+
+const char *check_unique_where(struct check_unique *u, const char *mail, const char *where)
+{
+	char *copy;
+	const char *prev;
+
+	if (str_empty(mail))
+		return NULL;
+	copy = xstrdup(where ? where : "");
+	prev = check_unique_put(u, mail, copy);
+	if (prev) {
+		free(copy);
+		return prev;
+	}
+	xgrow(&u->owned, &u->cap, u->nowned + 1, sizeof(*u->owned));
+	u->owned[u->nowned++] = copy;
+	return NULL;
 }
 
 bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
 		      struct findings *f)
 {
-	const char *prev;
+	const char *prev = check_unique_where(u, mail, where);
 
-	if (str_empty(mail))
+	if (!prev)
 		return true;
-	prev = hmap_get(u->seen, mail);
-	if (prev) {
-		findings_add(f, SEV_ERROR, where, COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
-			     _("this address is already used by %s"), prev);
-		return false;
-	}
-	hmap_put(u->seen, mail, xstrdup(where ? where : ""));
-	return true;
+	findings_add(f, u->ck ? u->ck->sev[R_MAIL_DUP] : check_rules[R_MAIL_DUP].sev, where,
+		     COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
+		     _("this address is already used by %s"), prev);
+	return false;
 }
 
 void check_unique_free(struct check_unique *u)
 {
-	const char *key;
-	void *val;
-	size_t pos = 0;
-
 	if (!u)
 		return;
-	while (hmap_next(u->seen, &pos, &key, &val))
-		free(val);
+	for (size_t i = 0; i < u->nowned; i++)
+		free(u->owned[i]);
+	free(u->owned);
 	hmap_free(u->seen);
 	free(u);
 }

@@ -69,10 +69,20 @@ char *check_transliterate(const char *v);
 /* Severity of a rule id after config overrides. */
 enum severity check_severity(const struct checker *ck, const char *rule);
 
-/* Duplicate addresses within a set of rows: call check_unique_add() for each accepted row;
- * returns false (and adds a finding) when the address was already used. Linear time. */
+/* Duplicate addresses within a set of rows (mail-duplicate), the one decision for apply, plan
+ * and validate: addresses compare without ASCII case (mail-lowercase reports the case). ck
+ * gives the severity of the findings of check_unique_add (NULL: the rule's default); u keeps
+ * a pointer to it. Linear time. Free with check_unique_free(). */
 struct check_unique;
-struct check_unique *check_unique_new(void);
+struct check_unique *check_unique_new(const struct checker *ck);
+/* Record mail for holder (borrowed: it must outlive u). Returns NULL when mail is empty or
+ * new, else the holder first recorded with that address (mail is not recorded again). */
+const void *check_unique_put(struct check_unique *u, const char *mail, const void *holder);
+/* check_unique_put() with a copy of where (NULL: "") as holder: NULL, or the where of the
+ * first holder (owned by u, lives as long as u). */
+const char *check_unique_where(struct check_unique *u, const char *mail, const char *where);
+/* check_unique_where(), and on a duplicate a mail-duplicate finding on where naming the first
+ * holder; returns false then. */
 bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
 		      struct findings *f);
 void check_unique_free(struct check_unique *u);
