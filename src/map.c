@@ -241,15 +241,9 @@ void map_free(struct mapper *m)
 	for (size_t i = 0; i < m->ntables; i++)
 		map_table_free(&m->tables[i]);
 	free(m->tables);
-	for (size_t i = 0; i < m->nattrs; i++)
-		free(m->attrs[i]);
-	free(m->attrs);
-	for (size_t i = 0; i < m->ngroup_attrs; i++)
-		free(m->group_attrs[i]);
-	free(m->group_attrs);
-	for (size_t i = 0; i < m->ndomains; i++)
-		free(m->domains[i]);
-	free(m->domains);
+	map_names_free(m->attrs, m->nattrs);
+	map_names_free(m->group_attrs, m->ngroup_attrs);
+	map_names_free(m->domains, m->ndomains);
 	free(m->warnings);
 	free(m);
 }

@@ -53,6 +53,13 @@ const struct st_key map_st_keys[] = {
 };
 const size_t map_nst_keys = ARRAY_SIZE(map_st_keys);
 
+void map_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 static void node_free(struct node *nd)
 {
 	if (nd->next) {
@@ -83,9 +90,7 @@ void map_template_free(struct map_template *t)
 	for (size_t i = 0; i < t->n; i++)
 		node_free(&t->nodes[i]);
 	free(t->nodes);
-	for (size_t i = 0; i < t->nattrs; i++)
-		free(t->attrs[i]);
-	free(t->attrs);
+	map_names_free(t->attrs, t->nattrs);
 	free(t->src);
 	free(t);
 }

@@ -86,6 +86,24 @@ static enum date_res date_ok(long long t, long long *out)
 	return DATE_OK;
 }
 
+/* A date and a time of day (seconds, zone applied) read up to p: nothing may follow, and the
+ * date must be real and the time (bad) valid. */
+static enum date_res date_time(const char *p, int y, int m, int d, long long secs, bool bad,
+			       long long *out)
+{
+	if (*p || bad || !date_valid(y, m, d))
+		return DATE_BAD;
+	return date_ok(days_from_civil(y, m, d) * 86400 + secs, out);
+}
+
+/* After the seconds at p: a fraction (".5" or ",5") is skipped. */
+static const char *skip_fraction(const char *p)
+{
+	if ((*p == '.' || *p == ',') && is_digit(p[1]))
+		p += 1 + strspn(p + 1, "0123456789");
+	return p;
+}
+
 /* A time zone at p: "", "Z", or +hh, +hhmm (colon when colon), -... *off in seconds, *end
  * after it. */
 static bool read_zone(const char *p, bool colon, int *off, const char **end)
@@ -140,15 +158,12 @@ static enum date_res read_gentime(const char *s, long long *out)
 		mi = num(s + 10, 2);
 	if (n >= 14)
 		ss = num(s + 12, 2);
-	if (n >= 10 && (*p == '.' || *p == ',') && is_digit(p[1])) {
-		p++;
-		p += strspn(p, "0123456789");
-	}
+	if (n >= 10)
+		p = skip_fraction(p);
 	if (!read_zone(p, false, &off, &p))
 		return DATE_BAD;
-	if (*p || !date_valid(y, m, d) || hh > 23 || mi > 59 || ss > 60)
-		return DATE_BAD;
-	return date_ok(days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss - off, out);
+	return date_time(p, y, m, d, hh * 3600 + mi * 60 + ss - off,
+			 hh > 23 || mi > 59 || ss > 60, out);
 }
 
 /* ISO 8601: YYYY-MM-DD, or YYYY-MM-DD(T| )hh:mm[:ss[.frac]][Z|+hh:mm|+hhmm|+hh|-...]. */
@@ -173,18 +188,13 @@ static enum date_res read_iso(const char *s, long long *out)
 			if (!all_digits(p + 1, 2))
 				return DATE_BAD;
 			ss = num(p + 1, 2);
-			p += 3;
-			if ((*p == '.' || *p == ',') && is_digit(p[1])) {
-				p++;
-				p += strspn(p, "0123456789");
-			}
+			p = skip_fraction(p + 3);
 		}
 		if (!read_zone(p, true, &off, &p))
 			return DATE_BAD;
 	}
-	if (*p || !date_valid(y, m, d) || hh > 23 || mi > 59 || ss > 60)
-		return DATE_BAD;
-	return date_ok(days_from_civil(y, m, d) * 86400 + hh * 3600 + mi * 60 + ss - off, out);
+	return date_time(p, y, m, d, hh * 3600 + mi * 60 + ss - off,
+			 hh > 23 || mi > 59 || ss > 60, out);
 }
 
 /* D/M/YYYY, day and month of one or two digits. */

@@ -263,6 +263,8 @@ struct map_template *map_compile_in(const char *text, struct mapper *m, enum nat
 bool map_reads_national(const struct map_template *t);
 /* Append name to *names unless it is there (case-insensitive); copied. */
 void map_add_name(char ***names, size_t *n, const char *name);
+/* Free the n strings of names and the array. */
+void map_names_free(char **names, size_t n);
 
 /* map_xform.c: one transform applied to cur; a new string. */
 char *map_apply_xform(const struct xform *xf, const char *cur, const struct xctx *x);
