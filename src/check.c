@@ -1,9 +1,11 @@
 /*
- * check.c - the Medimail rules: identifier keys, code lists, geography and the per-type
- * requirements of the 36 columns. Pure functions: rows in, findings out.
+ * check.c - the Medimail rules: the rule table, the checker (severities and code lists) and
+ * the checks of a row against the per-type requirements of the 36 columns. Pure functions:
+ * rows in, findings out.
  *
  * The rules are the table check_rules[] (one line per rule, in column order, to compare with
- * reference/loadusers-columns.tsv); code lists come from check_data.c plus the config.
+ * src/columns.c); the code lists are in check_list.c, the shapes of single values (identifier
+ * keys, dates, mail addresses, CP) in check_ident.c.
  */
 #include "config.h"
 
@@ -12,8 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "check.h"
-#include "check_data.h"
+#include "check_int.h"
 #include "i18n.h"
 
 #define MAX_CELL 32767   /* characters in an XLSX cell */
@@ -27,7 +28,8 @@ enum rule_id {
 	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
-	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
+	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_INVALID_UTF8, R_NO_BAL_RULE,
+	R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
 	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
 	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252,
 	R_MISSING_ID, R_ORG_NO_RESP, R_ORG_RESP_UNKNOWN, R_ORG_RESP_RPPS, R_ORG_MEMBER_EXCLUDED,
@@ -99,6 +101,8 @@ const struct check_rule_info check_rules[] = {
 	[R_END_DATE_UNREADABLE] = { "end-date-unreadable", E, "end date cannot be read" },
 	[R_DISABLED_UNREADABLE] = { "disabled-unreadable", E,
 				    "disabled marker cannot be read" },
+	[R_INVALID_UTF8]    = { "invalid-utf8",     E,   "an attribute value not UTF-8 (dropped)" },
+	[R_NO_BAL_RULE]     = { "no-bal-rule",      E,   "20: no bal-rule matched the person" },
 	/* the national directory (natcheck.c, and the mapper for national-unmatched) */
 	[R_NAT_RPPS_ABSENT] = { "national-rpps-absent",  W, "4/27: RPPS not in the extract" },
 	[R_NAT_ADELI_ABSENT] = { "national-adeli-absent", W, "5: ADELI not in the extract" },
@@ -135,450 +139,12 @@ const size_t check_nrules = ARRAY_SIZE(check_rules);
 #undef W
 #undef OFF
 
-/* A code list: built-in entries and config extensions, indexed by folded spellings. */
-enum list_id {
-	L_PROFESSION, L_SPECIALITE, L_CIVILITE, L_DEPARTEMENT, L_REGION, L_DIPLOME, L_TYPE_BAL,
-	L_ID_TYPE, L_LIBERAL, L_NLISTS
-};
-
-static const struct code_entry type_bal_values[] = {
-	{ "PER", "PER", NULL, NULL, 0 }, { "INT", "INT", NULL, NULL, 0 },
-	{ "ORG", "ORG", NULL, NULL, 0 }, { "MED", "MED", NULL, NULL, 0 },
-};
-static const struct code_entry id_type_values[] = {
-	{ "FINESS", "FINESS", NULL, NULL, 0 }, { "SIRET", "SIRET", NULL, NULL, 0 },
-	{ "SIREN", "SIREN", NULL, NULL, 0 },
-};
-static const struct code_entry liberal_values[] = {
-	{ "OUI", "OUI", NULL, NULL, 0 }, { "NON", "NON", NULL, NULL, 0 },
-};
-
-/* config name, built-in table, exact (case-sensitive, no other form) */
-static const struct list_def {
-	const char *name;
-	const struct code_entry *builtin;
-	const size_t *nbuiltin;
-	size_t nfixed;
-	bool exact;
-} list_defs[L_NLISTS] = {
-	[L_PROFESSION]  = { "profession", data_professions, &data_nprofessions, 0, false },
-	[L_SPECIALITE]  = { "specialite", data_specialites, &data_nspecialites, 0, false },
-	[L_CIVILITE]    = { "civilite-exercice", data_civilites, &data_ncivilites, 0, false },
-	[L_DEPARTEMENT] = { "departement", data_departements, &data_ndepartements, 0, false },
-	[L_REGION]      = { "region", data_regions, &data_nregions, 0, false },
-	[L_DIPLOME]     = { "diplome", NULL, NULL, 0, false },
-	[L_TYPE_BAL]    = { "type-bal", type_bal_values, NULL, ARRAY_SIZE(type_bal_values), true },
-	[L_ID_TYPE]     = { "type-identifiant-structure", id_type_values, NULL,
-			    ARRAY_SIZE(id_type_values), true },
-	[L_LIBERAL]     = { "activite-liberale", liberal_values, NULL,
-			    ARRAY_SIZE(liberal_values), true },
-};
-
-struct clist {
-	struct code_entry *items;
-	size_t n;
-	struct hmap *index;      /* folded spelling (exact value for exact lists) -> item */
-	struct hmap *spelt;      /* the list's own spellings, unfolded -> what index gives */
-	bool exact;
-};
-
-struct checker {
-	struct clist lists[L_NLISTS];
-	enum severity sev[R_NRULES];
-	enum value_form form;
-	bool xlsx;               /* the cell length limit applies (not to CSV output) */
-	bool csv;                /* CSV output: a cell may not start a formula */
-	bool cp1252;             /* CSV in windows-1252: every character must be in it */
-	bool translit;           /* csv-transliterate: check_normalise makes letters fit */
-	char **owned;            /* strings of config extensions */
-	size_t nowned, cap_owned;
-};
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool all_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return strlen(s) == n;
-}
-
-bool check_luhn(const char *digits)
-{
-	size_t n = strlen(digits), i;
-	unsigned sum = 0;
-
-	if (n == 0 || !all_digits(digits, n))
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned x = (unsigned)(digits[n - 1 - i] - '0');
-
-		if (i & 1) {
-			x *= 2;
-			if (x > 9)
-				x -= 9;
-		}
-		sum += x;
-	}
-	return sum % 10 == 0;
-}
-
-bool check_rpps(const char *s)
-{
-	return all_digits(s, 11) && check_luhn(s);
-}
-
-bool check_adeli(const char *s)
-{
-	return all_digits(s, 9) && check_luhn(s);
-}
-
-int check_finess(const char *s)
-{
-	if (strlen(s) != 9)
-		return 0;
-	if (s[0] == '2' && (s[1] == 'A' || s[1] == 'B') && all_digits(s + 2, 7))
-		return 2;
-	return all_digits(s, 9) && check_luhn(s) ? 1 : 0;
-}
-
-bool check_siren(const char *s)
-{
-	return all_digits(s, 9) && check_luhn(s);
-}
-
-bool check_siret(const char *s)
-{
-	unsigned sum = 0;
-
-	if (!all_digits(s, 14))
-		return false;
-	if (check_luhn(s))
-		return true;
-	/* La Poste: establishments share one SIREN; their NIC makes the digit sum a multiple
-	 * of 5 instead (the head office follows Luhn) */
-	if (strncmp(s, "356000000", 9) != 0 || strcmp(s, "35600000000048") == 0)
-		return false;
-	for (const char *p = s; *p; p++)
-		sum += (unsigned)(*p - '0');
-	return sum % 5 == 0;
-}
-
-bool check_phone(const char *s)
-{
-	return all_digits(s, 10) && s[0] == '0';
-}
-
-static bool two_digits(const char *s)
-{
-	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
-}
-
-bool check_date(const char *s)
-{
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-
-	if (strlen(s) != 8 || s[2] != '-' || s[5] != '-' || !two_digits(s) || !two_digits(s + 3) ||
-	    !two_digits(s + 6))
-		return false;
-	y = 2000 + (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
-	d = (s[6] - '0') * 10 + (s[7] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	return !(m == 2 && d == 29 && y % 4 != 0);   /* 2000-2099: every fourth year is leap */
-}
-
-static bool is_atext(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-/* RFC 5321 Dot-string: atoms of atext separated by single dots, at most 64 octets. */
-static bool dot_string(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.') {
-			if (s[i + 1] == '.')
-				return false;
-		} else if (!is_atext(s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Domain: at least two LDH labels of 1-63 octets, no hyphen at either end of a label. */
-static bool domain_ok(const char *s)
-{
-	size_t n = strlen(s), lab = 0, nlabels = 1, i;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (i = 0; i <= n; i++) {
-		char c = s[i];
-
-		if (c == '.' || c == '\0') {
-			if (lab == 0 || lab > 63 || s[i - 1] == '-')
-				return false;
-			if (c == '.')
-				nlabels++;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-') || (lab == 0 && c == '-'))
-			return false;
-		lab++;
-	}
-	return nlabels >= 2;
-}
-
-static bool mailbox_syntax(const char *s)
-{
-	const char *at = strrchr(s, '@');
-
-	if (!at || strlen(s) > 254)
-		return false;
-	return dot_string(s, (size_t)(at - s)) && domain_ok(at + 1);
-}
-
-static bool has_ascii_upper(const char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			return true;
-	return false;
-}
-
-bool check_mailbox(const char *s)
-{
-	return mailbox_syntax(s) && !has_ascii_upper(s);
-}
-
-bool check_local_part(const char *s)
-{
-	return dot_string(s, strlen(s));
-}
-
-/* Départements by code: "01".."95" by number, "2A"/"2B", "971".."976" by last digit. The
- * table is built at the first call (a postal code is checked several times per person). */
-static const struct code_entry *find_dep(const char *code, size_t n)
-{
-	static const struct code_entry *two[100], *corsica[2], *overseas[10];
-	static bool built;
-
-	if (!built) {
-		for (size_t i = 0; i < data_ndepartements; i++) {
-			const char *c = data_departements[i].code;
-			size_t len = strlen(c);
-
-			if (len == 2 && is_digit(c[0]) && is_digit(c[1]))
-				two[(c[0] - '0') * 10 + c[1] - '0'] = &data_departements[i];
-			else if (len == 2 && c[0] == '2' && (c[1] == 'A' || c[1] == 'B'))
-				corsica[c[1] - 'A'] = &data_departements[i];
-			else if (len == 3 && c[0] == '9' && c[1] == '7' && is_digit(c[2]))
-				overseas[c[2] - '0'] = &data_departements[i];
-		}
-		built = true;
-	}
-	if (n == 2 && is_digit(code[0]) && is_digit(code[1]))
-		return two[(code[0] - '0') * 10 + code[1] - '0'];
-	if (n == 2 && code[0] == '2' && (code[1] == 'A' || code[1] == 'B'))
-		return corsica[code[1] - 'A'];
-	if (n == 3 && code[0] == '9' && code[1] == '7' && is_digit(code[2]))
-		return overseas[code[2] - '0'];
-	return NULL;
-}
-
-const char *check_cp_departement(const char *cp)
-{
-	const struct code_entry *d;
-
-	if (!cp || !all_digits(cp, 5))
-		return NULL;
-	for (size_t i = 0; i < data_ncp_exceptions; i++)
-		if (!data_cp_exceptions[i].shared && strcmp(data_cp_exceptions[i].cp, cp) == 0)
-			return data_cp_exceptions[i].dep;
-	if (strncmp(cp, "20", 2) == 0)
-		return strcmp(cp, "20200") < 0 ? "2A" : "2B";
-	/* overseas: three-digit départements 971-976; 98xxx (Monaco, COM) have none */
-	d = (cp[0] == '9' && (cp[1] == '7' || cp[1] == '8')) ? find_dep(cp, 3) : find_dep(cp, 2);
-	return d ? d->code : NULL;
-}
-
-/* Is dep an acceptable département for cp (derived one or a listed exception)? */
-static bool cp_accepts(const char *cp, const char *dep)
-{
-	const char *want = check_cp_departement(cp);
-
-	if (want && strcmp(want, dep) == 0)
-		return true;
-	for (size_t i = 0; i < data_ncp_exceptions; i++)
-		if (strcmp(data_cp_exceptions[i].cp, cp) == 0 &&
-		    strcmp(data_cp_exceptions[i].dep, dep) == 0)
-			return true;
-	return false;
-}
-
-const char *check_departement_region(const char *dep)
-{
-	const struct code_entry *d = dep ? find_dep(dep, strlen(dep)) : NULL;
-
-	return d ? d->parent : NULL;
-}
-
-static void index_key(struct clist *l, const char *key, const struct code_entry *e)
-{
-	char *k;
-
-	if (!key || !*key)
-		return;
-	k = l->exact ? xstrdup(key) : utf8_fold(key);
-	if (*k && !hmap_get(l->index, k))
-		hmap_put(l->index, k, (void *)e);
-	free(k);
-}
-
-static void index_entry(struct clist *l, const struct code_entry *e)
-{
-	char *both;
-
-	index_key(l, e->code, e);
-	index_key(l, e->label, e);
-	index_key(l, e->alt, e);
-	/* TRE_R38 labels end with the order's tag, " (SM)": directories often drop it. */
-	if (e->label && !l->exact) {
-		const char *p = strrchr(e->label, '(');
-		size_t n = strlen(e->label);
-
-		if (p && p > e->label + 1 && p[-1] == ' ' && e->label[n - 1] == ')' &&
-		    strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == (size_t)(e->label + n - 1 - p - 1)) {
-			char *bare = xstrndup(e->label, (size_t)(p - 1 - e->label));
-
-			index_key(l, bare, e);
-			free(bare);
-		}
-	}
-	if (e->code && !l->exact) {
-		both = xasprintf("%s - %s", e->code, e->label);
-		index_key(l, both, e);
-		free(both);
-	}
-}
-
-/* Cells mostly hold a spelling of the list itself (check_normalise wrote it): map each such
- * spelling to the item its fold finds, so that list_find skips the fold for them. */
-static void index_spelt(struct clist *l, const char *key)
-{
-	const struct code_entry *e;
-	char *k;
-
-	if (!key || !*key || hmap_get(l->spelt, key))
-		return;
-	k = utf8_fold(key);
-	e = hmap_get(l->index, k);
-	if (e)
-		hmap_put(l->spelt, key, (void *)e);
-	free(k);
-}
-
-static void index_spellings(struct clist *l, const struct code_entry *e)
-{
-	char *both;
-
-	index_spelt(l, e->code);
-	index_spelt(l, e->label);
-	index_spelt(l, e->alt);
-	if (e->code && e->label) {
-		both = xasprintf("%s - %s", e->code, e->label);
-		index_spelt(l, both);
-		free(both);
-	}
-}
-
-static char *own(struct checker *ck, char *s)
-{
-	xgrow(&ck->owned, &ck->cap_owned, ck->nowned + 1, sizeof(*ck->owned));
-	ck->owned[ck->nowned++] = s;
-	return s;
-}
-
-/* A config value is a label, or "code - label". */
-static void parse_extra(struct checker *ck, const char *v, struct code_entry *e)
-{
-	const char *sep = strstr(v, " - ");
-
-	memset(e, 0, sizeof(*e));
-	if (sep && sep > v && sep[3]) {
-		char *code = xstrndup(v, (size_t)(sep - v));
-
-		e->code = own(ck, str_trim(code));
-		e->label = own(ck, str_trim(sep + 3));
-		free(code);
-	} else {
-		e->label = own(ck, str_trim(v));
-	}
-}
-
-static int list_by_name(const char *name)
-{
-	for (int i = 0; i < L_NLISTS; i++)
-		if (strcmp(list_defs[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
 static int rule_by_id(const char *id)
 {
 	for (int i = 0; i < R_NRULES; i++)
 		if (strcmp(check_rules[i].id, id) == 0)
 			return i;
 	return -1;
-}
-
-static void build_list(struct checker *ck, int li, const struct config *c)
-{
-	const struct list_def *d = &list_defs[li];
-	struct clist *l = &ck->lists[li];
-	size_t nb = d->nbuiltin ? *d->nbuiltin : d->nfixed, nextra = 0, i;
-	bool replace = false;
-
-	for (i = 0; c && i < c->nlist_replace; i++)
-		if (strcmp(c->list_replace[i], d->name) == 0)
-			replace = true;
-	if (replace || !d->builtin)
-		nb = 0;
-	for (i = 0; c && i < c->nlist; i++)
-		if (strcmp(c->list_name[i], d->name) == 0)
-			nextra++;
-	l->exact = d->exact;
-	l->index = hmap_new(false);
-	l->items = xcalloc(nb + nextra, sizeof(*l->items));
-	for (i = 0; i < nb; i++)
-		l->items[l->n++] = d->builtin[i];
-	for (i = 0; c && i < c->nlist; i++)
-		if (strcmp(c->list_name[i], d->name) == 0)
-			parse_extra(ck, c->list_value[i], &l->items[l->n++]);
-	for (i = 0; i < l->n; i++)
-		index_entry(l, &l->items[i]);
-	if (l->exact)
-		return;
-	l->spelt = hmap_new(false);
-	for (i = 0; i < l->n; i++)
-		index_spellings(l, &l->items[i]);
 }
 
 struct checker *check_new(const struct config *c, char **err)
@@ -588,6 +154,7 @@ struct checker *check_new(const struct config *c, char **err)
 	int r;
 
 	*err = NULL;
+	ck->sev = xcalloc(R_NRULES, sizeof(*ck->sev));
 	for (i = 0; i < R_NRULES; i++)
 		ck->sev[i] = check_rules[i].sev;
 	ck->form = c ? c->output.value_form : FORM_LABEL;
@@ -606,19 +173,19 @@ struct checker *check_new(const struct config *c, char **err)
 		ck->sev[r] = c->sev_value[i];
 	}
 	for (i = 0; c && i < c->nlist; i++) {
-		if (list_by_name(c->list_name[i]) < 0) {
+		if (check_list_by_name(c->list_name[i]) < 0) {
 			*err = xasprintf("list \"%s\": unknown list", c->list_name[i]);
 			goto fail;
 		}
 	}
 	for (i = 0; c && i < c->nlist_replace; i++) {
-		if (list_by_name(c->list_replace[i]) < 0) {
+		if (check_list_by_name(c->list_replace[i]) < 0) {
 			*err = xasprintf("list \"%s\": unknown list", c->list_replace[i]);
 			goto fail;
 		}
 	}
 	for (r = 0; r < L_NLISTS; r++)
-		build_list(ck, r, c);
+		check_list_build(ck, r, c);
 	return ck;
 fail:
 	check_free(ck);
@@ -637,26 +204,15 @@ void check_free(struct checker *ck)
 	for (size_t i = 0; i < ck->nowned; i++)
 		free(ck->owned[i]);
 	free(ck->owned);
+	free(ck->sev);
 	free(ck);
 }
 
-static const struct code_entry *list_find(const struct checker *ck, int li, const char *v)
+const struct check_rule_info *check_rule_find(const char *id)
 {
-	const struct clist *l = &ck->lists[li];
-	const struct code_entry *e;
-	char *k;
+	int r = rule_by_id(id);
 
-	if (!v || !*v)
-		return NULL;
-	if (l->exact)
-		return hmap_get(l->index, v);
-	e = hmap_get(l->spelt, v);
-	if (e)
-		return e;
-	k = utf8_fold(v);
-	e = hmap_get(l->index, k);
-	free(k);
-	return e;
+	return r < 0 ? NULL : &check_rules[r];
 }
 
 enum severity check_severity(const struct checker *ck, const char *rule)
@@ -664,134 +220,6 @@ enum severity check_severity(const struct checker *ck, const char *rule)
 	int r = rule_by_id(rule);
 
 	return r < 0 ? SEV_ERROR : ck->sev[r];
-}
-
-/* The value a list cell is written with, in the configured form. Caller frees. */
-static char *list_form(const struct checker *ck, const struct code_entry *e)
-{
-	if (!e->code || ck->form == FORM_LABEL)
-		return xstrdup(e->label);
-	if (ck->form == FORM_CODE)
-		return xstrdup(e->code);
-	return xasprintf("%s - %s", e->code, e->label);
-}
-
-char *check_list_value(const struct checker *ck, const char *list, const char *v)
-{
-	int li = list_by_name(list);
-	const struct code_entry *e = li >= 0 ? list_find(ck, li, v) : NULL;
-
-	return e ? list_form(ck, e) : NULL;
-}
-
-/* Decode the code point at p (valid UTF-8, not at its end); returns its length in bytes. */
-static size_t next_cp(const char *s, uint32_t *cp)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] < 0xe0 && p[1]) {
-		*cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-		return 2;
-	}
-	if (p[0] < 0xf0 && p[1] && p[2]) {
-		*cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-		return 3;
-	}
-	if (p[1] && p[2] && p[3]) {
-		*cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-		      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-		return 4;
-	}
-	*cp = 0xfffd;           /* a truncated sequence: one byte at a time */
-	return 1;
-}
-
-/* Latin Extended-A (U+0100..U+017F) letters without their marks; ' ' where Windows-1252 has
- * the letter itself (Œ, Š, Ÿ, Ž...) and so no transliteration is needed. */
-static const char latin_ext_a[] =
-	"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLlLlNnNnNnnNnOoOoOo  "
-	"RrRrRrSsSsSs  TtTtTtUuUuUuUuUuUuWwYy ZzZz  s";
-
-/* The ASCII letter (or '-') transliterating code point cp, or 0 when there is none. */
-static char translit_cp(uint32_t cp)
-{
-	if (cp >= 0x100 && cp <= 0x17f && latin_ext_a[cp - 0x100] != ' ')
-		return latin_ext_a[cp - 0x100];
-	switch (cp) {
-	case 0x218: case 0x21a:              /* Ș Ț (Romanian comma below) */
-		return cp == 0x218 ? 'S' : 'T';
-	case 0x219: case 0x21b:
-		return cp == 0x219 ? 's' : 't';
-	case 0x2010: case 0x2011: case 0x2012: case 0x2212:   /* hyphens, figure dash, minus */
-		return '-';
-	default:
-		return 0;
-	}
-}
-
-char *check_transliterate(const char *v)
-{
-	struct strbuf sb = { 0 };
-	const char *p = v;
-	uint32_t cp;
-	size_t n;
-	char t;
-
-	sb_add(&sb, "");
-	while (*p) {
-		n = next_cp(p, &cp);
-		t = cp1252_byte(cp) < 0 ? translit_cp(cp) : 0;
-		if (t)
-			sb_addc(&sb, t);
-		else
-			sb_addn(&sb, p, n);
-		p += n;
-	}
-	return sb_steal(&sb);
-}
-
-static void normalise_list(const struct checker *ck, struct row *row, enum col col, int li)
-{
-	const struct code_entry *e = list_find(ck, li, row_get(row, col));
-
-	if (e)
-		row_take(row, col, list_form(ck, e));
-}
-
-void check_normalise(const struct checker *ck, struct row *row, enum bal_type type)
-{
-	const struct code_entry *e;
-	const char *dep, *reg;
-
-	(void)type;
-	if (str_empty(row_get(row, COL_DEPARTEMENT))) {
-		dep = check_cp_departement(row_get(row, COL_CP));
-		e = dep ? list_find(ck, L_DEPARTEMENT, dep) : NULL;
-		if (e)
-			row_take(row, COL_DEPARTEMENT, list_form(ck, e));
-	}
-	if (str_empty(row_get(row, COL_REGION))) {
-		e = list_find(ck, L_DEPARTEMENT, row_get(row, COL_DEPARTEMENT));
-		reg = e ? e->parent : NULL;
-		e = reg ? list_find(ck, L_REGION, reg) : NULL;
-		if (e)
-			row_take(row, COL_REGION, list_form(ck, e));
-	}
-	normalise_list(ck, row, COL_CIVILITE, L_CIVILITE);
-	normalise_list(ck, row, COL_DEPARTEMENT, L_DEPARTEMENT);
-	normalise_list(ck, row, COL_REGION, L_REGION);
-	normalise_list(ck, row, COL_SPECIALITE, L_SPECIALITE);
-	normalise_list(ck, row, COL_PROFESSION, L_PROFESSION);
-	for (int col = 0; ck->translit && col < NCOLS; col++) {
-		const char *v = row_get(row, (enum col)col);
-
-		if (*v)
-			row_take(row, (enum col)col, check_transliterate(v));
-	}
 }
 
 /* State of one check_row() call. */
@@ -837,7 +265,7 @@ static bool check_chars(struct rowctx *x, int col, const char *v)
 	bool ok = true, bad1252 = false;
 
 	while (*p) {
-		n = next_cp(p, &cp);
+		n = check_next_cp(p, &cp);
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
 			add(x, col, R_CONTROL, v, _("%s holds the control character U+%04X at "
 			    "byte %zu (CR, LF, TAB and other controls cannot be imported)"),
@@ -905,9 +333,9 @@ static void check_person_id(struct rowctx *x, int col, const char *v, bool rpps)
 
 static void check_in_list(struct rowctx *x, int col, int li, enum rule_id r, const char *v)
 {
-	if (!list_find(x->ck, li, v))
+	if (!check_list_find(x->ck, li, v))
 		add(x, col, r, v, _("%s is not a value of the %s list"), columns[col].header,
-		    list_defs[li].name);
+		    check_list_defs[li].name);
 }
 
 static void check_connexion(struct rowctx *x, const char *v)
@@ -936,15 +364,28 @@ static void check_connexion(struct rowctx *x, const char *v)
 		add(x, COL_CONNEXION, R_CONNEXION, v, _("no connexion account is given"));
 }
 
+static void check_mail(struct rowctx *x, const char *v)
+{
+	if (!check_mailbox_syntax(v))
+		add(x, COL_MAIL, R_MAIL_SYNTAX, v, _("not a valid mail address (RFC 5321)"));
+	if (check_has_ascii_upper(v))
+		add(x, COL_MAIL, R_MAIL_LOWER, v, _("the mail address must be in lower case"));
+}
+
+/* MSSanté adresse, Apicrypt adresse: the part before @ */
+static void check_local(struct rowctx *x, int col, const char *v)
+{
+	if (!check_local_part(v))
+		add(x, col, col == COL_MSSANTE ? R_MSSANTE_LOCAL : R_APICRYPT_LOCAL, v,
+		    _("%s takes the part of the address before @ only"), columns[col].header);
+}
+
 /* Checks of one filled cell that do not depend on other cells. */
 static void check_cell(struct rowctx *x, int col, const char *v)
 {
 	switch (col) {
 	case COL_MAIL:
-		if (!mailbox_syntax(v))
-			add(x, col, R_MAIL_SYNTAX, v, _("not a valid mail address (RFC 5321)"));
-		if (has_ascii_upper(v))
-			add(x, col, R_MAIL_LOWER, v, _("the mail address must be in lower case"));
+		check_mail(x, v);
 		break;
 	case COL_NOM:
 		check_upper(x, col, R_NOM_UPPER, v);
@@ -1005,10 +446,7 @@ static void check_cell(struct rowctx *x, int col, const char *v)
 		break;
 	case COL_MSSANTE:
 	case COL_APICRYPT:
-		if (!check_local_part(v))
-			add(x, col, col == COL_MSSANTE ? R_MSSANTE_LOCAL : R_APICRYPT_LOCAL, v,
-			    _("%s takes the part of the address before @ only"),
-			    columns[col].header);
+		check_local(x, col, v);
 		break;
 	case COL_PEREMPTION:
 		if (!check_date(v))
@@ -1030,7 +468,7 @@ static void check_id_struct(struct rowctx *x)
 	const char *v = row_get(x->row, COL_ID_STRUCT);
 	int fin;
 
-	if (!*v || !list_find(x->ck, L_ID_TYPE, t) || col_req(COL_ID_STRUCT, x->type) == REQ_NC)
+	if (!*v || !check_list_find(x->ck, L_ID_TYPE, t) || col_req(COL_ID_STRUCT, x->type) == REQ_NC)
 		return;
 	if (strcmp(t, "FINESS") == 0) {
 		fin = check_finess(v);
@@ -1054,14 +492,14 @@ static void check_geography(struct rowctx *x)
 {
 	const char *cp = row_get(x->row, COL_CP);
 	const char *dv = row_get(x->row, COL_DEPARTEMENT), *rv = row_get(x->row, COL_REGION);
-	const struct code_entry *dep = list_find(x->ck, L_DEPARTEMENT, dv);
-	const struct code_entry *reg = list_find(x->ck, L_REGION, rv);
+	const struct code_entry *dep = check_list_find(x->ck, L_DEPARTEMENT, dv);
+	const struct code_entry *reg = check_list_find(x->ck, L_REGION, rv);
 
 	if (!all_digits(cp, 5))
 		return;
 	if (!check_cp_departement(cp) && !str_empty(dv))
 		add(x, COL_CP, R_CP_UNKNOWN, cp, _("no département is known for CP %s"), cp);
-	else if (dep && dep->code && !cp_accepts(cp, dep->code))
+	else if (dep && dep->code && !check_cp_accepts(cp, dep->code))
 		add(x, COL_DEPARTEMENT, R_CP_DEP, dv, _("CP %s is not in département %s "
 		    "(expected %s)"), cp, dv, check_cp_departement(cp));
 	if (dep && reg && dep->parent && reg->code && strcmp(dep->parent, reg->code) != 0)
@@ -1073,7 +511,7 @@ static void check_geography(struct rowctx *x)
 static void check_conditions(struct rowctx *x)
 {
 	const struct row *r = x->row;
-	const struct code_entry *prof = list_find(x->ck, L_PROFESSION, row_get(r, COL_PROFESSION));
+	const struct code_entry *prof = check_list_find(x->ck, L_PROFESSION, row_get(r, COL_PROFESSION));
 
 	if (x->type == BAL_PER && str_empty(row_get(r, COL_RPPS)) &&
 	    str_empty(row_get(r, COL_ADELI)))
@@ -1145,46 +583,68 @@ out:
 	return x.nerrors;
 }
 
-/* Duplicate addresses: address -> where it was first seen (owned copy). */
+/* Duplicate addresses: address (ASCII case-folded) -> its first holder. */
 struct check_unique {
 	struct hmap *seen;
+	const struct checker *ck;
+	char **owned;            /* the where copies of check_unique_where */
+	size_t nowned, cap;
 };
 
-struct check_unique *check_unique_new(void)
+struct check_unique *check_unique_new(const struct checker *ck)
 {
 	struct check_unique *u = xcalloc(1, sizeof(*u));
 
 	u->seen = hmap_new(true);   /* addresses compare without case */
+	u->ck = ck;
 	return u;
+}
+
+const void *check_unique_put(struct check_unique *u, const char *mail, const void *holder)
+{
+	if (str_empty(mail))
+		return NULL;
+	return hmap_add(u->seen, mail, (void *)holder);
+}
+
+const char *check_unique_where(struct check_unique *u, const char *mail, const char *where)
+{
+	char *copy;
+	const char *prev;
+
+	if (str_empty(mail))
+		return NULL;
+	copy = xstrdup(where ? where : "");
+	prev = check_unique_put(u, mail, copy);
+	if (prev) {
+		free(copy);
+		return prev;
+	}
+	xgrow(&u->owned, &u->cap, u->nowned + 1, sizeof(*u->owned));
+	u->owned[u->nowned++] = copy;
+	return NULL;
 }
 
 bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
 		      struct findings *f)
 {
-	const char *prev;
+	const char *prev = check_unique_where(u, mail, where);
 
-	if (str_empty(mail))
+	if (!prev)
 		return true;
-	prev = hmap_get(u->seen, mail);
-	if (prev) {
-		findings_add(f, SEV_ERROR, where, COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
-			     _("this address is already used by %s"), prev);
-		return false;
-	}
-	hmap_put(u->seen, mail, xstrdup(where ? where : ""));
-	return true;
+	findings_add(f, u->ck ? u->ck->sev[R_MAIL_DUP] : check_rules[R_MAIL_DUP].sev, where,
+		     COL_MAIL, check_rules[R_MAIL_DUP].id, mail,
+		     _("this address is already used by %s"), prev);
+	return false;
 }
 
 void check_unique_free(struct check_unique *u)
 {
-	const char *key;
-	void *val;
-	size_t pos = 0;
-
 	if (!u)
 		return;
-	while (hmap_next(u->seen, &pos, &key, &val))
-		free(val);
+	for (size_t i = 0; i < u->nowned; i++)
+		free(u->owned[i]);
+	free(u->owned);
 	hmap_free(u->seen);
 	free(u);
 }

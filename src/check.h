@@ -2,7 +2,8 @@
  * check.h - the Medimail rules (guide, section 3): identifiers, code lists, geography, per-type
  * column requirements. Pure: rows in, findings out.
  *
- * Each rule has a stable id (e.g. "rpps-key") and a default severity; the config may change it.
+ * Each rule has a stable id (e.g. "rpps-key") and one default severity, in check_rules[]; the
+ * config may change it (severity =).
  * Code lists are built from src/data/ (generated tables) and may be extended or replaced.
  */
 #ifndef MS_CHECK_H
@@ -68,10 +69,20 @@ char *check_transliterate(const char *v);
 /* Severity of a rule id after config overrides. */
 enum severity check_severity(const struct checker *ck, const char *rule);
 
-/* Duplicate addresses within a set of rows: call check_unique_add() for each accepted row;
- * returns false (and adds a finding) when the address was already used. Linear time. */
+/* Duplicate addresses within a set of rows (mail-duplicate), the one decision for apply, plan
+ * and validate: addresses compare without ASCII case (mail-lowercase reports the case). ck
+ * gives the severity of the findings of check_unique_add (NULL: the rule's default); u keeps
+ * a pointer to it. Linear time. Free with check_unique_free(). */
 struct check_unique;
-struct check_unique *check_unique_new(void);
+struct check_unique *check_unique_new(const struct checker *ck);
+/* Record mail for holder (borrowed: it must outlive u). Returns NULL when mail is empty or
+ * new, else the holder first recorded with that address (mail is not recorded again). */
+const void *check_unique_put(struct check_unique *u, const char *mail, const void *holder);
+/* check_unique_put() with a copy of where (NULL: "") as holder: NULL, or the where of the
+ * first holder (owned by u, lives as long as u). */
+const char *check_unique_where(struct check_unique *u, const char *mail, const char *where);
+/* check_unique_where(), and on a duplicate a mail-duplicate finding on where naming the first
+ * holder; returns false then. */
 bool check_unique_add(struct check_unique *u, const char *mail, const char *where,
 		      struct findings *f);
 void check_unique_free(struct check_unique *u);
@@ -84,5 +95,9 @@ struct check_rule_info {
 };
 extern const struct check_rule_info check_rules[];
 extern const size_t check_nrules;
+/* The rule of check_rules[] with this id (static), or NULL when there is none. Every rule id a
+ * module reports (the mapper's, validate's, the collector's) is in the table, so that
+ * severity = reaches it and its default severity is the table's. */
+const struct check_rule_info *check_rule_find(const char *id);
 
 #endif

@@ -1018,39 +1018,45 @@ static void build_orgs(struct ctx *x, struct collect_source *rs, struct source_d
 	}
 }
 
-/* An address must be unique among the accounts written (check_unique_add decides, without
- * case): every holder is rejected, the first one too, with check.c's finding naming the
- * other. */
+/* An address must be unique among the accounts written (check.c decides, without case, with
+ * the severity the config gives mail-duplicate): each holder gets check.c's finding naming
+ * the other, and is rejected when that finding is an error. */
 static void reject_duplicates(struct ctx *x)
 {
-	struct check_unique *u = check_unique_new();
-	struct hmap *first = hmap_new_borrowed(true);  /* address -> its first holder */
+	struct check_unique *u = check_unique_new(x->ck);
+	bool *named = xcalloc(x->col->nacc + 1, sizeof(*named));  /* first holders named */
 
 	for (size_t i = 0; i < x->col->nacc; i++) {
 		struct account *a = &x->col->acc[i];
 		const char *mail = row_get(&a->row, COL_MAIL);
 		struct account *other;
+		struct check_unique *pair;
+		size_t from = x->col->f.n;
 
 		if (a->rejected || a->disabled || !*mail)
 			continue;
-		if (check_unique_add(u, mail, a->dn, &x->col->f)) {
-			hmap_put(first, mail, a);
+		other = (struct account *)check_unique_put(u, mail, a);
+		if (!other)
 			continue;
-		}
-		a->rejected = true;
-		other = hmap_get(first, mail);
-		if (other && !other->rejected) {
-			/* the same finding, the other way round */
-			struct check_unique *pair = check_unique_new();
-
+		/* the finding on a, naming other; then, once, on other naming a */
+		pair = check_unique_new(x->ck);
+		(void)check_unique_add(pair, mail, other->dn, NULL);
+		(void)check_unique_add(pair, mail, a->dn, &x->col->f);
+		check_unique_free(pair);
+		if (errors_since(x, from))
+			a->rejected = true;
+		if (!named[other - x->col->acc]) {
+			named[other - x->col->acc] = true;
+			from = x->col->f.n;
+			pair = check_unique_new(x->ck);
 			(void)check_unique_add(pair, mail, a->dn, NULL);
-			(void)check_unique_add(pair, row_get(&other->row, COL_MAIL), other->dn,
-					       &x->col->f);
+			(void)check_unique_add(pair, mail, other->dn, &x->col->f);
 			check_unique_free(pair);
-			other->rejected = true;
+			if (errors_since(x, from))
+				other->rejected = true;
 		}
 	}
-	hmap_free(first);
+	free(named);
 	check_unique_free(u);
 }
 

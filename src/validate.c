@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,23 +21,13 @@
 #define MAX_SHOWN 1000             /* findings printed in detail */
 #define VALUE_SHOWN 80             /* bytes of a value printed */
 
-/* Compact set of addresses seen: 64-bit hash -> first line. A false duplicate needs two
- * addresses with the same 64-bit hash: negligible, and it keeps memory small. */
-struct seen {
-	struct seen_slot {
-		uint64_t hash;
-		long line;
-	} *slots;
-	size_t cap, count;
-};
-
 struct vstate {
 	const char *path;
 	FILE *out;
 	const struct checker *ck;
 	bool csv;              /* a CSV file, not a spreadsheet */
 	size_t nerrors, nwarnings, nshown, nrows;
-	struct seen seen;
+	struct check_unique *unique;    /* the addresses seen, by line number */
 };
 
 /* Cells of a record. CSV: trailing empty cells beyond the 36th are not counted (spreadsheets
@@ -93,51 +82,6 @@ static void report_rule(struct vstate *vs, long line, int col, const char *rule,
 	report(vs, line, col, rule, check_severity(vs->ck, rule), value, message);
 }
 
-static uint64_t hash_lower(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		h ^= (c >= 'A' && c <= 'Z') ? c + 32 : c;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* Returns the line where the address was first seen, or 0 after recording it. */
-static long seen_add(struct seen *s, const char *mail, long line)
-{
-	uint64_t h = hash_lower(mail);
-	size_t i;
-
-	if ((s->count + 1) * 4 > s->cap * 3) {
-		struct seen_slot *old = s->slots;
-		size_t oldcap = s->cap;
-
-		s->cap = oldcap ? oldcap * 2 : 1024;
-		s->slots = xcalloc(s->cap, sizeof(*s->slots));
-		for (i = 0; i < oldcap; i++) {
-			size_t j = old[i].hash & (s->cap - 1);
-
-			if (!old[i].line)
-				continue;
-			while (s->slots[j].line)
-				j = (j + 1) & (s->cap - 1);
-			s->slots[j] = old[i];
-		}
-		free(old);
-	}
-	for (i = h & (s->cap - 1); s->slots[i].line; i = (i + 1) & (s->cap - 1))
-		if (s->slots[i].hash == h)
-			return s->slots[i].line;
-	s->slots[i].hash = h;
-	s->slots[i].line = line;
-	s->count++;
-	return 0;
-}
-
 /* A date cell in Date de péremption outside 2000-2099: AA-MM-JJ cannot hold its century, and
  * such a date is most often AA-MM-JJ text that the spreadsheet read as JJ-MM-AA ("26-12-31"
  * typed in a French Excel is 26 December 1931). Never a silent change of the date. */
@@ -164,9 +108,8 @@ static void check_record(struct vstate *vs, const struct sheet_row *rec)
 	static const struct sheet_cell empty = { "", 0, SHEET_EMPTY, 0 };
 	struct findings f = { 0 };
 	struct row row = { .blob = NULL };
-	char *where = NULL, *msg;
-	const char *mail, *id_type = sheet_text(rec, COL_TYPE_ID_STRUCT);
-	long first;
+	char *where = NULL, *msg, *line;
+	const char *mail, *first, *id_type = sheet_text(rec, COL_TYPE_ID_STRUCT);
 	size_t i, width = record_width(vs, rec), more[NCOLS] = { 0 };
 
 	if (rec->open_quote) {
@@ -200,11 +143,13 @@ static void check_record(struct vstate *vs, const struct sheet_row *rec)
 	check_date_cell(vs, rec);
 	mail = row_get(&row, COL_MAIL);
 	if (!str_empty(mail) && strlen(mail) <= 254) {
-		first = seen_add(&vs->seen, mail, rec->line);
+		line = xasprintf("%ld", rec->line);
+		first = check_unique_where(vs->unique, mail, line);
+		free(line);
 		if (first) {
 			msg = vs->csv ?
-			      xasprintf(_("this address is already used on line %ld"), first) :
-			      xasprintf(_("this address is already used on row %ld"), first);
+			      xasprintf(_("this address is already used on line %s"), first) :
+			      xasprintf(_("this address is already used on row %s"), first);
 			report_rule(vs, rec->line, COL_MAIL, "mail-duplicate", mail, msg);
 			free(msg);
 		}
@@ -281,6 +226,7 @@ int validate_file(const char *path, const struct config *c, FILE *out)
 		goto out;
 	}
 	vs.ck = ck;
+	vs.unique = check_unique_new(ck);
 	sh = sheet_open(path, &err);
 	if (!sh) {
 		rc = read_failed(err);
@@ -313,7 +259,7 @@ int validate_file(const char *path, const struct config *c, FILE *out)
 	rc = vs.nerrors ? EXIT_REJECTED : EXIT_OK;
 out:
 	sheet_close(sh);
-	free(vs.seen.slots);
+	check_unique_free(vs.unique);
 	check_free(ck);
 	return rc;
 }

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct checker *ck;
 	static const enum bal_type types[] = { BAL_PER, BAL_INT, BAL_ORG, BAL_MED, BAL_NONE };
 	const char *p = (const char *)data + 1, *end = (const char *)data + size;
-	struct check_unique *u = check_unique_new();
+	struct check_unique *u = check_unique_new(NULL);   /* the rule's default severity */
 	struct findings f = { 0 };
 	enum bal_type type;
 	int nrows = 0;

@@ -662,7 +662,7 @@ static void test_config(void **state)
 
 static void test_unique(void **state)
 {
-	struct check_unique *u = check_unique_new();
+	struct check_unique *u = check_unique_new(NULL);
 	struct findings f = { 0 };
 
 	(void)state;
@@ -678,6 +678,41 @@ static void test_unique(void **state)
 	assert_non_null(strstr(f.v[0].message, "line 2"));
 	findings_free(&f);
 	check_unique_free(u);
+}
+
+/* The one decision on duplicates: case-folded, the first holder returned, the severity
+ * severity = gives mail-duplicate. */
+static void test_unique_holders(void **state)
+{
+	const char *sev_rule[] = { "mail-duplicate" };
+	enum severity sev_value[] = { SEV_WARNING };
+	struct config c = { 0 };
+	struct checker *ck;
+	struct check_unique *u;
+	struct findings f = { 0 };
+	char *err = NULL;
+	int a, b;
+
+	(void)state;
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 1;
+	ck = check_new(&c, &err);
+	assert_non_null(ck);
+	u = check_unique_new(ck);
+	assert_null(check_unique_put(u, "Dr.Martin@x.fr", &a));
+	assert_ptr_equal(check_unique_put(u, "dr.martin@X.FR", &b), &a);
+	assert_ptr_equal(check_unique_put(u, "DR.MARTIN@x.fr", &b), &a);
+	assert_null(check_unique_put(u, "", &b));
+	assert_null(check_unique_where(u, "other@x.fr", "7"));
+	assert_string_equal(check_unique_where(u, "Other@x.fr", "9"), "7");
+	assert_false(check_unique_add(u, "OTHER@X.FR", "line 12", &f));
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_non_null(strstr(f.v[0].message, "7"));
+	findings_free(&f);
+	check_unique_free(u);
+	check_free(ck);
 }
 
 static void test_rules_table(void **state)
@@ -710,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_list_value),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_unique),
+		cmocka_unit_test(test_unique_holders),
 		cmocka_unit_test(test_rules_table),
 	};
 

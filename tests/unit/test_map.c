@@ -4,12 +4,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "check.h"
 #include "map.h"
+#include "map_int.h"
 
 /* Expand text against e and st; returns the result (caller frees), asserting it compiles. */
 static char *expand(const char *text, const struct entry *e, const struct conf_structure *st,
@@ -102,7 +105,8 @@ static void test_phone_finding(void **state)
 	assert_string_equal(r, "1234");
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "phone-format");
-	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	/* Medimail refuses such a number: an error, as check_row says (one default) */
+	assert_int_equal(f.v[0].sev, SEV_ERROR);
 	free(r);
 	findings_free(&f);
 	entry_free(&e);
@@ -887,7 +891,7 @@ static void test_date_transform_forms(void **state)
 	assert_string_equal(r, "20261231");
 	assert_int_equal(f.n, 1);
 	assert_string_equal(f.v[0].rule, "date-format");
-	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_int_equal(f.v[0].sev, SEV_ERROR);
 	assert_string_equal(f.v[0].value, "20261231");
 	assert_string_equal(f.v[0].message, "typo \"20261231\" cannot be read as days since "
 			    "1970-01-01 (date:days)");
@@ -1837,6 +1841,90 @@ static void test_map_new_lines(void **state)
 	free(err);
 }
 
+/* A source file of the tree, whole (NUL-terminated); allocated. */
+static char *read_text(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct strbuf sb = { 0 };
+	char buf[4096];
+	size_t n;
+
+	assert_non_null(fp);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(fp);
+	return sb_steal(&sb);
+}
+
+/* One copy of each rule: every rule id the mapper and validate report is in check_rules[],
+ * with the table's default severity, and severity = reaches it. */
+static void test_rule_ids_in_table(void **state)
+{
+	struct conf_bal_rule rules[] = { { .name = "med", .type = BAL_MED,
+					   .if_attribute = "kind" } };
+	const char *sev_rule[] = { "phone-format", "no-bal-rule", "invalid-utf8", "csv-quote" };
+	enum severity sev_value[] = { SEV_WARNING, SEV_WARNING, SEV_OFF, SEV_WARNING };
+	static const char bad[] = "\xff";
+	struct entry e = { 0 };
+	struct config c;
+	struct checker *ck;
+	struct mapper *m;
+	struct findings f = { 0 };
+	struct row row = { 0 };
+	char *err = NULL, *text, *p;
+	size_t n = 0;
+
+	(void)state;
+	for (int k = 0; k < MF_N; k++) {
+		const struct check_rule_info *r = check_rule_find(map_mf_rules[k]);
+
+		assert_non_null(r);
+		assert_int_equal(map_mf_default((enum mf)k), r->sev);
+	}
+	assert_int_equal(map_mf_default(MF_PHONE), SEV_ERROR);
+	assert_int_equal(map_mf_default(MF_DATE), SEV_ERROR);
+	/* validate.c: the rule of every report_rule() call */
+	text = read_text(MS_TOP_SRCDIR "/src/validate.c");
+	for (p = strstr(text, "report_rule(vs,"); p; p = strstr(p + 1, "report_rule(vs,")) {
+		char *q = strchr(p, '"'), *id;
+
+		assert_non_null(q);
+		id = strndup(q + 1, strcspn(q + 1, "\""));
+		if (check_rule_find(id) == NULL)
+			fail_msg("validate.c reports \"%s\", which is not in check_rules[]", id);
+		free(id);
+		n++;
+	}
+	assert_true(n >= 6);
+	free(text);
+	/* severity = reaches them: in the mapper and in the checker */
+	with_rules(&c, rules);
+	c.sev_rule = (char **)sev_rule;
+	c.sev_value = sev_value;
+	c.nsev = 4;
+	c.map[COL_SERVICE] = "{tel|phone}{raw}";
+	m = map_new(&c, &err);
+	assert_non_null(m);
+	add(&e, "tel", "12");
+	entry_add_value(&e, "raw", bad, 1);
+	assert_int_equal(map_person(m, &e, NULL, NULL, NULL, &row, &f, NULL), BAL_NONE);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.v[0].rule, "no-bal-rule");
+	assert_int_equal(f.v[0].sev, SEV_WARNING);
+	assert_string_equal(f.v[1].rule, "phone-format");     /* invalid-utf8 is off */
+	assert_int_equal(f.v[1].sev, SEV_WARNING);
+	ck = check_new(&c, &err);
+	assert_non_null(ck);
+	assert_int_equal(check_severity(ck, "csv-quote"), SEV_WARNING);
+	assert_int_equal(check_severity(ck, "invalid-utf8"), SEV_OFF);
+	assert_int_equal(check_severity(ck, "date-format"), SEV_ERROR);
+	check_free(ck);
+	findings_free(&f);
+	row_free(&row);
+	entry_free(&e);
+	map_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1877,6 +1965,7 @@ int main(void)
 		cmocka_unit_test(test_national_unmatched_finding),
 		cmocka_unit_test(test_national_errors),
 		cmocka_unit_test(test_map_new_lines),
+		cmocka_unit_test(test_rule_ids_in_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
