@@ -75,4 +75,16 @@ while read -r long short; do
 	esac
 done <"$MS_TMP/options"
 
+# Rules: every id of check_rules[] (src/check*.c) is listed in the RULES section of
+# medimail-sync.conf(5) with its default severity (E error, W warning, OFF off).
+sed -n '/check_rules\[\] = {/,/^};/p' "$MS_SRC"/src/check*.c |
+	sed -n 's/.*= *{ *"\([a-z0-9-]*\)", *\(E\|W\|OFF\),.*/\1 \2/p' >"$MS_TMP/rules"
+[ "$(wc -l <"$MS_TMP/rules")" -ge 60 ] || bail "found the rules of check_rules[] in src/check*.c"
+sed -e 's/\\-/-/g' "$man5" | sed -n '/^\.SH RULES/,/^\.SH /p' >"$MS_TMP/rules-man"
+while read -r id sev; do
+	case $sev in E) word=error ;; W) word=warning ;; *) word=off ;; esac
+	grep -qxF "\\fB$id\\fR ($word)" "$MS_TMP/rules-man"
+	result $? "medimail-sync.conf(5) lists rule $id ($word)"
+done <"$MS_TMP/rules"
+
 done_testing
