@@ -4,7 +4,8 @@
  *
  * Every value with a domain is checked while parsing, with the line it was read on; checks that
  * need the whole file (structure references) run after parsing, with lines recorded on the way.
- * All errors are printed as "file:line: option: why" and conf_load() returns NULL at the end.
+ * All errors go to the logger as "file:line: option: why" (log_located: stderr, and syslog with
+ * --syslog) and conf_load() returns NULL at the end.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "log.h"
 
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
@@ -51,16 +53,38 @@ struct load_ctx {
 
 static struct load_ctx *ctx;
 
-static void conf_verr(const char *file, int line, const char *what, const char *fmt, va_list ap)
+/* Every message of the configuration goes out here, through the logger: to stderr as
+ * "file:line: ...", as it always was, and to syslog too with --syslog. */
+PRINTF(2, 3)
+static void conf_say(int prio, const char *fmt, ...)
 {
-	if (line > 0)
-		fprintf(stderr, "%s:%d: ", file, line);
-	else
-		fprintf(stderr, "%s: ", file);
-	if (what)
-		fprintf(stderr, "%s: ", what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	log_located(prio, text ? text : fmt);
+	free(text);
+}
+
+/* "file:line: [what: ][warning: ]why"; an error is counted. */
+PRINTF(5, 0)
+static void conf_vmsg(const char *file, int line, const char *what, bool warning,
+		      const char *fmt, va_list ap)
+{
+	char *msg, *loc;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	loc = line > 0 ? xasprintf("%s:%d", file, line) : xstrdup(file);
+	conf_say(warning ? LOG_WARNING : LOG_ERR, "%s: %s%s%s%s", loc, what ? what : "",
+		 what ? ": " : "", warning ? "warning: " : "", msg ? msg : fmt);
+	free(loc);
+	free(msg);
+	if (!warning)
+		ctx->errors++;
 }
 
 /* An error at the current line of section sec; counted, parsing goes on. */
@@ -70,30 +94,9 @@ static void conf_err(const cfg_t *sec, const char *what, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	conf_verr(sec && sec->filename ? sec->filename : ctx->path, sec ? sec->line : 0, what,
-		  fmt, ap);
+	conf_vmsg(sec && sec->filename ? sec->filename : ctx->path, sec ? sec->line : 0, what,
+		  false, fmt, ap);
 	va_end(ap);
-	ctx->errors++;
-}
-
-/* "file:line: what: [warning: ]why"; an error is counted. */
-PRINTF(5, 0)
-static void conf_vmsg(const char *file, int line, const char *what, bool warning,
-		      const char *fmt, va_list ap)
-{
-	char *msg;
-
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	if (line > 0)
-		fprintf(stderr, "%s:%d: %s: %s%s\n", file, line, what,
-			warning ? "warning: " : "", msg ? msg : fmt);
-	else
-		fprintf(stderr, "%s: %s: %s%s\n", file, what, warning ? "warning: " : "",
-			msg ? msg : fmt);
-	free(msg);
-	if (!warning)
-		ctx->errors++;
 }
 
 PRINTF(4, 5)
@@ -118,7 +121,9 @@ static void conf_msg(const char *file, int line, const char *what, bool warning,
 	va_end(ap);
 }
 
-/* libconfuse's own messages ("no such option 'foo'") rewritten as "file:line: foo: why". */
+/* libconfuse's own messages ("no such option 'foo'"), which it hands to the function set by
+ * cfg_set_error_function() with the section being parsed (its filename and line), rewritten
+ * as "file:line: foo: why". */
 static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	const char *file = cfg && cfg->filename ? cfg->filename : (ctx ? ctx->path : "config");
@@ -128,12 +133,12 @@ static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	if (ctx)
 		ctx->errors++;
 	if (vasprintf(&msg, fmt, ap) < 0) {
-		fprintf(stderr, "%s:%d: %s\n", file, line, fmt);
+		conf_say(LOG_ERR, "%s:%d: %s", file, line, fmt);
 		return;
 	}
 	if (strncmp(fmt, "found duplicate title", 21) == 0 && (q1 = strchr(msg, '\''))) {
-		fprintf(stderr, "%s:%d: title %s: another section of this kind has it\n", file,
-			line, q1);
+		conf_say(LOG_ERR, "%s:%d: title %s: another section of this kind has it", file,
+			 line, q1);
 		free(msg);
 		return;
 	}
@@ -147,13 +152,13 @@ static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 		else
 			*q1 = '\0';
 		if (line > 0)
-			fprintf(stderr, "%s:%d: %s: %s%s\n", file, line, q1 + 1, msg, q2 + 1);
+			conf_say(LOG_ERR, "%s:%d: %s: %s%s", file, line, q1 + 1, msg, q2 + 1);
 		else
-			fprintf(stderr, "%s: %s: %s%s\n", file, q1 + 1, msg, q2 + 1);
+			conf_say(LOG_ERR, "%s: %s: %s%s", file, q1 + 1, msg, q2 + 1);
 	} else if (line > 0) {
-		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+		conf_say(LOG_ERR, "%s:%d: %s", file, line, msg);
 	} else {
-		fprintf(stderr, "%s: %s\n", file, msg);
+		conf_say(LOG_ERR, "%s: %s", file, msg);
 	}
 	free(msg);
 }
@@ -1368,18 +1373,18 @@ static char *read_config(const char *path)
 	char *text = NULL;
 
 	if (!f) {
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+		conf_say(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		sb_addn(&sb, buf, n);
 	if (ferror(f)) {
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+		conf_say(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
 		sb_free(&sb);
 		goto out;
 	}
 	if (sb.len && memchr(sb.buf, '\0', sb.len)) {
-		fprintf(stderr, "%s: not a text file (NUL byte)\n", path);
+		conf_say(LOG_ERR, "%s: not a text file (NUL byte)", path);
 		sb_free(&sb);
 		goto out;
 	}
@@ -1409,7 +1414,7 @@ struct config *conf_load_checked(const char *path, conf_check_fn check)
 	ctx = &lc;
 	cfg = cfg_init(root_opts, CFGF_NONE);
 	if (!cfg) {
-		fprintf(stderr, "%s: cannot initialise the parser\n", path);
+		conf_say(LOG_ERR, "%s: cannot initialise the parser", path);
 		goto out;
 	}
 	cfg_set_error_function(cfg, conf_errfunc);
@@ -1418,7 +1423,7 @@ struct config *conf_load_checked(const char *path, conf_check_fn check)
 		goto out;
 	fp = fmemopen(text, strlen(text), "r");
 	if (!fp) {
-		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+		conf_say(LOG_ERR, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
 	cfg->filename = xstrdup(path);
@@ -1431,7 +1436,7 @@ struct config *conf_load_checked(const char *path, conf_check_fn check)
 		char *err = check(c);
 
 		if (err) {
-			fprintf(stderr, "%s\n", err);
+			log_located(LOG_ERR, err);
 			lc.errors++;
 			free(err);
 		}

@@ -3,7 +3,8 @@
  * other modules read. Nothing else in the program touches libconfuse.
  *
  * conf_load() returns a struct config owned by the caller, freed with conf_free(). Every string
- * in it is owned by the config. Errors are printed as "file:line: option: why".
+ * in it is owned by the config. Errors go to the logger as "file:line: option: why"
+ * (log_located: stderr, and syslog too with --syslog).
  */
 #ifndef MS_CONF_H
 #define MS_CONF_H
@@ -191,14 +192,14 @@ struct config {
 	struct conf_national *national;
 };
 
-/* Load and validate. Returns NULL after printing every error found. */
+/* Load and validate. Returns NULL after logging every error found. */
 struct config *conf_load(const char *path) WUR;
 /* The checks other modules make on a whole configuration (the mapper compiles templates,
  * rules and tables): an allocated text of errors, one per line, each naming its file and
  * line, or NULL when there is none. */
 typedef char *(*conf_check_fn)(const struct config *c);
 /* conf_load, and check run on the configuration built, even when the file has errors of its
- * own, so that every error of the file is printed at once; its errors make the load fail. */
+ * own, so that every error of the file is logged at once; its errors make the load fail. */
 struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
 /* The CSV separator rule, one copy for the validator and the writer: one ASCII character,
