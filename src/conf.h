@@ -18,7 +18,7 @@ enum out_format { OUT_XLSX, OUT_CSV };
 enum tls_reqcert { TLS_DEMAND, TLS_ALLOW, TLS_NEVER };
 enum value_form { FORM_LABEL, FORM_CODE, FORM_CODE_LABEL };
 /* How a directory writes a date (end-date-format, the date:FORM transform); map_date_read()
- * in map.h reads them. The order is that of the option's words in conf.c. */
+ * in map.h reads them. The order is that of the option's words in conf_opts.c. */
 enum date_form {
 	DATE_FORM_AUTO, DATE_FORM_GENTIME, DATE_FORM_AD, DATE_FORM_DAYS, DATE_FORM_UNIX,
 	DATE_FORM_ISO, DATE_FORM_DMY
@@ -204,7 +204,7 @@ struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
 /* The CSV separator rule, one copy for the validator and the writer: one ASCII character,
  * not a quote (the cells' quoting), an apostrophe (the formula guard) or an end of line.
- * Inline: the writer's tests do not link conf.c. */
+ * Inline: the writer's tests do not link conf*.c. */
 static inline bool conf_csv_separator_ok(const char *v)
 {
 	return v && v[0] && !v[1] && (unsigned char)v[0] < 0x80 && !strchr("\"'\r\n", v[0]);

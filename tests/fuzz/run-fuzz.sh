@@ -48,6 +48,7 @@ make -s -C "$out" src/check_data.c >&2 || exit 1
 
 core="src/util.c src/log.c src/model.c src/columns.c"
 sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xlsx_xml.c src/sheet_xls.c"
+conf="src/conf.c src/conf_opts.c src/conf_build.c"
 sheet_libs=$(pkg-config --libs libzip expat freexl)
 sources() {
 	case $1 in
@@ -55,7 +56,7 @@ sources() {
 	export) echo "$core $sheet src/export.c" ;;
 	ldif) echo "$core src/dir.c" ;;
 	national) echo "$core src/national.c" ;;
-	conf) echo "$core src/conf.c src/check.c $out/src/check_data.c src/map.c" ;;
+	conf) echo "$core $conf src/check.c $out/src/check_data.c src/map.c" ;;
 	template) echo "$core src/map.c" ;;
 	check) echo "$core src/check.c $out/src/check_data.c" ;;
 	state) echo "$core src/state.c src/plan.c" ;;

@@ -1,4 +1,4 @@
-/* test_conf.c - cmocka unit tests for conf.c: values, flavor defaults, validators, errors. */
+/* test_conf.c - cmocka unit tests for conf*.c: values, flavor defaults, validators, errors. */
 #include "config.h"
 
 #include <stdarg.h>
