@@ -15,12 +15,6 @@
 
 struct dir_session;
 
-/* Caps of the LDIF reader, in bytes as written in the file: one attribute line once unfolded
- * (a base64 value takes a third more than its bytes), and one record. Beyond either, the file
- * is refused with its line. */
-#define DIR_LDIF_LINE_MAX   ((size_t)2 << 20)
-#define DIR_LDIF_RECORD_MAX ((size_t)32 << 20)
-
 /* Connect and bind according to d, or read d->ldif whole (RFC 2849 entries only: change
  * records, controls and ":<" URL values are refused). On failure prints one line "URI: cause"
  * or "FILE:LINE: cause" and returns NULL. */

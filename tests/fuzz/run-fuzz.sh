@@ -54,7 +54,7 @@ sources() {
 	case $1 in
 	sheet_csv | sheet_xlsx | sheet_xls) echo "$core $sheet" ;;
 	export) echo "$core $sheet src/export.c" ;;
-	ldif) echo "$core src/dir.c src/filter.c" ;;
+	ldif) echo "$core src/dir.c src/filter.c src/ldif.c" ;;
 	national) echo "$core src/national.c" ;;
 	conf) echo "$core $conf src/check.c $out/src/check_data.c src/map.c" ;;
 	template) echo "$core src/map.c" ;;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dir.h"
+#include "ldif.h"
 #include "tmpdir.h"
 #include "log.h"
 
@@ -560,7 +561,7 @@ static void test_ldif_errors(void **state)
 /* The caps: one attribute line (unfolded) and one record, each refused one byte over. */
 static void test_ldif_caps(void **state)
 {
-	size_t line = DIR_LDIF_LINE_MAX, rec = DIR_LDIF_RECORD_MAX;
+	size_t line = LDIF_LINE_MAX, rec = LDIF_RECORD_MAX;
 	size_t cap = rec + line + 64, n;
 	char *text = xmalloc(cap);
 	struct conf_directory d;
