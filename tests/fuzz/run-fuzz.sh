@@ -46,7 +46,7 @@ fi
 # the code lists' tables, generated from src/data (the check and conf harnesses)
 make -s -C "$out" src/check_data.c >&2 || exit 1
 
-core="src/util.c src/log.c src/model.c src/columns.c"
+core="src/util.c src/utf8.c src/log.c src/model.c src/columns.c"
 sheet="src/sheet.c src/sheet_xlsx.c src/sheet_xlsx_xml.c src/sheet_xls.c"
 conf="src/conf.c src/conf_opts.c src/conf_build.c"
 sheet_libs=$(pkg-config --libs libzip expat freexl)
