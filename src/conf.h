@@ -3,7 +3,8 @@
  * other modules read. Nothing else in the program touches libconfuse.
  *
  * conf_load() returns a struct config owned by the caller, freed with conf_free(). Every string
- * in it is owned by the config. Errors are printed as "file:line: option: why".
+ * in it is owned by the config. Errors go to the logger as "file:line: option: why"
+ * (log_located: stderr, and syslog too with --syslog).
  */
 #ifndef MS_CONF_H
 #define MS_CONF_H
@@ -17,7 +18,7 @@ enum out_format { OUT_XLSX, OUT_CSV };
 enum tls_reqcert { TLS_DEMAND, TLS_ALLOW, TLS_NEVER };
 enum value_form { FORM_LABEL, FORM_CODE, FORM_CODE_LABEL };
 /* How a directory writes a date (end-date-format, the date:FORM transform); map_date_read()
- * in map.h reads them. The order is that of the option's words in conf.c. */
+ * in map.h reads them. The order is that of the option's words in conf_opts.c. */
 enum date_form {
 	DATE_FORM_AUTO, DATE_FORM_GENTIME, DATE_FORM_AD, DATE_FORM_DAYS, DATE_FORM_UNIX,
 	DATE_FORM_ISO, DATE_FORM_DMY
@@ -191,19 +192,19 @@ struct config {
 	struct conf_national *national;
 };
 
-/* Load and validate. Returns NULL after printing every error found. */
+/* Load and validate. Returns NULL after logging every error found. */
 struct config *conf_load(const char *path) WUR;
 /* The checks other modules make on a whole configuration (the mapper compiles templates,
  * rules and tables): an allocated text of errors, one per line, each naming its file and
  * line, or NULL when there is none. */
 typedef char *(*conf_check_fn)(const struct config *c);
 /* conf_load, and check run on the configuration built, even when the file has errors of its
- * own, so that every error of the file is printed at once; its errors make the load fail. */
+ * own, so that every error of the file is logged at once; its errors make the load fail. */
 struct config *conf_load_checked(const char *path, conf_check_fn check) WUR;
 void conf_free(struct config *c);
 /* The CSV separator rule, one copy for the validator and the writer: one ASCII character,
  * not a quote (the cells' quoting), an apostrophe (the formula guard) or an end of line.
- * Inline: the writer's tests do not link conf.c. */
+ * Inline: the writer's tests do not link conf*.c. */
 static inline bool conf_csv_separator_ok(const char *v)
 {
 	return v && v[0] && !v[1] && (unsigned char)v[0] < 0x80 && !strchr("\"'\r\n", v[0]);

@@ -10,15 +10,10 @@
 #define MS_DIR_H
 
 #include "conf.h"
+#include "filter.h"     /* the filter functions, for dir.h's callers */
 #include "model.h"
 
 struct dir_session;
-
-/* Caps of the LDIF reader, in bytes as written in the file: one attribute line once unfolded
- * (a base64 value takes a third more than its bytes), and one record. Beyond either, the file
- * is refused with its line. */
-#define DIR_LDIF_LINE_MAX   ((size_t)2 << 20)
-#define DIR_LDIF_RECORD_MAX ((size_t)32 << 20)
 
 /* Connect and bind according to d, or read d->ldif whole (RFC 2849 entries only: change
  * records, controls and ":<" URL values are refused). On failure prints one line "URI: cause"
@@ -65,19 +60,7 @@ int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, co
 /* Number of search operations sent on this session (paged requests count one each). */
 unsigned long dir_search_count(const struct dir_session *s);
 
-/* Escape a value for use inside an LDAP filter (RFC 4515). Caller frees. */
-char *dir_filter_escape(const char *value);
-
 /* Canonical text of a binary objectGUID (16 bytes) "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx". */
 char *dir_guid_text(const unsigned char *guid, size_t len);
-
-/* Client-side evaluation of an LDAP filter against an entry (for LDIF sources, and for the
- * disabled filter). Supports &, |, !, =, =*, substrings, >=, <= and the AD bitwise rules
- * 1.2.840.113556.1.4.803 (AND) and .804 (OR). Returns DIR_FILTER_TRUE, DIR_FILTER_FALSE,
- * DIR_FILTER_UNDEFINED (RFC 4511's third value: a value could not be compared, e.g. a
- * bitwise rule against a flag word that is not a number; "!" keeps it undefined), or -1 for
- * a malformed filter. */
-enum { DIR_FILTER_FALSE = 0, DIR_FILTER_TRUE = 1, DIR_FILTER_UNDEFINED = 2 };
-int dir_filter_match(const char *filter, const struct entry *e);
 
 #endif

@@ -77,6 +77,26 @@ void log_msg(int prio, const char *fmt, ...)
 	sb_free(&vis);
 }
 
+void log_located(int prio, const char *text)
+{
+	const char *p = text, *nl;
+	struct strbuf vis = { 0 };
+
+	do {
+		nl = strchr(p, '\n');
+		vis.len = 0;
+		sb_addn(&vis, "", 0);
+		sb_add_visible(&vis, p, nl ? (size_t)(nl - p) : strlen(p));
+		if (use_syslog)
+			syslog(prio, "%s", vis.buf);
+		flockfile(stderr);
+		fprintf(stderr, "%s\n", vis.buf);
+		funlockfile(stderr);
+		p = nl + 1;
+	} while (nl && *p);
+	sb_free(&vis);
+}
+
 void log_close(void)
 {
 	if (use_syslog)

@@ -13,6 +13,11 @@ void log_init(const char *ident, bool use_syslog, int level);
 /* Parse "error", "warning", "notice", "info", "debug". Returns -1 if unknown. */
 int log_level_parse(const char *name);
 void log_msg(int prio, const char *fmt, ...) PRINTF(2, 3);
+/* A message that names its own place, "FILE:LINE: option: why" (the configuration's errors
+ * and warnings): written to stderr as it is, without the program's name and whatever the
+ * level, and to syslog as well with --syslog. Each line of text is one message, escaped as
+ * log_msg escapes. */
+void log_located(int prio, const char *text);
 bool log_enabled(int prio);
 void log_close(void);
 /* "-l debug" tells where the time of a run goes: logs "timing: WHAT: N s" since *t0 (a

@@ -1,6 +1,7 @@
 /*
  * util.h - small helpers shared by every module: checked allocation, a growable string,
- * UTF-8 aware case mapping, and file helpers for atomic writes.
+ * UTF-8 aware case mapping, and file helpers for atomic writes. util.c holds them, except the
+ * UTF-8 ones (the "UTF-8" block below), which are in utf8.c.
  *
  * Allocation failures abort with a message (there is no sane way to go on without memory).
  * Every function returning char * returns a newly allocated string owned by the caller.

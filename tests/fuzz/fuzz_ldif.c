@@ -1,7 +1,7 @@
 /*
- * fuzz_ldif.c - the LDIF source of dir.c: dir_open() on a directory section whose "ldif" is
- * the input (libldap's LDIF parser, then our conversion into entries), then a search of every
- * entry (the client-side filter and scope code).
+ * fuzz_ldif.c - the LDIF source: dir_open() on a directory section whose "ldif" is the input
+ * (our reader, ldif_read in ldif.c), then a search of every entry (the client-side filter,
+ * filter.c, and the scope code of dir.c).
  */
 #include "config.h"
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# 51-man-options.sh - every configuration option of src/conf.c (and every column key of the map
-# section, src/columns.c) is documented in medimail-sync.conf(5); every command and every
+# 51-man-options.sh - every configuration option of src/conf_opts.c (and every column key of the
+# map section, src/columns.c) is documented in medimail-sync.conf(5); every command and every
 # command-line option of src/main.c is documented in medimail-sync(8). One test per name, so
 # the TAP log lists each undocumented one. Needs only the source tree ($MS_SRC).
 . "$(dirname "$0")/../lib/common.sh"
@@ -27,21 +27,21 @@ documented() {
 	grep -qxF -- "$1" "$2" || grep -qE -- "\\.${1//./\\.}\$" "$2"
 }
 
-for f in "$man5" "$man8" "$MS_SRC/src/conf.c" "$MS_SRC/src/columns.c" "$MS_SRC/src/main.c"; do
+for f in "$man5" "$man8" "$MS_SRC/src/conf_opts.c" "$MS_SRC/src/columns.c" "$MS_SRC/src/main.c"; do
 	[ -f "$f" ] || bail "$f exists"
 done
 terms "$man5" >"$MS_TMP/terms5"
 terms "$man8" >"$MS_TMP/terms8"
 
-# Configuration options: the names in the option tables of src/conf.c (its O_* macros, or
+# Configuration options: the names in the option tables of src/conf_opts.c (its O_* macros, or
 # libconfuse's CFG_* ones), then the map section's keys from the columns table. type-bal is not
-# an option: bal-rule sections set it (conf.c skips it in conf_option_names()).
+# an option: bal-rule sections set it (conf_opts.c skips it in conf_option_names()).
 grep -oE '\<(O_STR|O_LIST|O_INT|O_PCT|O_BOOL|O_SEC|CFG_STR|CFG_STR_LIST|CFG_INT|CFG_INT_LIST|CFG_BOOL|CFG_FLOAT|CFG_FLOAT_LIST|CFG_SEC|CFG_FUNC)\("[^"]+"' \
-	"$MS_SRC/src/conf.c" | sed 's/.*("//; s/"$//' >"$MS_TMP/conf-names"
+	"$MS_SRC/src/conf_opts.c" | sed 's/.*("//; s/"$//' >"$MS_TMP/conf-names"
 sed -n 's/^[[:space:]]*{ *"[^"]*", *"\([a-z0-9-]*\)".*/\1/p' "$MS_SRC/src/columns.c" |
 	grep -vx 'type-bal' >>"$MS_TMP/conf-names"
 nconf=$(sort -u "$MS_TMP/conf-names" | wc -l)
-[ "$nconf" -gt 40 ] || bail "found the option tables in src/conf.c and src/columns.c ($nconf names)"
+[ "$nconf" -gt 40 ] || bail "found the option tables in src/conf_opts.c and src/columns.c ($nconf names)"
 while read -r name; do
 	if documented "$name" "$MS_TMP/terms5"; then
 		ok "medimail-sync.conf(5) documents $name"

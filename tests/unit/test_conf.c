@@ -1,4 +1,4 @@
-/* test_conf.c - cmocka unit tests for conf.c: values, flavor defaults, validators, errors. */
+/* test_conf.c - cmocka unit tests for conf*.c: values, flavor defaults, validators, errors. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -13,6 +13,19 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "log.h"
+
+/* Linked with -Wl,--wrap=log_located: every message conf.c hands to the logger is recorded
+ * here as "PRIO|TEXT\n", then written by the real logger (stderr, as the tests read it). */
+void __wrap_log_located(int prio, const char *text);
+void __real_log_located(int prio, const char *text);
+static struct strbuf logged;
+
+void __wrap_log_located(int prio, const char *text)
+{
+	sb_addf(&logged, "%d|%s\n", prio, text);
+	__real_log_located(prio, text);
+}
 
 /* Source tree root, from this file's path: .../tests/unit/test_conf.c */
 static char *src_path(const char *rel)
@@ -916,6 +929,88 @@ static void test_table_errors(void **state)
 	rmdir(dir);
 }
 
+/* The logger's side of log_located: each line is written as it is, without the program's
+ * name, and escaped as log_msg escapes. */
+static void test_log_located(void **state)
+{
+	char tmpl[] = "/tmp/test_conf_log.XXXXXX";
+	int fd = mkstemp(tmpl), saved;
+	char buf[256];
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	log_located(LOG_ERR, "a.conf:3: uri: bad\nb.tsv:4: table \"t\": key \"\x1b[31m\"");
+	log_located(LOG_WARNING, "a.conf: page-size: warning: large\n");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unlink(tmpl);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "a.conf:3: uri: bad\nb.tsv:4: table \"t\": key \"\\x1b[31m\"\n"
+			    "a.conf: page-size: warning: large\n");
+	sb_free(&logged);
+}
+
+static char *two_errors(const struct config *c)
+{
+	return xasprintf("%s:1: map: first\n%s:2: map: second", c->path, c->path);
+}
+
+/* One error path: libconfuse's messages (its error function), the validators' errors and
+ * warnings, and the errors of the check function all reach the logger, with their file:line,
+ * errors at LOG_ERR and warnings at LOG_WARNING (syslog's levels with --syslog). */
+static void test_errors_to_logger(void **state)
+{
+	char *path = write_conf("directory \"d\" {\n"
+				"  ldif = \"x.ldif\"\n"
+				"  peopel-filter = \"(x=y)\"\n"
+				"}\n");
+	char *want[3];
+	struct config *c;
+
+	(void)state;
+	sb_free(&logged);
+	c = conf_load(path);
+	assert_null(c);
+	want[0] = xasprintf("%d|%s:3: peopel-filter: no such option\n", LOG_ERR, path);
+	if (!strstr(logged.buf, want[0]))
+		fail_msg("missing \"%s\" in:\n%s", want[0], logged.buf);
+	free(want[0]);
+	sb_free(&logged);
+
+	unlink(path);
+	free(path);
+	path = write_conf("directory \"d\" {\n"
+			  "  flavor = \"ad\"\n"
+			  "  ldif = \"x.ldif\"\n"
+			  "  base = \"dc=x\"\n"
+			  "  page-size = 2000\n"
+			  "}\n"
+			  "output { format = \"ods\" }\n");
+	c = conf_load_checked(path, two_errors);
+	assert_null(c);
+	want[0] = xasprintf("%d|%s:7: format: \"ods\" is not one of: xlsx, csv\n", LOG_ERR, path);
+	want[1] = xasprintf("%d|%s:5: page-size: warning: 2000 is over Active Directory's "
+			    "default MaxPageSize (1000)\n", LOG_WARNING, path);
+	want[2] = xasprintf("%d|%s:1: map: first\n%s:2: map: second\n", LOG_ERR, path, path);
+	for (int i = 0; i < 3; i++) {
+		if (!strstr(logged.buf, want[i]))
+			fail_msg("missing \"%s\" in:\n%s", want[i], logged.buf);
+		free(want[i]);
+	}
+	sb_free(&logged);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -941,6 +1036,8 @@ int main(void)
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_table_errors),
 		cmocka_unit_test(test_national_section),
+		cmocka_unit_test(test_log_located),
+		cmocka_unit_test(test_errors_to_logger),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

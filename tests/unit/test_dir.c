@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dir.h"
+#include "ldif.h"
 #include "tmpdir.h"
 #include "log.h"
 
@@ -199,6 +200,40 @@ static void test_filter_match(void **state)
 	}
 	assert_int_equal(dir_filter_match(NULL, &e), -1);
 	entry_free(&e);
+}
+
+/* The attributes a filter tests, as the evaluator parses it: every branch of &, | and !,
+ * each name once whatever its case, after the names already there. */
+static void test_filter_attrs(void **state)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(dir_filter_attrs(NULL, &names, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(dir_filter_attrs("(&(objectClass=user)(|(uid=a*)(!(CN~=b)))"
+					  "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+					  "(UID>=c)(description;lang-fr<=d\\28))", &names, &n), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(names[0], "objectClass");
+	assert_string_equal(names[1], "uid");
+	assert_string_equal(names[2], "CN");
+	assert_string_equal(names[3], "userAccountControl");
+	assert_string_equal(names[4], "description;lang-fr");
+	assert_null(names[5]);
+	/* a bare item, as dir_filter_match takes it; a name already there is not added */
+	assert_int_equal(dir_filter_attrs("mail=x", &names, &n), 0);
+	assert_int_equal(dir_filter_attrs("cn=*", &names, &n), 0);
+	assert_int_equal(n, 6);
+	assert_string_equal(names[5], "mail");
+	/* malformed: -1, the names before the fault kept */
+	assert_int_equal(dir_filter_attrs("(|(sn=a)(=b))", &names, &n), -1);
+	assert_int_equal(n, 7);
+	assert_string_equal(names[6], "sn");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 static void conf_init(struct conf_directory *d)
@@ -526,7 +561,7 @@ static void test_ldif_errors(void **state)
 /* The caps: one attribute line (unfolded) and one record, each refused one byte over. */
 static void test_ldif_caps(void **state)
 {
-	size_t line = DIR_LDIF_LINE_MAX, rec = DIR_LDIF_RECORD_MAX;
+	size_t line = LDIF_LINE_MAX, rec = LDIF_RECORD_MAX;
 	size_t cap = rec + line + 64, n;
 	char *text = xmalloc(cap);
 	struct conf_directory d;
@@ -585,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_filter_escape),
 		cmocka_unit_test(test_guid_text),
 		cmocka_unit_test(test_filter_match),
+		cmocka_unit_test(test_filter_attrs),
 		cmocka_unit_test(test_password_mode),
 		cmocka_unit_test(test_ldif_search),
 		cmocka_unit_test(test_ldif_errors),

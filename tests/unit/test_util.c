@@ -1,5 +1,5 @@
 /*
- * test_util.c - util.c (strings, UTF-8, hash map, DNs, files), model.c and columns.c.
+ * test_util.c - util.c (strings, hash map, DNs, files), utf8.c, model.c and columns.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
