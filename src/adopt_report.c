@@ -289,18 +289,17 @@ static void print_line(FILE *out, const char *fmt, ...)
 {
 	struct strbuf sb = { 0 };
 	va_list ap;
-	char *line = NULL;
-	int n;
+	char *line;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
+	n = strlen(line);
 	if (n > 0 && line[n - 1] == '\n')
 		n--;
 	sb_addn(&sb, "", 0);
-	sb_add_visible(&sb, line, (size_t)n);
+	sb_add_visible(&sb, line, n);
 	fputs(sb.buf, out);
 	fputc('\n', out);
 	free(line);

@@ -240,16 +240,14 @@ static void add(struct rowctx *x, int col, enum rule_id r, const char *value, co
 {
 	enum severity sev = x->ck->sev[r];
 	va_list ap;
-	char *msg = NULL;
+	char *msg;
 
 	if (sev == SEV_OFF)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	findings_add(x->f, sev, x->where, col, check_rules[r].id, value, "%s",
-		     msg ? msg : check_rules[r].description);
+	findings_add(x->f, sev, x->where, col, check_rules[r].id, value, "%s", msg);
 	free(msg);
 	if (sev == SEV_ERROR)
 		x->nerrors++;

@@ -31,10 +31,9 @@ static void conf_say(int prio, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	log_located(prio, text ? text : fmt);
+	log_located(prio, text);
 	free(text);
 }
 
@@ -43,13 +42,11 @@ PRINTF(5, 0)
 static void conf_vmsg(const char *file, int line, const char *what, bool warning,
 		      const char *fmt, va_list ap)
 {
-	char *msg, *loc;
+	char *msg = xvasprintf(fmt, ap), *loc;
 
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
 	loc = line > 0 ? xasprintf("%s:%d", file, line) : xstrdup(file);
 	conf_say(warning ? LOG_WARNING : LOG_ERR, "%s: %s%s%s%s", loc, what ? what : "",
-		 what ? ": " : "", warning ? "warning: " : "", msg ? msg : fmt);
+		 what ? ": " : "", warning ? "warning: " : "", msg);
 	free(loc);
 	free(msg);
 	if (!warning)
@@ -98,14 +95,11 @@ static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	const char *file = cfg && cfg->filename ? cfg->filename :
 			   conf_ctx ? conf_ctx->path : "config";
 	int line = cfg ? cfg->line : 0;
-	char *msg = NULL, *q1, *q2;
+	char *msg, *q1, *q2;
 
 	if (conf_ctx)
 		conf_ctx->errors++;
-	if (vasprintf(&msg, fmt, ap) < 0) {
-		conf_say(LOG_ERR, "%s:%d: %s", file, line, fmt);
-		return;
-	}
+	msg = xvasprintf(fmt, ap);
 	if (strncmp(fmt, "found duplicate title", 21) == 0 && (q1 = strchr(msg, '\''))) {
 		conf_say(LOG_ERR, "%s:%d: title %s: another section of this kind has it", file,
 			 line, q1);

@@ -39,8 +39,7 @@ void map_add_err(struct strbuf *errs, const char *file, int line, const char *fm
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (errs->len)
 		sb_addc(errs, '\n');
@@ -48,7 +47,7 @@ void map_add_err(struct strbuf *errs, const char *file, int line, const char *fm
 		sb_addf(errs, "%s:%d: ", file, line);
 	else if (file && *file)
 		sb_addf(errs, "%s: ", file);
-	sb_add(errs, msg ? msg : fmt);
+	sb_add(errs, msg);
 	free(msg);
 }
 

@@ -252,8 +252,7 @@ void findings_add(struct findings *f, enum severity sev, const char *where, int 
 	x->rule = rule;
 	x->value = value ? xstrdup(value) : NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&x->message, fmt, ap) < 0)
-		x->message = xstrdup(rule);
+	x->message = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 

@@ -39,24 +39,25 @@ const char *expire_reason_name(enum expire_reason r)
 	}
 }
 
+/* What an account of the directory and one of the state own alike. */
+static void free_key_dn_row(char **key, char **dn, struct row *row)
+{
+	free(*key);
+	free(*dn);
+	*key = *dn = NULL;
+	row_free(row);
+}
+
 void account_free(struct account *a)
 {
-	if (!a)
-		return;
-	free(a->key);
-	free(a->dn);
-	a->key = a->dn = NULL;
-	row_free(&a->row);
+	if (a)
+		free_key_dn_row(&a->key, &a->dn, &a->row);
 }
 
 void state_account_free(struct state_account *a)
 {
-	if (!a)
-		return;
-	free(a->key);
-	free(a->dn);
-	a->key = a->dn = NULL;
-	row_free(&a->row);
+	if (a)
+		free_key_dn_row(&a->key, &a->dn, &a->row);
 }
 
 /* Local date of t as YYYYMMDD, for comparing dates. */

@@ -145,21 +145,34 @@ static int row_decode(const char *p, struct row *r)
 	return 0;
 }
 
-static int migrate(struct state *s, char **err)
+/* The schema version (PRAGMA user_version) of the open database. */
+static int schema_version(struct state *s, int *version, char **err)
 {
 	sqlite3_stmt *st = NULL;
-	char *sql = NULL;
-	int version, rc = -1;
+	int rc = -1;
 
-	if (state_exec(s, "BEGIN IMMEDIATE", err))
-		return -1;
 	if (state_prepare(s, "PRAGMA user_version", &st, err))
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		state_db_err(s, err, "reading the schema version");
 		goto out;
 	}
-	version = sqlite3_column_int(st, 0);
+	*version = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int migrate(struct state *s, char **err)
+{
+	char *sql = NULL;
+	int version, rc = -1;
+
+	if (state_exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	if (schema_version(s, &version, err))
+		goto out;
 	if (version > SCHEMA_VERSION) {
 		*err = xasprintf("state %s: schema version %d is newer than this program's (%d)",
 				 s->path, version, SCHEMA_VERSION);
@@ -176,27 +189,8 @@ static int migrate(struct state *s, char **err)
 	rc = 0;
 out:
 	free(sql);
-	sqlite3_finalize(st);
 	if (rc)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
-}
-
-static int schema_version(struct state *s, int *version, char **err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (state_prepare(s, "PRAGMA user_version", &st, err))
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		state_db_err(s, err, "reading the schema version");
-		goto out;
-	}
-	*version = sqlite3_column_int(st, 0);
-	rc = 0;
-out:
-	sqlite3_finalize(st);
 	return rc;
 }
 

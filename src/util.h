@@ -26,6 +26,8 @@ void xgrow(void *pp, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+/* The same from a va_list (which it consumes). */
+char *xvasprintf(const char *fmt, va_list ap) PRINTF(1, 0);
 
 /* Growable NUL-terminated byte string. Zero-initialise, then append; sb_steal() hands the
  * buffer to the caller (never NULL; only len + 1 bytes are sure, a large slack is given back),
