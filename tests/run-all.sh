@@ -1,22 +1,24 @@
 #!/bin/bash
-# run-all.sh - run every unit test binary and every integration script, and count.
+# run-all.sh - run the tests of "make check" in one or more builds, and count them.
 #
-#   tests/run-all.sh [BUILD-DIR]     (default: $MS_BUILD or _build in the source tree)
+#   tests/run-all.sh [BUILD-DIR[:PREFIX]...]   (default: $MS_BUILD or _build in the source tree)
 #
-# Unit tests: the cmocka binaries of "make check" (check_PROGRAMS), run directly; their
-# "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)" lines are counted. Set
-# MS_UNIT_BUILDS="DIR:prefix ..." to count other builds too (test-all.sh adds the ASan one).
-# Integration tests: tests/integration/*.sh, TAP; "ok" and "not ok" lines are counted, and a
-# script that exits non-zero without a "not ok", prints no test or breaks its plan counts as
-# one more failure. A skip is not a pass. With MS_ASAN_BUILD=DIR, the end-to-end scripts run
-# a second time with DIR's sanitizer binary (prefix "asan:"). The last line is
+# In each (configured) build: make all, then every test of make check's TESTS, MS_JOBS at once
+# (default 2): the cmocka unit tests and fuzz replays (check_PROGRAMS) and the integration
+# scripts (tests/integration/*.sh, TAP; a sanitizer build runs the end-to-end ones only, with
+# its own binary: Makefile.am). The tests are made one by one (make -k on their .log files, as
+# "make check" does through check-TESTS), so that a unit test that does not build leaves the
+# others to run; Makefile.am's check-local (every script listed) runs too. Then each test is
+# counted from its .log and .trs:
+#   - unit test: its "[  PASSED  ] N test(s)" and "[  FAILED  ] N test(s)" lines;
+#   - script: its TAP "ok" and "not ok" results (automake's tap-driver.sh), plus one failure
+#     when it exits non-zero without a "not ok", stops before its plan or breaks it;
+#   - a test that did not build or run, ran nothing, or was skipped is one failure: a skip is
+#     not a pass (with MS_REQUIRE_SERVERS=1, as in tests/test-all.sh, a script whose server is
+#     missing fails instead of skipping).
+# PREFIX names a build's tests in the table (tests/test-all.sh: "asan:"). The last line is
 # "N passed, M failed"; the exit status is non-zero when M > 0 or N = 0.
 MS_SRC=$(cd "$(dirname "$0")/.." && pwd)
-MS_BUILD=$(cd "${1:-${MS_BUILD:-$MS_SRC/_build}}" 2>/dev/null && pwd || echo "${1:-${MS_BUILD:-$MS_SRC/_build}}")
-MS_BIN=${MS_BIN:-$MS_BUILD/medimail-sync}
-export MS_SRC MS_BUILD MS_BIN
-LOGDIR=${MS_LOGDIR:-$MS_BUILD/test-logs}
-mkdir -p "$LOGDIR"
 PASS=0
 FAIL=0
 
@@ -26,93 +28,93 @@ line() {
 	FAIL=$((FAIL + $3))
 }
 
-# unit tests of one build: unit_build DIR PREFIX
-unit_build() {
-	local dir=$1 prefix=$2 t name log p f rc note progs
-	progs=$(make -s -C "$dir" -f Makefile -f - print-check-programs 2>/dev/null <<'MK'
-print-check-programs:
-	@echo $(check_PROGRAMS)
-MK
-)
-	if [ -z "$progs" ]; then
-		line "${prefix}unit tests in $dir" 0 1 "no check_PROGRAMS: not built?"
+# mkvar DIR NAME: the expanded value of a make variable of the build DIR
+mkvar() {
+	make -s --no-print-directory -C "$1" -f Makefile \
+		-f <(printf 'ms-print-%%:\n\t@echo $(%s)\n' '$*') "ms-print-$2" 2>/dev/null
+}
+
+# count LOG TRS NAME: one line of the table for one test
+count() {
+	local log=$1 trs=$2 name=$3 p f note= err tap=0
+	if [ ! -f "$trs" ] || [ ! -f "$log" ]; then
+		line "$name" 0 1 "did not run: see make-check.log"
 		return
 	fi
-	for t in $progs; do
-		name=$prefix$t
-		log=$LOGDIR/${name//[\/:]/_}.log
-		if [ ! -x "$dir/$t" ]; then
-			line "$name" 0 1 "not built"
-			continue
-		fi
-		(cd "$dir" && CMOCKA_MESSAGE_OUTPUT=stdout timeout "${MS_UNIT_TIMEOUT:-300}" "./$t") \
-			>"$log" 2>&1
-		rc=$?
+	case $log in */tests/integration/*) tap=1 ;; esac
+	if grep -q '^:test-result: SKIP' "$trs" && ! grep -q '^:test-result: [^S]' "$trs"; then
+		line "$name" 0 1 "skipped: $(sed -n 's/^1\.\.0 # SKIP *//p' "$log" | head -1)"
+		return
+	fi
+	if [ "$tap" = 1 ]; then
+		p=$(grep -c '^:test-result: \(PASS\|XFAIL\)' "$trs")
+		f=$(grep -c '^:test-result: \(FAIL\|XPASS\|SKIP\)' "$trs")
+		# the driver's own errors: exit status (counted only without a "not ok", as a
+		# script that failed a test exits 1), no plan, a broken plan, "Bail out!"
+		while IFS= read -r err; do
+			case $err in
+			*" - exited with status "*) [ "$f" -gt 0 ] && continue ;;
+			esac
+			f=$((f + 1))
+			note=${err#ERROR: * - }
+		done < <(grep '^ERROR: ' "$log")
+	else
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
-		note=
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		if grep -q '^:global-test-result: \(FAIL\|ERROR\)' "$trs" && [ "$f" -eq 0 ]; then
 			f=1
-			note="exit $rc"
+			note="exit status: see $log"
 		fi
-		if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
-			f=1
-			note="no test ran"
-		fi
-		[ "$f" -gt 0 ] && [ -z "$note" ] && note="see $log"
-		line "$name" "$p" "$f" "$note"
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		note="no test ran"
+	fi
+	[ "$f" -gt 0 ] && [ -z "$note" ] && note="see $log"
+	line "$name" "$p" "$f" "$note"
+}
+
+# run_build DIR PREFIX: the tests of one build
+run_build() {
+	local dir=$1 prefix=$2 logs l base name
+	if [ ! -f "$dir/Makefile" ]; then
+		line "${prefix}tests in $dir" 0 1 "not configured"
+		return
+	fi
+	dir=$(cd "$dir" && pwd)
+	logs=$(mkvar "$dir" TEST_LOGS)
+	if [ -z "$logs" ]; then
+		line "${prefix}tests in $dir" 0 1 "no TESTS: configured with --disable-tests?"
+		return
+	fi
+	for l in $logs; do
+		rm -f "$dir/$l" "$dir/${l%.log}.trs"
+	done
+	echo "== make check (in $dir): the log in $dir/make-check.log" >&2
+	{
+		make -C "$dir" -k -j"${MS_JOBS:-2}" all &&
+			make -C "$dir" -k -j"${MS_JOBS:-2}" $logs
+	} >"$dir/make-check.log" 2>&1
+	if ! make -s -C "$dir" check-local >/dev/null 2>"$dir/check-local.err"; then
+		line "${prefix}make check-local" 0 1 "$(head -1 "$dir/check-local.err")"
+	fi
+	for l in $logs; do
+		base=${l%.log}
+		case $base in
+		tests/integration/*) name=${prefix}integration/${base##*/}.sh ;;
+		*) name=$prefix$base ;;
+		esac
+		count "$dir/$l" "$dir/$base.trs" "$name"
 	done
 }
 
-for spec in "$MS_BUILD:" ${MS_UNIT_BUILDS:-}; do
-	unit_build "${spec%%:*}" "${spec#*:}"
+[ $# -eq 0 ] && set -- "${MS_BUILD:-$MS_SRC/_build}"
+for spec in "$@"; do
+	case $spec in
+	*:*) run_build "${spec%%:*}" "${spec#*:}" ;;
+	*) run_build "$spec" "" ;;
+	esac
 done
 
-# integration scripts: integ PREFIX SCRIPT... (MS_BIN and MS_BUILD say which build they test)
-integ() {
-	local prefix=$1 s name log rc p f plan note
-	shift
-	for s in "$@"; do
-		[ -e "$s" ] || continue
-		name=${prefix}integration/${s##*/}
-		log=$LOGDIR/${prefix//:/_}${s##*/}.log
-		timeout "${MS_INTEGRATION_TIMEOUT:-900}" bash "$s" >"$log" 2>&1 </dev/null
-		rc=$?
-		p=$(grep -c '^ok ' "$log")
-		f=$(grep -c '^not ok ' "$log")
-		plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$log" | tail -1)
-		note=
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-			f=1
-			note="exit $rc"
-		elif [ $((p + f)) -eq 0 ]; then
-			f=1
-			note="no test ran"
-		elif [ -z "$plan" ]; then
-			f=$((f + 1))
-			note="no plan: stopped early"
-		elif [ "$plan" -ne $((p + f)) ]; then
-			f=$((f + 1))
-			note="planned $plan, ran $((p + f - 1)) tests"
-		fi
-		[ "$f" -gt 0 ] && [ -z "$note" ] && note="see $log"
-		line "$name" "$p" "$f" "$note"
-	done
-}
-
-integ "" "$MS_SRC"/tests/integration/*.sh
-
-# The end-to-end paths again with the ASan+UBSan binary (MS_ASAN_BUILD): every script but the
-# slow Samba one and those that test the build and packaging rather than the program.
-if [ -n "${MS_ASAN_BUILD:-}" ] && [ -x "$MS_ASAN_BUILD/medimail-sync" ]; then
-	asan_scripts=()
-	for s in "$MS_SRC"/tests/integration/*.sh; do
-		case ${s##*/} in 4[0-9]-* | 5[0-9]-* | 7[0-9]-*) ;; *) asan_scripts+=("$s") ;; esac
-	done
-	MS_BIN=$MS_ASAN_BUILD/medimail-sync MS_BUILD=$MS_ASAN_BUILD MS_SANITIZED=1 \
-		integ asan: "${asan_scripts[@]}"
-fi
-
-echo "logs in $LOGDIR"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]

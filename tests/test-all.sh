@@ -1,18 +1,21 @@
 #!/bin/bash
 # test-all.sh - the README's test command (and what .ci/run runs), as root on Debian 12:
-# install the packages, build out of tree (_build/), run the unit tests, build again with
-# ASan/UBSan (_build-asan/), then run-all.sh: every unit test of both builds, every integration
-# script (they start their own servers), and the end-to-end scripts again with the ASan binary;
-# then every fuzz harness of tests/fuzz for MS_FUZZ_SECONDS under libFuzzer with ASan and UBSan
-# (tests/fuzz/run-fuzz.sh; a crash, a leak, a timeout or a harness that does not build fails
-# it). Idempotent; works from a fresh clone. The last line is "N passed, M failed"; the exit
-# status is non-zero when M > 0.
+# install the packages, build out of tree with -Werror (_build/), build again with ASan/UBSan
+# (_build-asan/), then run-all.sh: "make check" of both builds, counted (the unit tests and fuzz
+# replays of each, every integration script with the plain binary, the end-to-end scripts again
+# with the ASan one; the scripts start their own servers, and with MS_REQUIRE_SERVERS=1, set
+# here, a script whose server is not installed fails rather than skips); then every fuzz harness
+# of tests/fuzz for MS_FUZZ_SECONDS under libFuzzer with ASan and UBSan (tests/fuzz/run-fuzz.sh;
+# a crash, a leak, a timeout or a harness that does not build fails it). Each test runs once.
+# Idempotent; works from a fresh clone. The last line is "N passed, M failed"; the exit status
+# is non-zero when M > 0.
 #
-# Environment: MS_JOBS (make -j and harnesses fuzzed at once, default 2), MS_NO_ASAN=1 (skip
+# Environment: MS_JOBS (make -j, tests and harnesses at once, default 2), MS_NO_ASAN=1 (skip
 # the sanitizer build), MS_FUZZ_SECONDS (per harness, default 30; 0 skips the fuzzing).
 set -u
 MS_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export MS_SRC
+export MS_REQUIRE_SERVERS=1
 . "$MS_SRC/tests/lib/build.sh"
 cd "$MS_SRC" || exit 1
 
@@ -21,24 +24,17 @@ ms_stop_packaged_daemons
 B=$MS_SRC/_build
 A=$MS_SRC/_build-asan
 setup_fail=0
-ms_build "$B" || setup_fail=$((setup_fail + 1))
-# the unit test binaries; run-all.sh runs and counts them
-[ -f "$B/Makefile" ] && ms_build_unit "$B"
-UNIT=
-ASAN_BUILD=
+ms_build "$B" --enable-werror || setup_fail=$((setup_fail + 1))
+builds=("$B")
 if [ "${MS_NO_ASAN:-0}" != 1 ]; then
-	ms_build "$A" --enable-sanitizers || setup_fail=$((setup_fail + 1))
-	if [ -f "$A/Makefile" ]; then
-		ms_build_unit "$A"
-		UNIT="$A:asan:"
-		ASAN_BUILD=$A
-	fi
+	ms_build "$A" --enable-sanitizers --enable-werror || setup_fail=$((setup_fail + 1))
+	builds+=("$A:asan:")
 fi
 if [ "$setup_fail" -gt 0 ]; then
 	ms_log "$setup_fail build(s) failed; the tests that need them will fail"
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-MS_UNIT_BUILDS=$UNIT MS_ASAN_BUILD=$ASAN_BUILD MS_BUILD=$B "$MS_SRC/tests/run-all.sh" "$B" >"$B/run-all.out" 2>&1
+"$MS_SRC/tests/run-all.sh" "${builds[@]}" >"$B/run-all.out" 2>&1
 rc=$?
 head -n -1 "$B/run-all.out"
 last=$(tail -n 1 "$B/run-all.out")

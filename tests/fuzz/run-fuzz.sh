@@ -9,11 +9,12 @@
 # FUZZ_JOBS); CI (tests/test-all.sh) runs every harness for 30 s. Needs clang and
 # libclang-rt-14-dev (Debian 12, in MS_PACKAGES). "make check" replays the committed corpus.
 #
-# Builds DIR/fuzz_NAME with -fsanitize=fuzzer,address,undefined (a configure run in DIR gives
-# config.h). The corpus grows in DIR/corpus/NAME, seeded from tests/fuzz/corpus/NAME; a crash
-# stops the harness and is saved as DIR/crashes/NAME-*. The last lines give, per harness, the
-# inputs run, the coverage (edges, features), the corpus size, the crashes, and the faults of
-# libfreexl's child processes that the harness survived (tests/fuzz/README; libFuzzer may
+# Builds DIR/fuzz_NAME with -fsanitize=fuzzer,address,undefined: DIR is configured with clang,
+# the core library is made there, and each harness links it ("make fuzz-harnesses"). The
+# corpus grows in DIR/corpus/NAME, seeded from tests/fuzz/corpus/NAME; a crash stops the
+# harness and is saved as DIR/crashes/NAME-*. The last lines give, per harness, the inputs run,
+# the coverage (edges, features), the corpus size, the crashes, and the faults of libfreexl's
+# child processes that the harness survived (tests/fuzz/README; libFuzzer may
 # still save those inputs in DIR/crashes as oom-*). Exit 1 when a harness crashed.
 # To add what a run found to the committed corpus (only inputs with new coverage):
 #   DIR/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME DIR/corpus/NAME
@@ -39,50 +40,22 @@ if ! command -v clang >/dev/null; then
 fi
 mkdir -p "$out/crashes" "$out/corpus" || exit 1
 out=$(cd "$out" && pwd)
-if [ ! -f "$out/config.h" ]; then
-	[ -x "$MS_SRC/configure" ] || (cd "$MS_SRC" && autoreconf -fi) || exit 1
-	(cd "$out" && "$MS_SRC/configure" -q CC=clang --disable-tests) || exit 1
-fi
-# the code lists' tables, generated from src/data (the check and conf harnesses)
-make -s -C "$out" src/check_data.c >&2 || exit 1
-
-# Every module but main.c compiled once for libFuzzer (-fsanitize=fuzzer-no-link) into
-# libfuzzcore.a; each harness links what it uses of it, so a module split in files needs no
-# change here.
-cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-	-I"$out" -Isrc -Itests/fuzz)
-# shellcheck disable=SC2207
-cflags+=($(pkg-config --cflags libzip expat freexl ldap libconfuse sqlite3 jansson xlsxwriter))
-libs=$(pkg-config --libs libzip expat freexl ldap libconfuse sqlite3 jansson xlsxwriter)
-mkdir -p "$out/obj" || exit 1
-echo "== building the modules" >&2
-mods=$(cd "$MS_SRC" && ls src/*.c | grep -v '^src/main\.c$')
-fail=0
-i=0
-for c in $mods "$out/src/check_data.c"; do
-	o=$out/obj/$(basename "$c" .c).o
-	(cd "$MS_SRC" && clang -fsanitize=fuzzer-no-link,address,undefined "${cflags[@]}" \
-		-c "$c" -o "$o") &
-	i=$((i + 1))
-	if [ $((i % par)) -eq 0 ]; then
-		wait -n || fail=1
-	fi
-done
-while [ "$(jobs -pr | wc -l)" -gt 0 ]; do
-	wait -n || fail=1
-done
-[ "$fail" -eq 0 ] || { echo "run-fuzz.sh: a module did not build" >&2; exit 1; }
-rm -f "$out/libfuzzcore.a"
-ar rcs "$out/libfuzzcore.a" "$out"/obj/*.o || exit 1
-
 for n in $names; do
 	[ -f "$MS_SRC/tests/fuzz/fuzz_$n.c" ] || { echo "run-fuzz.sh: unknown harness $n" >&2; exit 2; }
-	echo "== building fuzz_$n" >&2
-	# shellcheck disable=SC2086
-	(cd "$MS_SRC" && clang -fsanitize=fuzzer,address,undefined "${cflags[@]}" \
-		tests/fuzz/fuzz_$n.c "$out/libfuzzcore.a" -o "$out/fuzz_$n" $libs -llber -lm -pthread) ||
-		exit 1
 done
+# DIR is a build tree of its own: the core library (libmedimail.a, Makefile.am) compiled with
+# libFuzzer's coverage and the sanitizers, then each harness linked with it (make
+# fuzz-harnesses); the module lists are Makefile.am's.
+cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined"
+cflags+=" -fno-sanitize-recover=undefined"
+if [ ! -f "$out/Makefile" ] || ! grep -q -e "-fsanitize=fuzzer-no-link" "$out/config.status" ||
+	[ "$MS_SRC/configure" -nt "$out/config.status" ]; then
+	[ -x "$MS_SRC/configure" ] || (cd "$MS_SRC" && autoreconf -fi) || exit 1
+	(cd "$out" && "$MS_SRC/configure" -q CC=clang CFLAGS="$cflags" --disable-tests) || exit 1
+fi
+echo "== building fuzz_${names// /, fuzz_}" >&2
+make -s -C "$out" -j"$par" libmedimail.a >&2 &&
+	make -s -C "$out" fuzz-harnesses FUZZ_NAMES="$names" >&2 || exit 1
 
 # fuzz NAME: one harness for secs seconds; its log in DIR/fuzz-NAME.log
 fuzz() {

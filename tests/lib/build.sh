@@ -53,7 +53,19 @@ ms_stop_packaged_daemons() {
 	return 0
 }
 
-# ms_build DIR [CONFIGURE-ARGS...]: out-of-tree build of $MS_SRC in DIR
+# _ms_configured_with DIR ARGS...: DIR was configured with (at least) every one of ARGS
+_ms_configured_with() {
+	local have a
+	have=" $("$1/config.status" --config 2>/dev/null | tr -d "'") "
+	shift
+	for a in "$@"; do
+		case $have in *" $a "*) ;; *) return 1 ;; esac
+	done
+	return 0
+}
+
+# ms_build DIR [CONFIGURE-ARGS...]: out-of-tree build of $MS_SRC in DIR (configured again when
+# it was not with one of ARGS)
 ms_build() {
 	local dir=$1
 	shift
@@ -63,20 +75,11 @@ ms_build() {
 		(cd "$MS_SRC" && autoreconf -fi) >&2 || return 1
 	fi
 	mkdir -p "$dir" || return 1
-	if [ ! -f "$dir/Makefile" ] || [ "$MS_SRC/configure" -nt "$dir/config.status" ]; then
+	if [ ! -f "$dir/Makefile" ] || [ "$MS_SRC/configure" -nt "$dir/config.status" ] ||
+		! _ms_configured_with "$dir" "$@"; then
 		ms_log "configure $* (in $dir)"
 		(cd "$dir" && "$MS_SRC/configure" -q "$@") >&2 || return 1
 	fi
 	ms_log "make (in $dir)"
 	make -C "$dir" -j"${MS_JOBS:-2}" >&2 || return 1
-}
-
-# ms_build_unit DIR: build the unit test binaries (check_PROGRAMS) of a configured build, each
-# on its own (-k), so that one module that does not build leaves the others testable.
-ms_build_unit() {
-	ms_log "building the unit tests (in $1)"
-	printf 'ms-unit-programs: $(check_PROGRAMS)\n' >"$1/.ms-unit.mk"
-	make -C "$1" -k -j"${MS_JOBS:-2}" -f Makefile -f .ms-unit.mk ms-unit-programs \
-		>"$1/make-unit.log" 2>&1 || ms_log "some unit tests did not build: see $1/make-unit.log"
-	return 0
 }

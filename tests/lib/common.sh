@@ -150,6 +150,26 @@ need_bin() {
 	fi
 }
 
+# need_server NAME PROGRAM...: the script needs the server NAME, whose PROGRAMs (names on PATH
+# or paths) must be installed; slapd.sh and samba.sh call it when sourced. When one is missing,
+# a developer's run skips the whole script ("1..0 # SKIP", exit 77, which "make check" reports
+# as SKIP), but with MS_REQUIRE_SERVERS=1 (tests/test-all.sh, CI) the script fails: a test that
+# needs a server starts it or fails. Only before the first test (a plan of 0 after tests is not
+# TAP): later, a missing server is a failure too.
+need_server() {
+	local name=$1 p missing=
+	shift
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || missing+=" $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "${MS_REQUIRE_SERVERS:-0}" = 1 ] || [ "$MS_NTEST" -gt 0 ]; then
+		bail "$name is installed (missing:$missing; tests/lib/build.sh lists the packages)"
+	fi
+	echo "1..0 # SKIP $name is not installed (missing:$missing)"
+	exit 77
+}
+
 # bail REASON: a setup step failed; counts as one failure and ends the script.
 bail() {
 	not_ok "setup: $*"

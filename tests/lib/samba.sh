@@ -40,6 +40,11 @@
 # The DIR must be on a file system with xattrs and POSIX ACLs (ext4, xfs, tmpfs; not ramfs).
 . "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
+# in a test script (common.sh): skipped, or failed in CI, when the DC cannot start
+if declare -F need_server >/dev/null; then
+	need_server "samba (AD DC)" samba samba-tool ldapadd openssl
+fi
+
 SAMBA_REALM=TEST.LAN
 SAMBA_DOMAIN=TEST
 SAMBA_HOST=dc1

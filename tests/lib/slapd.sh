@@ -66,6 +66,11 @@ _slapd_pick_ports() {
 
 . "$(dirname "${BASH_SOURCE[0]}")/tls.sh"
 
+# in a test script (common.sh): skipped, or failed in CI, when slapd cannot start
+if declare -F need_server >/dev/null; then
+	need_server slapd "$SLAPD_BIN" slapadd slaptest ldapadd ldapsearch openssl
+fi
+
 _urlencode_path() {
 	local s=$1 out= c i
 	for ((i = 0; i < ${#s}; i++)); do

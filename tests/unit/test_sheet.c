@@ -180,7 +180,8 @@ static void test_loadusers_text(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct sheet_cell c = { cases[i].text, strlen(cases[i].text), cases[i].kind };
+		struct sheet_cell c = { .text = cases[i].text, .len = strlen(cases[i].text),
+					 .kind = cases[i].kind };
 		char *t = sheet_loadusers_text(cases[i].col, &c, cases[i].id_type);
 
 		assert_string_equal(t, cases[i].want);

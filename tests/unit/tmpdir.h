@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Make $TMPDIR/NAME.XXXXXX into buf (size n). 0 or -1. */
+/* Make $TMPDIR/NAME.XXXXXX into buf (size n). 0 or -1 (also when buf is too small). */
 static inline int tmpdir_make(char *buf, size_t n, const char *name)
 {
 	const char *base = getenv("TMPDIR");
+	int len = snprintf(buf, n, "%s/%s.XXXXXX", base && *base ? base : "/tmp", name);
 
-	snprintf(buf, n, "%s/%s.XXXXXX", base && *base ? base : "/tmp", name);
+	if (len < 0 || (size_t)len >= n)
+		return -1;
 	return mkdtemp(buf) ? 0 : -1;
 }
 
@@ -41,13 +43,12 @@ static inline int tmpdir_remove(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char path[4096];
 
+	/* by name in the open directory: no path to build (and truncate) */
 	while (d && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+		unlinkat(dirfd(d), de->d_name, 0);
 	}
 	if (d)
 		closedir(d);
