@@ -31,7 +31,7 @@ struct dir_session {
 	LDAP *ld;
 	struct entry *ents;               /* LDIF source: every entry, in file order */
 	char **ndns;                      /* ... and their normalised DNs */
-	size_t nents, cap;
+	size_t nents;
 	unsigned long nsearch;
 };
 
