@@ -1,6 +1,6 @@
 /*
- * test_dir.c - unit tests of dir.c: filter escaping, GUID text, client-side filters, the
- * password file check and LDIF sources (no server needed).
+ * test_dir.c - unit tests of dir.c and dir_conn.c: filter escaping, GUID text, client-side
+ * filters, the password file check and LDIF sources (no server needed).
  */
 #include "config.h"
 
