@@ -92,8 +92,10 @@ void log_located(int prio, const char *text)
 		flockfile(stderr);
 		fprintf(stderr, "%s\n", vis.buf);
 		funlockfile(stderr);
+		if (!nl)
+			break;
 		p = nl + 1;
-	} while (nl && *p);
+	} while (*p);
 	sb_free(&vis);
 }
 
