@@ -19,6 +19,7 @@ EXAMPLE=$MS_SRC/conf/active-directory.conf
 BIG=1600
 
 need_bin
+samba_lock || bail "the Samba DC lock"
 for port in 389 636 88; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		bail "port $port on 127.0.0.1 is busy: another DC or slapd is running"

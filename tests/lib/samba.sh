@@ -159,16 +159,23 @@ _samba_ldap_env() {
 	LDAPTLS_CACERT=$SAMBA_CA LDAPTLS_REQCERT=demand LDAPSASL_NOCANON=on "$@"
 }
 
-# samba_start: start the DC and wait (30 s at most) for an ldaps bind to work. The ports are
-# the machine's: a lock file keeps two test scripts from starting a DC at the same time (it is
-# released when the script that holds it exits).
-samba_start() {
-	local t0 i pid
+# samba_lock: wait for the lock that keeps two test scripts from running a DC at the same time
+# (the ports are the machine's); it is released when the script that holds it exits. Take it
+# before looking at the ports: another script's DC holds them until it stops.
+# samba_start: start the DC (taking the lock first) and wait (30 s at most) for an ldaps bind.
+samba_lock() {
+	[ -n "${_samba_lock_fd:-}" ] && return 0
 	exec {_samba_lock_fd}>"${TMPDIR:-/tmp}/medimail-sync-samba.lock" &&
 		flock -w "${SAMBA_LOCK_WAIT:-1800}" "$_samba_lock_fd" || {
 		echo "samba.sh: another test holds the Samba DC lock" >&2
+		_samba_lock_fd=
 		return 1
 	}
+}
+
+samba_start() {
+	local t0 i pid
+	samba_lock || return 1
 	t0=$(_samba_now)
 	samba -i -s "$SAMBA_DIR/etc/smb.conf" -d 1 >"$SAMBA_DIR/samba.log" 2>&1 </dev/null &
 	pid=$!
