@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,17 +178,35 @@ static void *arena_copy(struct arena *ar, const void *p, size_t n)
 
 static char *name_key_of_fold(const char *fold, char *key);
 
-/* A name of p as nat_person holds it: *fold (utf8_fold) and *key (nat_name_key), in db's
- * arena, built in db's scratch buffer. */
-static void fold_name(struct nat_db *db, const char *name, const char **fold, const char **key)
+/* s copied into db's arena ("" kept as it is). */
+static const char *keep_str(struct nat_db *db, const char *s)
 {
-	char *f;
+	return *s ? arena_strndup(&db->ar, s, strlen(s)) : "";
+}
 
+/* A name as nat_person holds it, and its utf8_fold(), in db's arena (built in db's scratch
+ * buffer). */
+static void keep_name(struct nat_db *db, const char **name, const char **fold)
+{
+	*name = keep_str(db, *name);
 	db->fold.len = 0;
-	sb_add_fold(&db->fold, name);
-	f = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
-	*fold = f;
-	*key = name_key_of_fold(f, arena_alloc(&db->ar, db->fold.len + 1));
+	sb_add_fold(&db->fold, *name);
+	*fold = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
+}
+
+/* The national id: the type code (up to 3 digits) and the identifier. */
+static const char *make_idnat(struct nat_db *db, unsigned type, const char *id)
+{
+	size_t n = strlen(id), k = 0;
+	char *q = arena_alloc(&db->ar, n + 4);
+
+	if (type >= 100)
+		q[k++] = (char)('0' + type / 100);
+	if (type >= 10)
+		q[k++] = (char)('0' + type / 10 % 10);
+	q[k++] = (char)('0' + type % 10);
+	memcpy(q + k, id, n + 1);
+	return q;
 }
 
 /* The cache's slot for table slot i: the one holding it, or the free one where it goes. */
@@ -277,34 +294,38 @@ static bool fragment_open(const struct nat_db *db, uint64_t pos, struct cur *c, 
 
 /* The person found (the fields of its first activity-extract fragment), its records merged
  * in m, as nat_find() returns it: in db's arena, its names folded, its national id made
- * when the extract left it out. */
+ * when the extract left it out. What the checks and the reports read of it (names, folded
+ * names, professions, MSSanté addresses) is copied next to it, out of the map: a few cache
+ * lines of one page to read per person, not one page of the map per string. */
 static struct nat_person *person_keep(struct nat_db *db, const struct nat_person *found,
 				      const struct merge *m)
 {
 	struct nat_person *p = arena_alloc(&db->ar, sizeof(*p));
+	struct nat_mssante *mss;
 
 	*p = *found;
 	if (!p->in_extract) {
 		p->idnat = p->nom = p->prenom = "";
 		p->civilite_exercice = p->civilite = (struct nat_code){ "", "" };
 	}
-	if (!*p->idnat) {
-		size_t n = strlen(p->id) + 4;     /* the type: 3 digits at most */
-		char *idnat = arena_alloc(&db->ar, n);
-
-		snprintf(idnat, n, "%u%s", (unsigned)p->type, p->id);
-		p->idnat = idnat;
-	}
-	fold_name(db, p->nom, &p->nom_fold, &p->nom_key);
-	fold_name(db, p->prenom, &p->prenom_fold, &p->prenom_key);
+	keep_name(db, &p->nom, &p->nom_fold);
+	keep_name(db, &p->prenom, &p->prenom_fold);
 	p->professions = arena_copy(&db->ar, m->prof.v, m->prof.n * sizeof(*p->professions));
 	p->nprofessions = m->prof.n;
+	mss = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
+	for (size_t i = 0; i < m->mss.n; i++)
+		mss[i].address = keep_str(db, mss[i].address);
+	p->mssante = mss;
+	p->nmssante = m->mss.n;
+	p->nom_key = name_key_of_fold(p->nom_fold, arena_alloc(&db->ar, strlen(p->nom_fold) + 1));
+	p->prenom_key = name_key_of_fold(p->prenom_fold,
+					 arena_alloc(&db->ar, strlen(p->prenom_fold) + 1));
+	if (!*p->idnat)
+		p->idnat = make_idnat(db, (unsigned)p->type, p->id);
 	p->savoir_faire = arena_copy(&db->ar, m->sf.v, m->sf.n * sizeof(*p->savoir_faire));
 	p->nsavoir_faire = m->sf.n;
 	p->activities = arena_copy(&db->ar, m->act.v, m->act.n * sizeof(*p->activities));
 	p->nactivities = m->act.n;
-	p->mssante = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
-	p->nmssante = m->mss.n;
 	return p;
 }
 

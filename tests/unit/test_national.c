@@ -954,6 +954,38 @@ static void test_many_rows_scattered(void **state)
 	tconf_free(&t);
 }
 
+/* The national id made when the extract leaves it out: the type code (1 to 3 digits), the
+ * identifier. */
+static void test_idnat_made(void **state)
+{
+	static const char *const types[] = { "8", "0", "42", "123" };
+	static const char *const want[] = { "810003456018", "010003456018", "4210003456018",
+					    "12310003456018" };
+	struct strbuf sb = { 0 };
+	struct tconf t;
+	struct nat_db *db;
+
+	(void)state;
+	sb_add(&sb, act_header);
+	sb_addc(&sb, '\n');
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		add_row(&sb, NCOL, C_TYPE, types[i], C_ID, "10003456018", C_NOM, "MARTIN", -1);
+	write_file("x.txt", sb.buf);
+	tconf_init(&t, "x.txt", NULL);
+	db = open_ok(&t.c);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		const struct nat_person *p = nat_find(db, (enum nat_id_type)atoi(types[i]),
+						      "10003456018");
+
+		assert_non_null(p);
+		assert_string_equal(p->idnat, want[i]);
+		assert_string_equal(p->nom, "MARTIN");
+	}
+	nat_close(db);
+	sb_free(&sb);
+	tconf_free(&t);
+}
+
 static void test_parse_id(void **state)
 {
 	static const struct {
@@ -1041,6 +1073,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reuse_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index_rebuilt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_check_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idnat_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_never_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
