@@ -345,6 +345,8 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	for (i = table_first(db, h);
 	     i < db->table_len && slot_pos(db, i) != SLOT_EMPTY && slot_hash(db, i) == h; i++) {
 		uint64_t pos = slot_pos(db, i);
+		/* read before the fragment: the two reads miss the cache at the same time */
+		struct nat_person *kept = first == SIZE_MAX ? cache_get(&db->cache, i) : NULL;
 		unsigned kind, type;
 		const char *fid;
 		struct cur c;
@@ -356,8 +358,6 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 		if (type != (unsigned)t || strcmp(fid, id) != 0)
 			continue;       /* another person with the same hash */
 		if (first == SIZE_MAX) {
-			struct nat_person *kept = cache_get(&db->cache, i);
-
 			first = i;
 			if (kept)
 				return kept;
