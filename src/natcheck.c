@@ -171,9 +171,10 @@ static void check_names(const struct natcheck *x, const struct row *row, const s
 	const char *nom = row_get(row, (enum col)c->nom), *prenom = row_get(row,
 									     (enum col)c->prenom);
 
-	/* the record's names are folded once, by nat_find */
-	if (names_match(nom, p->nom_fold, false) != 0 &&
-	    names_match(prenom, p->prenom_fold, true) != 0)
+	/* the same bytes match without folding the row's; the record's names are folded once,
+	 * by nat_find */
+	if ((strcmp(nom, p->nom) == 0 || names_match(nom, p->nom_fold, false) != 0) &&
+	    (strcmp(prenom, p->prenom) == 0 || names_match(prenom, p->prenom_fold, true) != 0))
 		return;
 	res->name = true;
 	emit(x, "national-name", where, *row_get(row, (enum col)c->id) ? c->id : c->nom, id, f,

@@ -1,6 +1,6 @@
 /*
- * national.c - the national directory's look-ups: the fragments of one person found through
- * the buckets and the table of the mapped index, decoded and merged into a struct nat_person
+ * national.c - the national directory's look-ups: the fragments of one person found in the
+ * table of slots of the mapped index, decoded and merged into a struct nat_person
  * kept in the db's arena; identifiers and names as people type them. See national.h; the
  * index's layout is in national_int.h.
  */
@@ -176,49 +176,100 @@ static void *arena_copy(struct arena *ar, const void *p, size_t n)
 	return q;
 }
 
-static const char *arena_str(struct arena *ar, char *s)
-{
-	const char *r = arena_strndup(ar, s, strlen(s));
-
-	free(s);
-	return r;
-}
-
 static char *name_key_of_fold(const char *fold, char *key);
 
-/* A name of p as nat_person holds it: *fold (utf8_fold) and *key (nat_name_key), in db's
- * arena, built in db's scratch buffer. */
-static void fold_name(struct nat_db *db, const char *name, const char **fold, const char **key)
+/* s copied into db's arena ("" kept as it is). */
+static const char *keep_str(struct nat_db *db, const char *s)
 {
-	char *f;
-
-	db->fold.len = 0;
-	sb_add_fold(&db->fold, name);
-	f = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
-	*fold = f;
-	*key = name_key_of_fold(f, arena_alloc(&db->ar, db->fold.len + 1));
+	return *s ? arena_strndup(&db->ar, s, strlen(s)) : "";
 }
 
-/* The first table entry whose hash is >= h, searched in h's bucket; db->nentries when there
- * is none, or when the bucket is damaged (*damaged set). */
-static size_t table_first(const struct nat_db *db, uint64_t h, bool *damaged)
+/* A name as nat_person holds it, and its utf8_fold(), in db's arena (built in db's scratch
+ * buffer). */
+static void keep_name(struct nat_db *db, const char **name, const char **fold)
 {
-	size_t lo = ld32(db->buckets + (h >> (64 - db->buck_bits)) * 4);
-	size_t hi = ld32(db->buckets + ((h >> (64 - db->buck_bits)) + 1) * 4);
+	*name = keep_str(db, *name);
+	db->fold.len = 0;
+	sb_add_fold(&db->fold, *name);
+	*fold = arena_strndup(&db->ar, db->fold.buf, db->fold.len);
+}
 
-	if (lo > hi || hi > db->nentries) {
-		*damaged = true;
-		return db->nentries;      /* nothing found */
-	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+/* The national id: the type code (up to 3 digits) and the identifier. */
+static const char *make_idnat(struct nat_db *db, unsigned type, const char *id)
+{
+	size_t n = strlen(id), k = 0;
+	char *q = arena_alloc(&db->ar, n + 4);
 
-		if (ld64(db->table + mid * sizeof(struct idx_entry)) < h)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (type >= 100)
+		q[k++] = (char)('0' + type / 100);
+	if (type >= 10)
+		q[k++] = (char)('0' + type / 10 % 10);
+	q[k++] = (char)('0' + type % 10);
+	memcpy(q + k, id, n + 1);
+	return q;
+}
+
+/* The cache's slot for table slot i: the one holding it, or the free one where it goes. */
+static size_t cache_slot(const struct nat_cache *k, size_t i)
+{
+	size_t mask = k->cap - 1, s = (size_t)mix64(i) & mask;
+
+	while (k->key[s] && k->key[s] != i + 1)
+		s = (s + 1) & mask;
+	return s;
+}
+
+/* The person kept for table slot i, or NULL. */
+static struct nat_person *cache_get(const struct nat_cache *k, size_t i)
+{
+	return k->cap ? k->val[cache_slot(k, i)] : NULL;
+}
+
+/* Keep p for table slot i (not there yet); the cache grows at half full. */
+static void cache_put(struct nat_cache *k, size_t i, struct nat_person *p)
+{
+	size_t s;
+
+	if (2 * (k->n + 1) > k->cap) {
+		struct nat_cache old = *k;
+
+		k->cap = old.cap ? 2 * old.cap : 1024;
+		k->key = xcalloc(k->cap, sizeof(*k->key));
+		k->val = xcalloc(k->cap, sizeof(*k->val));
+		for (size_t j = 0; j < old.cap; j++)
+			if (old.key[j]) {
+				s = cache_slot(k, old.key[j] - 1);
+				k->key[s] = old.key[j];
+				k->val[s] = old.val[j];
+			}
+		free(old.key);
+		free(old.val);
 	}
-	return lo;
+	s = cache_slot(k, i);
+	k->key[s] = (uint32_t)(i + 1);
+	k->val[s] = p;
+	k->n++;
+}
+
+static uint64_t slot_hash(const struct nat_db *db, size_t s)
+{
+	return ld64(db->table + s * sizeof(struct idx_entry));
+}
+
+static uint64_t slot_pos(const struct nat_db *db, size_t s)
+{
+	return ld64(db->table + s * sizeof(struct idx_entry) + 8);
+}
+
+/* The first slot from h's home holding an entry of hash >= h (entries of a smaller hash that
+ * were pushed past their home come first); db->table_len when there is none. */
+static size_t table_first(const struct nat_db *db, uint64_t h)
+{
+	size_t s = slot_home(h, db->nslots);
+
+	while (s < db->table_len && slot_pos(db, s) != SLOT_EMPTY && slot_hash(db, s) < h)
+		s++;
+	return s;
 }
 
 /* The fragment of table entry pos: *c over its body, its kind, identifier type and
@@ -243,29 +294,38 @@ static bool fragment_open(const struct nat_db *db, uint64_t pos, struct cur *c, 
 
 /* The person found (the fields of its first activity-extract fragment), its records merged
  * in m, as nat_find() returns it: in db's arena, its names folded, its national id made
- * when the extract left it out. */
+ * when the extract left it out. What the checks and the reports read of it (names, folded
+ * names, professions, MSSanté addresses) is copied next to it, out of the map: a few cache
+ * lines of one page to read per person, not one page of the map per string. */
 static struct nat_person *person_keep(struct nat_db *db, const struct nat_person *found,
 				      const struct merge *m)
 {
 	struct nat_person *p = arena_alloc(&db->ar, sizeof(*p));
+	struct nat_mssante *mss;
 
 	*p = *found;
 	if (!p->in_extract) {
 		p->idnat = p->nom = p->prenom = "";
 		p->civilite_exercice = p->civilite = (struct nat_code){ "", "" };
 	}
-	if (!*p->idnat)
-		p->idnat = arena_str(&db->ar, xasprintf("%u%s", (unsigned)p->type, p->id));
-	fold_name(db, p->nom, &p->nom_fold, &p->nom_key);
-	fold_name(db, p->prenom, &p->prenom_fold, &p->prenom_key);
+	keep_name(db, &p->nom, &p->nom_fold);
+	keep_name(db, &p->prenom, &p->prenom_fold);
 	p->professions = arena_copy(&db->ar, m->prof.v, m->prof.n * sizeof(*p->professions));
 	p->nprofessions = m->prof.n;
+	mss = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
+	for (size_t i = 0; i < m->mss.n; i++)
+		mss[i].address = keep_str(db, mss[i].address);
+	p->mssante = mss;
+	p->nmssante = m->mss.n;
+	p->nom_key = name_key_of_fold(p->nom_fold, arena_alloc(&db->ar, strlen(p->nom_fold) + 1));
+	p->prenom_key = name_key_of_fold(p->prenom_fold,
+					 arena_alloc(&db->ar, strlen(p->prenom_fold) + 1));
+	if (!*p->idnat)
+		p->idnat = make_idnat(db, (unsigned)p->type, p->id);
 	p->savoir_faire = arena_copy(&db->ar, m->sf.v, m->sf.n * sizeof(*p->savoir_faire));
 	p->nsavoir_faire = m->sf.n;
 	p->activities = arena_copy(&db->ar, m->act.v, m->act.n * sizeof(*p->activities));
 	p->nactivities = m->act.n;
-	p->mssante = arena_copy(&db->ar, m->mss.v, m->mss.n * sizeof(*p->mssante));
-	p->nmssante = m->mss.n;
 	return p;
 }
 
@@ -273,7 +333,7 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 {
 	size_t idlen = strlen(id), i;
 	uint64_t h = key_hash((unsigned)t, id, idlen);
-	struct nat_person tmp;
+	struct nat_person tmp, *found;
 	struct merge *m = &db->scratch;     /* reused: no allocation per look-up */
 	size_t first = SIZE_MAX;
 	bool damaged = false;
@@ -282,9 +342,11 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 		return NULL;
 	m->prof.n = m->sf.n = m->act.n = m->mss.n = 0;
 	memset(&tmp, 0, sizeof(tmp));
-	for (i = table_first(db, h, &damaged);
-	     i < db->nentries && ld64(db->table + i * sizeof(struct idx_entry)) == h; i++) {
-		uint64_t pos = ld64(db->table + i * sizeof(struct idx_entry) + 8);
+	for (i = table_first(db, h);
+	     i < db->table_len && slot_pos(db, i) != SLOT_EMPTY && slot_hash(db, i) == h; i++) {
+		uint64_t pos = slot_pos(db, i);
+		/* read before the fragment: the two reads miss the cache at the same time */
+		struct nat_person *kept = first == SIZE_MAX ? cache_get(&db->cache, i) : NULL;
 		unsigned kind, type;
 		const char *fid;
 		struct cur c;
@@ -297,8 +359,8 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 			continue;       /* another person with the same hash */
 		if (first == SIZE_MAX) {
 			first = i;
-			if (db->cache[i])
-				return db->cache[i];
+			if (kept)
+				return kept;
 		}
 		tmp.type = (enum nat_id_type)type;
 		tmp.id = fid;
@@ -316,8 +378,9 @@ const struct nat_person *nat_find(struct nat_db *db, enum nat_id_type t, const c
 	}
 	if (first == SIZE_MAX)
 		return NULL;
-	db->cache[first] = person_keep(db, &tmp, m);
-	return db->cache[first];
+	found = person_keep(db, &tmp, m);
+	cache_put(&db->cache, first, found);
+	return found;
 }
 
 /* ---------------------------------------------------------------------------------------

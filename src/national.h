@@ -95,10 +95,21 @@ struct nat_person {
 	size_t nmssante;
 };
 
+/* How nat_open() and nat_open_background() checked the body of the index (a pass over all of
+ * it: about 0.05 s of CPU and the whole file mapped for a national extract). */
+enum nat_body {
+	NAT_BODY_BUILT,        /* just built: checked on the way */
+	NAT_BODY_READ,         /* read and checked before nat_open() returned */
+	NAT_BODY_BACKGROUND,   /* being checked by a second thread: see nat_verified() */
+	NAT_BODY_UNCHANGED,    /* not read: the file's modification time is still the one its
+				* build set, so it is as it was written (nat_open_background) */
+};
+
 /* What nat_open() found or did. Strings are owned by the db. */
 struct nat_info {
 	const char *extract, *mssante, *index;   /* paths; mssante NULL when not configured */
 	const char *rebuilt;          /* why the index was (re)built, or NULL when it was reused */
+	enum nat_body body;           /* how its body was checked */
 	double seconds;               /* building (or checking and mapping) the index */
 	uint64_t rows;                /* data rows of the activity extract */
 	uint64_t persons;             /* distinct identifiers in it */
@@ -116,17 +127,21 @@ struct nat_db;
  * logging what it did at info level, with counts and time). NULL + *err on failure (no usable
  * index: a stale one is never used). Free with nat_close(). */
 struct nat_db *nat_open(const struct conf_national *c, char **err) WUR;
-/* The same, but the checksum of the index's body (a pass over all of it: 0.03 s and a few
- * hundred MB of page cache for a national extract) is computed by a second thread while the
- * caller goes on, e.g. reading its directories; nat_verified() waits for it. The header and
- * the extracts' identity are checked before it returns, as by nat_open(); look-ups work at
- * once, but nothing read from the index may be acted upon (written) before nat_verified()
- * returned 0. A damaged body makes nat_verified() return -1 + *err and remove the index, so
- * that the next open builds it again. For the runs; nat_open() for the admin's commands. */
+/* The same for the runs, with the body checked only when the index was modified since it was
+ * built: the build sets the file's modification time to a time a later write cannot give it
+ * (a second in the past) and records it in the header. When the file's mtime is still that
+ * one, the body is as it was written and not read again (NAT_BODY_UNCHANGED: a run reads only
+ * the pages its look-ups touch). Otherwise (written to, touched, copied without its times) the
+ * checksum of the body is computed by a second thread while the caller goes on, e.g. reading
+ * its directories (NAT_BODY_BACKGROUND); nat_verified() waits for it. The header and the
+ * extracts' identity are checked before it returns, as by nat_open(); look-ups work at once,
+ * but nothing read from the index may be acted upon (written) before nat_verified() returned
+ * 0. A damaged body makes nat_verified() return -1 + *err and remove the index, so that the
+ * next open builds it again. nat_open() (the admin's commands) always reads the whole body. */
 struct nat_db *nat_open_background(const struct conf_national *c, char **err) WUR;
-/* 0 when the body of db's index is whole (at once after nat_open(), or an index just built),
- * -1 + *err when it is damaged. Waits for the check of nat_open_background(); can be called
- * again. */
+/* 0 when the body of db's index is whole (at once after nat_open(), for an index just built
+ * or unchanged since its build), -1 + *err when it is damaged. Waits for the check of
+ * nat_open_background(); can be called again. */
 int nat_verified(struct nat_db *db, char **err) WUR;
 void nat_close(struct nat_db *db);
 const struct nat_info *nat_info(const struct nat_db *db);

@@ -1,7 +1,7 @@
 /*
  * national_build.c - the national directory's index writer: each source read into the
- * builder (and refused if it changes meanwhile), then the dictionary, the sorted table and
- * its buckets, the header block last, into a temporary file renamed over the index. See
+ * builder (and refused if it changes meanwhile), then the dictionary, the table of slots,
+ * the header block last, into a temporary file renamed over the index. See
  * national_int.h for the file's layout.
  */
 #include "config.h"
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "log.h"
 #include "national_int.h"
 
 /* Sort the table by (hash, pos): a radix pass on the top 16 bits in place, then each bucket
@@ -145,31 +146,6 @@ static int build_source(struct builder *b, struct source *s, int kind, char *buf
 	return rc;
 }
 
-/* Bits of the bucket index: about two entries per bucket. */
-static unsigned bucket_bits(size_t n)
-{
-	unsigned k = 1;
-
-	while (k < 30 && (1ULL << k) < n / 2)
-		k++;
-	return k;
-}
-
-/* buckets[v] = the first entry whose hash has v in its top bits bits; buckets[2^bits] = n. */
-static uint32_t *make_buckets(const struct idx_entry *e, size_t n, unsigned bits)
-{
-	size_t nb = (size_t)1 << bits, j = 0;
-	uint32_t *bk = xmalloc((nb + 1) * sizeof(*bk));
-
-	for (size_t v = 0; v < nb; v++) {
-		while (j < n && (e[j].hash >> (64 - bits)) < v)
-			j++;
-		bk[v] = (uint32_t)j;
-	}
-	bk[nb] = (uint32_t)n;
-	return bk;
-}
-
 /* Refuse to replace a file that is not ours: an index path set to another file by mistake
  * must not destroy it. */
 int nat_check_replaceable(const char *path, char **err)
@@ -233,32 +209,42 @@ static uint64_t count_persons(const struct idx_entry *e, size_t n)
 	return persons;
 }
 
-/* The table, sorted, and its buckets, the last sections; then the body is flushed.
- * extract names the activity extract in errors. */
+/* The table, the last section: the entries sorted, each in its home slot or right after
+ * the entries before it, empty slots between; then the body is flushed. Streamed through the
+ * output buffer (no second copy of the table). extract names the activity extract in errors. */
 static int write_table(struct builder *b, struct idx_header *h, const char *extract,
 		       char **err)
 {
-	uint32_t *buckets;
-	int rc = -1;
+	static const struct idx_entry empty[64] = {
+		[0 ... 63] = { 0, SLOT_EMPTY },
+	};
+	uint64_t next = 0;
 
 	sort_entries(b->ent, b->nent);
 	h->persons = count_persons(b->ent, b->nent);
-	h->table_off = NAT_HDR_SIZE + b->written;
-	h->nentries = b->nent;
-	if (b->nent >= UINT32_MAX) {
+	if (b->nent >= NAT_MAX_ENTRIES) {
 		nat_set_err(err, _("%s: too many people for the index"), extract);
 		return -1;
 	}
-	if (nat_out_add(b, b->ent, b->nent * sizeof(*b->ent)) < 0)
-		return -1;
-	h->buck_off = NAT_HDR_SIZE + b->written;
-	h->buck_bits = bucket_bits(b->nent);
-	buckets = make_buckets(b->ent, b->nent, (unsigned)h->buck_bits);
-	if (nat_out_add(b, buckets, ((1ULL << h->buck_bits) + 1) * sizeof(*buckets)) == 0 &&
-	    nat_out_flush(b) == 0)
-		rc = 0;
-	free(buckets);
-	return rc;
+	h->table_off = NAT_HDR_SIZE + b->written;
+	h->nentries = b->nent;
+	h->nslots = b->nent + b->nent / 4 + 1;
+	for (size_t i = 0; i <= b->nent; i++) {
+		uint64_t at = i < b->nent ? slot_home(b->ent[i].hash, h->nslots) : h->nslots;
+
+		while (next < at) {
+			uint64_t k = at - next < 64 ? at - next : 64;
+
+			if (nat_out_add(b, empty, k * sizeof(*empty)) < 0)
+				return -1;
+			next += k;
+		}
+		if (i < b->nent && nat_out_add(b, &b->ent[i], sizeof(b->ent[i])) < 0)
+			return -1;
+		next += i < b->nent;
+	}
+	h->table_len = next;
+	return nat_out_flush(b);
 }
 
 /* The rest of the header block, once the body is written: marker, the sources (rows[i]
@@ -280,7 +266,23 @@ static void finish_header(struct idx_header *h, struct builder *b, const struct 
 	h->body_sum = nat_csum_final(&b->sum);
 	h->built_at = (int64_t)time(NULL);
 	h->build_ms = (uint64_t)((nat_now() - t0) * 1000);
+	h->stamp_sec = h->built_at - 1;
+	h->stamp_nsec = 0;
 	h->hdr_sum = nat_csum_of(h, offsetof(struct idx_header, hdr_sum));
+}
+
+/* The file's modification time set to h's stamp, the last change before it is renamed. Not
+ * an error when it fails: every run then reads the whole body to check it. */
+static void stamp_mtime(int fd, const struct idx_header *h, const char *path)
+{
+	const struct timespec ts[2] = {
+		{ .tv_sec = 0, .tv_nsec = UTIME_OMIT },
+		{ .tv_sec = (time_t)h->stamp_sec, .tv_nsec = (long)h->stamp_nsec },
+	};
+
+	if (futimens(fd, ts) < 0)
+		log_warn(_("%s: cannot set the index's modification time (%s): every run will "
+			   "read its whole body to check it"), path, strerror(errno));
 }
 
 int nat_build_index(const char *path, struct source *src, size_t nsrc, char **err)
@@ -318,6 +320,7 @@ int nat_build_index(const char *path, struct source *src, size_t nsrc, char **er
 	if (write_all(fd, &h, sizeof(h), 0, tmp, err) < 0)
 		goto fail;
 	fd = -1;
+	stamp_mtime(b.fd, &h, path);
 	if (tmpfile_commit(b.fd, tmp, path) < 0) {
 		nat_set_err(err, _("%s: cannot write the index: %s"), path, strerror(errno));
 		goto out;       /* tmpfile_commit removed the temporary file */

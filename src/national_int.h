@@ -5,7 +5,7 @@
  *   national_util.c       checksums, varints, the first error
  *   national_extract.c    the extracts: the files on disk, lines, fields, the header's columns
  *   national_aggregate.c  rows to per-person fragments and the dictionary (the builder)
- *   national_build.c      the index writer: table, buckets, header, the temporary file
+ *   national_build.c      the index writer: the table of slots, header, the temporary file
  *   national_open.c       the index reader: checks, the body's checksum thread, mapping
  *   national.c            look-ups (nat_find), identifiers and names
  *
@@ -13,12 +13,17 @@
  *   [0, 4096)   header block: struct idx_header, its hdr_sum a checksum of the bytes before it
  *   blobs       one fragment per run of consecutive rows of one person, in file order
  *   dictionary  interned values: labels and codes, and the fields of FINESS sites
- *   table       one entry per fragment: (hash of the person's key, kind << 56 | offset),
- *               sorted by hash
- *   buckets     u32 index of the first table entry whose hash starts with each value of its
- *               top buck_bits bits (2^buck_bits + 1 of them): a look-up reads one bucket of
- *               about two entries, not the 21 cache lines of a binary search
- * body_sum is a checksum of [4096, end). A fragment:
+ *   table       table_len slots of 16 bytes: one entry per fragment (hash of the person's
+ *               key, kind << 56 | offset), sorted by hash, and empty slots (SLOT_EMPTY): an
+ *               entry of hash h lies in slot slot_home(h) or, when earlier entries took it,
+ *               right after them, with no empty slot between (nslots homes, a quarter more
+ *               than entries; the last entries may run past them). A look-up reads one or two
+ *               cache lines from h's home: one access to the table, where a sorted table and
+ *               a bucket index took two
+ * body_sum is a checksum of [4096, end). The builder sets the file's modification time to
+ * stamp, a whole second before the build ended (a later write stamps the time of the write):
+ * an index whose mtime is still stamp is as it was written, and a run trusts its body
+ * without reading it again (national_open.c). A fragment:
  *   varint length of the rest, u8 kind (1 activity extract, 2 MSSanté), u8 id type, str id;
  *   kind 1: str idnat ("" when it is the type code + id), ref civilité d'exercice code, label,
  *     ref civilité code, label, str nom, str prénom,
@@ -47,7 +52,7 @@
 #include "util.h"
 
 #define NAT_MAGIC "MSNATIDX"
-#define NAT_VERSION 1
+#define NAT_VERSION 2
 #define NAT_HDR_SIZE 4096
 #define NAT_BYTE_ORDER 0x01020304u
 #define NAT_ID_MAX 64              /* longest identifier accepted */
@@ -329,6 +334,16 @@ struct idx_entry {
 	uint64_t pos;            /* kind << 56 | offset of the fragment in the blob section */
 };
 
+#define SLOT_EMPTY UINT64_MAX     /* the pos of an empty slot of the table */
+#define NAT_MAX_ENTRIES (1ULL << 31)
+
+/* The home slot of hash h among nslots (< 2^32): its top 32 bits scaled, so that the order of
+ * the homes is the order of the hashes. */
+static inline uint64_t slot_home(uint64_t h, uint64_t nslots)
+{
+	return ((h >> 32) * nslots) >> 32;
+}
+
 /* Per label column: the last value seen and its dictionary index (values repeat). */
 struct lastref {
 	char v[40];
@@ -397,10 +412,12 @@ struct idx_header {
 	uint64_t file_size;
 	struct idx_src src[2];
 	uint64_t persons, activities, savoir_faire, mss_addresses;
-	uint64_t blob_off, blob_len, dict_off, dict_len, table_off, nentries, buck_off, buck_bits;
+	uint64_t blob_off, blob_len, dict_off, dict_len;
+	uint64_t table_off, table_len, nslots, nentries;    /* slots, homes, entries */
 	uint64_t body_sum;
 	int64_t built_at;
 	uint64_t build_ms;
+	int64_t stamp_sec, stamp_nsec;    /* the file's mtime set at the end of the build */
 	uint64_t hdr_sum;       /* last: checksum of everything before it */
 };
 
@@ -427,16 +444,23 @@ struct merge {
 	struct recs prof, sf, act, mss;
 };
 
+/* Open addressing, linear probing: slot i holds key[i] (a table slot + 1; 0: free) and
+ * val[i]. Sized to the people looked up, not to the table: a run touches a few pages. */
+struct nat_cache {
+	uint32_t *key;
+	struct nat_person **val;
+	size_t n, cap;           /* cap: a power of two, or 0 */
+};
+
 struct nat_db {
 	struct nat_info info;
 	char *extract_path, *mssante_path, *index_path, *reason;
 	const unsigned char *map;
 	size_t size;
 	const unsigned char *blob, *dict_off, *dict_bytes, *table;
-	uint64_t blob_len, dict_count, dict_bytes_len, nentries;
-	const unsigned char *buckets;
-	unsigned buck_bits;
-	struct nat_person **cache;   /* by the index of a person's first table entry */
+	uint64_t blob_len, dict_count, dict_bytes_len;
+	uint64_t table_len, nslots;
+	struct nat_cache cache;  /* the people found, by the slot of their first table entry */
 	struct arena ar;
 	bool damaged;            /* a decode failed: logged once */
 	struct merge scratch;    /* nat_find's, reused */

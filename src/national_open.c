@@ -1,7 +1,8 @@
 /*
  * national_open.c - the national directory's index reader: the sources resolved and compared
- * with the index's header, the header's and the body's checks (the body's in a second thread
- * for the runs), the index built when it is missing or stale, then mapped. See national.h.
+ * with the index's header, the header's and the body's checks (for the runs: the body's only
+ * when the file was modified since its build, then in a second thread), the index built when
+ * it is missing or stale, then mapped. See national.h.
  */
 #include "config.h"
 
@@ -40,7 +41,8 @@ static const char *src_differs(const struct idx_src *x, const struct source *s, 
 }
 
 /* How open_index() checks the body: not at all (an index just built and checked on the
- * way), before it returns, or in a second thread that nat_verified() joins. */
+ * way), before it returns, or, when the file was modified since it was built, in a second
+ * thread that nat_verified() joins. */
 enum verify { VERIFY_NONE, VERIFY_NOW, VERIFY_LATER };
 
 /* The sections follow each other inside the file, their sizes consistent (no overflow). */
@@ -52,11 +54,10 @@ static bool sections_ok(const struct idx_header *h)
 	       h->dict_off >= h->blob_off + h->blob_len && h->dict_off <= size &&
 	       h->dict_len >= 8 && h->dict_len <= size - h->dict_off &&
 	       h->table_off >= h->dict_off + h->dict_len && h->table_off <= size &&
-	       h->nentries < UINT32_MAX &&
-	       h->nentries <= (size - h->table_off) / sizeof(struct idx_entry) &&
-	       h->buck_off == h->table_off + h->nentries * sizeof(struct idx_entry) &&
-	       h->buck_bits >= 1 && h->buck_bits <= 30 &&
-	       size - h->buck_off == ((1ULL << h->buck_bits) + 1) * sizeof(uint32_t);
+	       h->nentries < NAT_MAX_ENTRIES && h->nslots > h->nentries &&
+	       h->nslots <= h->table_len && h->table_len < UINT32_MAX &&
+	       h->table_len <= h->nslots + h->nentries &&
+	       size - h->table_off == h->table_len * sizeof(struct idx_entry);
 }
 
 /* The checksum of the body of the index open on fd, read in chunks; 0 when it cannot be
@@ -98,13 +99,11 @@ static void *verify_body(void *arg)
 /* open_index()'s reasons that name an errno (not thread-safe, as the db). */
 static char why_buf[160];
 
-/* Open db's index and read its header block into *h: NULL with *fd and *size, or why the
+/* Open db's index and read its header block into *h: NULL with *fd and *st, or why the
  * index must be built, or with *fatal -1 and *err when the file is not an index. */
-static const char *read_header(struct nat_db *db, struct idx_header *h, int *fd, off_t *size,
-			       int *fatal, char **err)
+static const char *read_header(struct nat_db *db, struct idx_header *h, int *fd,
+			       struct stat *st, int *fatal, char **err)
 {
-	struct stat st;
-
 	*fd = open(db->index_path, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0) {
 		if (errno == ENOENT)
@@ -112,7 +111,7 @@ static const char *read_header(struct nat_db *db, struct idx_header *h, int *fd,
 		snprintf(why_buf, sizeof(why_buf), _("cannot open it: %s"), strerror(errno));
 		return why_buf;
 	}
-	if (fstat(*fd, &st) < 0 || st.st_size < NAT_HDR_SIZE ||
+	if (fstat(*fd, st) < 0 || st->st_size < NAT_HDR_SIZE ||
 	    pread(*fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
 	    memcmp(h->magic, NAT_MAGIC, sizeof(h->magic)) != 0) {
 		close(*fd);
@@ -123,7 +122,6 @@ static const char *read_header(struct nat_db *db, struct idx_header *h, int *fd,
 		}
 		return _("corrupt index (too short)");
 	}
-	*size = st.st_size;
 	return NULL;
 }
 
@@ -168,9 +166,8 @@ static const char *map_index(struct nat_db *db, int fd, const struct idx_header 
 	db->dict_off = db->map + h->dict_off + 4;
 	db->dict_bytes = db->dict_off + (db->dict_count + 1) * 4;
 	db->table = db->map + h->table_off;
-	db->nentries = h->nentries;
-	db->buckets = db->map + h->buck_off;
-	db->buck_bits = (unsigned)h->buck_bits;
+	db->table_len = h->table_len;
+	db->nslots = h->nslots;
 	if (db->dict_count == 0 || (db->dict_count + 1) * 4 + 4 > h->dict_len ||
 	    ld32(db->dict_off + db->dict_count * 4) !=
 	    h->dict_len - 4 - (db->dict_count + 1) * 4) {
@@ -202,15 +199,19 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 			      enum verify verify, int *fatal, char **err)
 {
 	struct idx_header h;
+	struct stat st;
 	const char *why;
-	off_t size = 0;
 	int fd;
 
 	*fatal = 0;
-	why = read_header(db, &h, &fd, &size, fatal, err);
+	why = read_header(db, &h, &fd, &st, fatal, err);
 	if (why)
 		return why;
-	why = header_differs(&h, size, src, nsrc);
+	why = header_differs(&h, st.st_size, src, nsrc);
+	/* the mtime its build set: as it was written, its body is not read again */
+	if (verify == VERIFY_LATER && st.st_mtim.tv_sec == h.stamp_sec &&
+	    st.st_mtim.tv_nsec == h.stamp_nsec)
+		verify = VERIFY_NONE;
 	/* Now: read through a buffer, so that the process maps only the pages its look-ups
 	 * touch (an admin's command looks one person up). Later: see verify_body(). */
 	if (!why && verify == VERIFY_NOW && body_sum_read(fd, &h) != h.body_sum)
@@ -221,6 +222,8 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	if (why)
 		return why;
 	info_from_header(&db->info, &h);
+	db->info.body = verify == VERIFY_NOW ? NAT_BODY_READ : verify == VERIFY_LATER ?
+			NAT_BODY_BACKGROUND : NAT_BODY_UNCHANGED;
 	db->body_sum = h.body_sum;
 	db->verified = verify == VERIFY_LATER ? 0 : 1;
 	if (verify == VERIFY_LATER) {
@@ -230,6 +233,14 @@ static const char *open_index(struct nat_db *db, const struct source *src, size_
 	}
 	return NULL;
 }
+
+/* What open_db() logs of the index, by enum nat_body. */
+static const char *const body_said[] = {
+	[NAT_BODY_BUILT] = "its body checked on the way",
+	[NAT_BODY_READ] = "its body read and checked",
+	[NAT_BODY_BACKGROUND] = "modified since it was built: its body checked meanwhile",
+	[NAT_BODY_UNCHANGED] = "unchanged since it was built: its body not read again",
+};
 
 static struct nat_db *open_db(const struct conf_national *c, enum verify verify, char **err)
 {
@@ -266,6 +277,7 @@ static struct nat_db *open_db(const struct conf_national *c, enum verify verify,
 				db->index_path, why);
 			goto fail;
 		}
+		db->info.body = NAT_BODY_BUILT;
 	}
 	db->extract_path = src[0].path;
 	db->mssante_path = src[1].path;
@@ -274,15 +286,14 @@ static struct nat_db *open_db(const struct conf_national *c, enum verify verify,
 	db->info.index = db->index_path;
 	db->info.rebuilt = db->reason;
 	db->info.seconds = nat_now() - t0;
-	/* untouched pages of a calloc this size are not even mapped in */
-	db->cache = xcalloc(db->nentries + 1, sizeof(*db->cache));
 	if (c->max_age > 0 && time(NULL) - src[0].st.st_mtim.tv_sec > (time_t)c->max_age * 86400)
 		log_warn("national directory: %s is %lld days old (max-age %d): is the download "
 			 "timer running?", db->extract_path,
 			 (long long)(time(NULL) - src[0].st.st_mtim.tv_sec) / 86400, c->max_age);
-	log_info("national directory: %s %s in %.2f s: %llu rows, %llu people, %llu activities, "
-		 "%llu savoir-faire; %llu MSSanté addresses of people (%llu rows)",
+	log_info("national directory: %s %s in %.2f s (%s): %llu rows, %llu people, "
+		 "%llu activities, %llu savoir-faire; %llu MSSanté addresses of people (%llu rows)",
 		 db->index_path, db->reason ? "built" : "up to date, mapped", db->info.seconds,
+		 body_said[db->info.body],
 		 (unsigned long long)db->info.rows, (unsigned long long)db->info.persons,
 		 (unsigned long long)db->info.activities,
 		 (unsigned long long)db->info.savoir_faire,
@@ -331,7 +342,8 @@ void nat_close(struct nat_db *db)
 		pthread_join(db->verifier, NULL);
 	if (db->map)
 		munmap((void *)db->map, db->size);
-	free(db->cache);
+	free(db->cache.key);
+	free(db->cache.val);
 	arena_free(&db->ar);
 	free(db->scratch.prof.v);
 	free(db->scratch.sf.v);

@@ -7,6 +7,7 @@
 # not list reported, Profession, Spécialité and MSSanté adresse filled from the national
 # directory for a person with only a free-text title, names with accents and particles
 # matched, the MSSanté addresses in the reports; then a changed extract rebuilds the index, a
+# run reads the body of an index only when it was modified since its build (touched), a
 # damaged index stops the run and is built again by the next, and a truncated extract or one
 # with a renamed column stops plan and apply before anything is written. The findings, the
 # summary, explain, national show and index and a refused extract are also read in French.
@@ -201,7 +202,14 @@ unset LANGUAGE MEDIMAIL_SYNC_LOCALEDIR
 
 # --- a changed extract rebuilds the index; the run uses the new one ---------------------------------
 ms_run -c "$CONF" -l info plan
-like "$MS_ERR" "national directory: $IDX up to date, mapped" "a later run maps the index"
+like "$MS_ERR" "national directory: $IDX up to date, mapped in [0-9.]+ s \\(unchanged since it was built: its body not read again\\)" \
+	"a later run maps the index, its body not read again (the mtime its build set)"
+touch "$IDX"
+ms_run -c "$CONF" -l info plan
+exit_is 4 "plan with the index touched"
+like "$MS_ERR" "national directory: $IDX up to date, mapped in [0-9.]+ s \\(modified since it was built: its body checked meanwhile\\)" \
+	"a touched index has its body checked by the run"
+unlike "$MS_ERR" "building the index|corrupt index" "found whole, it is kept"
 touch -d '2025-01-02 00:00' "$X"
 ms_run -c "$CONF" -l info plan
 exit_is 4 "plan after the extract's modification time changed"
@@ -223,8 +231,10 @@ unlike "$MS_OUT" "uid=pdurand,.*national-name" "the run reads the newer extract:
 # --- a damaged index: the run stops before writing, removes it; the next run builds it again ----
 nfiles=$(ls "$OUT" | wc -l)
 printf 'Z' | dd of="$IDX" bs=1 seek=5000 conv=notrunc 2>/dev/null
-ms_run -c "$CONF" plan
+ms_run -c "$CONF" -l info plan
 exit_is 1 "plan with a damaged index body: exit 1"
+like "$MS_ERR" "modified since it was built: its body checked meanwhile" \
+	"the write changed the index's modification time: the run checks its body"
 like "$MS_ERR" "$IDX: corrupt index \\(body checksum\\): removed, the next run builds it again" \
 	"the error says so"
 is "$(ls "$OUT" | wc -l)" "$nfiles" "nothing written (no report either)"

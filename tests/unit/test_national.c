@@ -726,6 +726,69 @@ static void test_background_check(void **state)
 	tconf_free(&t);
 }
 
+/* nat_open_background reads the body only when the index was modified since its build (its
+ * mtime is no longer the one the build set, a second in the past); nat_open always does. */
+static void test_body_check_modes(void **state)
+{
+	char *x = fixture_extract(), *err = NULL;
+	struct timespec stamp;
+	struct tconf t;
+	struct nat_db *db;
+
+	(void)state;
+	write_file("x.txt", x);
+	tconf_init(&t, "x.txt", NULL);
+	db = expect_rebuilt(&t.c, "no index yet");
+	assert_int_equal(nat_info(db)->body, NAT_BODY_BUILT);
+	nat_close(db);
+	get_mtime("national.idx", &stamp);
+	assert_true(stamp.tv_nsec == 0 && stamp.tv_sec < time(NULL));
+	/* as built: not read again */
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_null(nat_info(db)->rebuilt);
+	assert_int_equal(nat_info(db)->body, NAT_BODY_UNCHANGED);
+	assert_int_equal(nat_verified(db, &err), 0);
+	assert_string_equal(nat_find(db, NAT_RPPS, "10003456018")->prenom, "HÉLÈNE");
+	nat_close(db);
+	/* nat_open (national index, national show) reads it all the same */
+	db = open_ok(&t.c);
+	assert_null(nat_info(db)->rebuilt);
+	assert_int_equal(nat_info(db)->body, NAT_BODY_READ);
+	nat_close(db);
+	/* touched (the same bytes): checked by the thread, found whole, kept */
+	set_mtime("national.idx", stamp.tv_sec, 1);
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_int_equal(nat_info(db)->body, NAT_BODY_BACKGROUND);
+	assert_int_equal(nat_verified(db, &err), 0);
+	nat_close(db);
+	/* a byte of the body written: the write stamps the mtime, the thread finds it */
+	set_mtime("national.idx", stamp.tv_sec, 0);
+	patch_file("national.idx", 4096 + 20, "Z", 1);
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_int_equal(nat_info(db)->body, NAT_BODY_BACKGROUND);
+	assert_int_equal(nat_verified(db, &err), -1);
+	free(err);
+	err = NULL;
+	nat_close(db);
+	db = expect_rebuilt(&t.c, "no index yet");
+	nat_close(db);
+	/* what the fast path gives up: damage that puts the build's mtime back is not seen by
+	 * the runs, only by nat_open (the national index command) */
+	get_mtime("national.idx", &stamp);
+	patch_file("national.idx", 4096 + 20, "Z", 1);
+	set_mtime("national.idx", stamp.tv_sec, stamp.tv_nsec);
+	db = nat_open_background(&t.c, &err);
+	assert_non_null(db);
+	assert_int_equal(nat_info(db)->body, NAT_BODY_UNCHANGED);
+	nat_close(db);
+	nat_close(expect_rebuilt(&t.c, "corrupt index (body checksum)"));
+	free(x);
+	tconf_free(&t);
+}
+
 /* A damaged index is detected and rebuilt, never used: body, header, size, version. */
 static void test_corrupt_index_rebuilt(void **state)
 {
@@ -747,7 +810,7 @@ static void test_corrupt_index_rebuilt(void **state)
 	db = expect_rebuilt(&t.c, "corrupt index (body checksum)");
 	assert_string_equal(nat_find(db, NAT_RPPS, "10003456018")->prenom, "HÉLÈNE");
 	nat_close(db);
-	/* the last byte of the file (the buckets) */
+	/* the last byte of the file (the table) */
 	patch_file("national.idx", size - 1, "\x7f", 1);
 	nat_close(expect_rebuilt(&t.c, "corrupt index (body checksum)"));
 	/* a count in the header block */
@@ -874,9 +937,49 @@ static void test_many_rows_scattered(void **state)
 	assert_string_equal(p->activities[1].finess, "340000006");
 	assert_string_equal(p->activities[2].finess, "340000005");
 	assert_int_equal(p->nprofessions, 1);
+	/* every person from its home slot (3000 entries, three per person, many pushed past
+	 * their homes); none of the absent ones, nor these numbers as ADELI */
 	for (int i = 0; i < 1000; i++) {
 		snprintf(id, sizeof(id), "%011d", 20000000 + i);
-		assert_non_null(nat_find(db, NAT_RPPS, id));
+		p = nat_find(db, NAT_RPPS, id);
+		assert_non_null(p);
+		assert_string_equal(p->id, id);
+		assert_int_equal(p->nactivities, 3);
+		assert_null(nat_find(db, NAT_ADELI, id));
+		snprintf(id, sizeof(id), "%011d", 20001000 + i);
+		assert_null(nat_find(db, NAT_RPPS, id));
+	}
+	nat_close(db);
+	sb_free(&sb);
+	tconf_free(&t);
+}
+
+/* The national id made when the extract leaves it out: the type code (1 to 3 digits), the
+ * identifier. */
+static void test_idnat_made(void **state)
+{
+	static const char *const types[] = { "8", "0", "42", "123" };
+	static const char *const want[] = { "810003456018", "010003456018", "4210003456018",
+					    "12310003456018" };
+	struct strbuf sb = { 0 };
+	struct tconf t;
+	struct nat_db *db;
+
+	(void)state;
+	sb_add(&sb, act_header);
+	sb_addc(&sb, '\n');
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		add_row(&sb, NCOL, C_TYPE, types[i], C_ID, "10003456018", C_NOM, "MARTIN", -1);
+	write_file("x.txt", sb.buf);
+	tconf_init(&t, "x.txt", NULL);
+	db = open_ok(&t.c);
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		const struct nat_person *p = nat_find(db, (enum nat_id_type)atoi(types[i]),
+						      "10003456018");
+
+		assert_non_null(p);
+		assert_string_equal(p->idnat, want[i]);
+		assert_string_equal(p->nom, "MARTIN");
 	}
 	nat_close(db);
 	sb_free(&sb);
@@ -969,6 +1072,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_line_without_lf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_and_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_index_rebuilt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_check_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idnat_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_never_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
