@@ -303,15 +303,21 @@ struct fold_state {
 static size_t fold_next(struct fold_state *st, char *buf)
 {
 	while (st->len > 0) {
-		uint32_t c = 0;
-		size_t n = utf8_decode(st->p, st->len, &c), k = 0;
+		uint32_t c = *st->p;
+		size_t n = 1, k = 0;
 		const char *base;
 
-		if (n == 0) {
-			c = *st->p;
-			n = 1;
-		} else {
-			c = cp_lower(c);
+		if (c >= 0x80) {
+			/* a byte that starts no valid sequence stands for itself */
+			n = utf8_decode(st->p, st->len, &c);
+			if (n == 0) {
+				c = *st->p;
+				n = 1;
+			} else {
+				c = cp_lower(c);
+			}
+		} else if (c >= 'A' && c <= 'Z') {
+			c += 'a' - 'A';
 		}
 		st->p += n;
 		st->len -= n;
@@ -344,6 +350,8 @@ void sb_add_fold(struct strbuf *sb, const char *s)
 	char buf[8];
 	size_t k;
 
+	/* room for the usual case, where the fold is no longer than s */
+	xgrow(&sb->buf, &sb->cap, sb->len + st.len + 1, 1);
 	sb_addn(sb, "", 0);
 	while ((k = fold_next(&st, buf)) > 0)
 		sb_addn(sb, buf, k);
