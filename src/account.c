@@ -215,7 +215,8 @@ static bool check_person(const struct account_env *env, const struct entry *e,
 	if (a->end_time > 0 && str_empty(row_get(&a->row, COL_PEREMPTION)))
 		row_take(&a->row, COL_PEREMPTION, plan_date(a->end_time));
 	check_normalise(env->ck, &a->row, a->type);
-	map_stats_add_row(env->stats, &a->row, a->type);
+	if (env->stats)
+		map_stats_add_row(env->stats, &a->row, a->type);
 	if (check_row(env->ck, &a->row, a->type, e->dn, f) > 0)
 		rejected = true;
 	if (account_national_check(env, a, e->dn, mapped, f))

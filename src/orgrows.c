@@ -247,7 +247,8 @@ static bool org_row(const struct account_env *env, const struct orgrows_people *
 	resp = org_responsible(env, p, d, g, &a->row, f, xx);
 	org_connexion(env, p, g, &a->row, f);
 	check_normalise(env->ck, &a->row, BAL_ORG);
-	map_stats_add_row(env->stats, &a->row, BAL_ORG);
+	if (env->stats)
+		map_stats_add_row(env->stats, &a->row, BAL_ORG);
 	if (check_row(env->ck, &a->row, BAL_ORG, g->dn, f) > 0)
 		ok = false;
 	if (account_national_check(env, a, g->dn, resp, f))
