@@ -16,6 +16,7 @@
 #include "collect.h"
 #include "log.h"
 #include "orgrows.h"
+#include "reconcile.h"
 #include "source.h"
 
 /* The state of one collection. */
@@ -318,6 +319,18 @@ out:
 	return rc;
 }
 
+/* The values kept by hand in Medimail (hand-edits = keep) replace the cells they were kept
+ * for, where the directory still gives the value they replaced. */
+static void keep_values(struct ctx *x)
+{
+	size_t changed = reconcile_keep_apply(x->col->acc, x->col->nacc, x->o->kept,
+					      x->o->nkept);
+
+	if (changed)
+		log_info("%zu cell(s) keep the value set by hand in Medimail (hand-edits = keep)",
+			 changed);
+}
+
 /* The collection's empty state, with room for the accounts the state knows. */
 static void collection_init(struct collection *out, const struct config *c,
 			    const struct collect_opts *o)
@@ -385,6 +398,7 @@ int collect(const struct config *c, const struct mapper *m, const struct checker
 	log_timing("ORG mailboxes and duplicates", &t0);
 	if (national_verified(&x) != 0)
 		goto out;
+	keep_values(&x);
 	rc = 0;
 out:
 	source_owners_free(x.owners);
