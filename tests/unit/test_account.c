@@ -33,15 +33,13 @@ static void test_key(void **state)
 {
 	static const unsigned char guid[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 						14, 15 };
-	struct accenv t;
+	struct accenv *t = *state;
 	struct entry e;
 	struct account a;
 	char *k;
 
-	(void)state;
-	accenv_open(&t, "", NOW);
 	accenv_entry(&e, PERSON("ann", "entryUUID", "6b1f0d2e-0001", NULL));
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	/* openldap's id-attribute is entryUUID: its value is the key */
 	assert_string_equal(a.key, "6b1f0d2e-0001");
 	assert_string_equal(a.dn, "uid=ann," P);
@@ -50,7 +48,7 @@ static void test_key(void **state)
 	assert_false(a.rejected);
 	assert_false(a.disabled);
 	assert_int_equal(a.end_time, 0);
-	assert_int_equal(t.f.n, 0);
+	assert_int_equal(t->f.n, 0);
 	assert_string_equal(row_get(&a.row, COL_MAIL), "ann@chu.fr");
 	assert_string_equal(row_get(&a.row, COL_NOM), "MARTIN");       /* {sn|trim|upper} */
 	assert_string_equal(row_get(&a.row, COL_RPPS), "10001045367");
@@ -78,24 +76,21 @@ static void test_key(void **state)
 	assert_null(account_key(&e, "uid"));
 	assert_null(account_key(&e, "cn"));
 	entry_free(&e);
-	accenv_close(&t);
 }
 
 static void test_missing_id(void **state)
 {
-	struct accenv t;
+	struct accenv *t = *state;
 	struct entry e;
 	struct account a;
 	const struct finding *x;
 
-	(void)state;
-	accenv_open(&t, "", NOW);
 	accenv_entry(&e, PERSON("bob", NULL));
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	assert_string_equal(a.key, "dn:uid=bob," P);
 	assert_true(a.rejected);
-	assert_int_equal(t.f.n, 1);
-	assert_int_equal(accenv_count(&t.f, "missing-id", &x), 1);
+	assert_int_equal(t->f.n, 1);
+	assert_int_equal(accenv_count(&t->f, "missing-id", &x), 1);
 	assert_int_equal(x->sev, SEV_ERROR);
 	assert_int_equal(x->col, -1);
 	assert_string_equal(x->where, "uid=bob," P);
@@ -104,55 +99,51 @@ static void test_missing_id(void **state)
 	assert_string_equal(row_get(&a.row, COL_MAIL), "bob@chu.fr");
 	account_free(&a);
 	entry_free(&e);
-	accenv_close(&t);
 }
 
 static void test_disabled(void **state)
 {
-	struct accenv t;
+	struct accenv *t = *state;
 	struct entry e;
 	struct account a;
 	const struct finding *x;
 
-	(void)state;
-	accenv_open(&t, "", NOW);
 	/* flags bit 2 set: disabled-filter holds. A leaver's data errors do not matter (no
 	 * profession here): no finding, not rejected. */
 	accenv_entry(&e, "uid=cat," P, "entryUUID", "u-cat", "mail", "cat@chu.fr", "sn", "Cat",
 		     "givenName", "C", "flags", "514", NULL);
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	assert_true(a.disabled);
 	assert_false(a.rejected);
-	assert_int_equal(t.f.n, 0);
-	assert_int_equal(account_disabled(&t.c->directories[0], &e), 1);
+	assert_int_equal(t->f.n, 0);
+	assert_int_equal(account_disabled(&t->c->directories[0], &e), 1);
 	account_free(&a);
 	entry_free(&e);
 
 	/* bit 2 clear: active; openldap's disabled-attribute pwdAccountLockedTime: disabled */
 	accenv_entry(&e, PERSON("dan", "entryUUID", "u-dan", "flags", "512", NULL));
-	assert_int_equal(account_disabled(&t.c->directories[0], &e), 0);
-	build(&t, &e, &a);
+	assert_int_equal(account_disabled(&t->c->directories[0], &e), 0);
+	build(t, &e, &a);
 	assert_false(a.disabled);
 	assert_false(a.rejected);
 	account_free(&a);
 	entry_add_value(&e, "pwdAccountLockedTime", "20240101000000Z", 15);
-	assert_int_equal(account_disabled(&t.c->directories[0], &e), 1);
+	assert_int_equal(account_disabled(&t->c->directories[0], &e), 1);
 	entry_free(&e);
 
 	/* a flag word that is not a number: the filter is undefined, the entry kept out */
 	accenv_entry(&e, PERSON("eve", "entryUUID", "u-eve", "flags", "abc", NULL));
-	assert_int_equal(account_disabled(&t.c->directories[0], &e), -1);
-	build(&t, &e, &a);
+	assert_int_equal(account_disabled(&t->c->directories[0], &e), -1);
+	build(t, &e, &a);
 	assert_false(a.disabled);
 	assert_true(a.rejected);
-	assert_int_equal(t.f.n, 1);
-	assert_int_equal(accenv_count(&t.f, "disabled-unreadable", &x), 1);
+	assert_int_equal(t->f.n, 1);
+	assert_int_equal(accenv_count(&t->f, "disabled-unreadable", &x), 1);
 	assert_int_equal(x->sev, SEV_ERROR);
 	assert_string_equal(x->value, "flags \"abc\"");
 	assert_non_null(strstr(x->message, "kept out"));
 	account_free(&a);
 	entry_free(&e);
-	accenv_close(&t);
 }
 
 /* The account of a valid person with shadowExpire values v1 and v2 (each may be NULL). */
@@ -172,92 +163,87 @@ static void with_end(struct accenv *t, struct account *a, const char *v1, const 
 
 static void test_end_dates(void **state)
 {
-	struct accenv t;
+	struct accenv *t = *state;
 	struct account a;
 	const struct finding *x;
 
-	(void)state;
-	accenv_open(&t, "", NOW);
 	/* shadowExpire counts days (end-date-format days for it): 19800 is 2024-03-18, past:
 	 * leaving, so the row is not checked and no Date de péremption is written ahead */
-	with_end(&t, &a, "19800", NULL);
+	with_end(t, &a, "19800", NULL);
 	assert_int_equal(a.end_time, 19800LL * 86400);
 	assert_true(a.end_time <= NOW);
 	assert_false(a.rejected);
-	assert_int_equal(t.f.n, 0);
+	assert_int_equal(t->f.n, 0);
 	assert_string_equal(row_get(&a.row, COL_PEREMPTION), "");
 	account_free(&a);
 
 	/* 20000 is 2024-10-04, ahead: written as Date de péremption, AA-MM-JJ */
-	with_end(&t, &a, "20000", NULL);
+	with_end(t, &a, "20000", NULL);
 	assert_int_equal(a.end_time, 20000LL * 86400);
 	assert_false(a.rejected);
-	assert_int_equal(t.f.n, 0);
+	assert_int_equal(t->f.n, 0);
 	assert_string_equal(row_get(&a.row, COL_PEREMPTION), "24-10-04");
 	account_free(&a);
 
 	/* the earliest value counts; 0 says never */
-	with_end(&t, &a, "20000", "19990");
+	with_end(t, &a, "20000", "19990");
 	assert_int_equal(a.end_time, 19990LL * 86400);
 	account_free(&a);
-	with_end(&t, &a, "0", NULL);
+	with_end(t, &a, "0", NULL);
 	assert_int_equal(a.end_time, 0);
 	assert_false(a.rejected);
 	account_free(&a);
 
 	/* a YYYYMMDD typed into a count of days cannot be read: kept out (fail closed) */
-	with_end(&t, &a, "20261231", NULL);
+	with_end(t, &a, "20261231", NULL);
 	assert_int_equal(a.end_time, 0);
 	assert_true(a.rejected);
-	assert_int_equal(accenv_count(&t.f, "end-date-unreadable", &x), 1);
+	assert_int_equal(accenv_count(&t->f, "end-date-unreadable", &x), 1);
 	assert_int_equal(x->sev, SEV_ERROR);
 	assert_int_equal(x->col, COL_PEREMPTION);
 	assert_string_equal(x->value, "20261231");
 	assert_non_null(strstr(x->message, "kept out"));
 	account_free(&a);
-	accenv_close(&t);
+	accenv_close(t);
 
 	/* lowered to a warning: said, the end date ignored, the person kept */
-	accenv_open(&t, "severity = { \"end-date-unreadable:warning\" }", NOW);
-	with_end(&t, &a, "20261231", NULL);
+	accenv_open(t, "severity = { \"end-date-unreadable:warning\" }", NOW);
+	with_end(t, &a, "20261231", NULL);
 	assert_int_equal(a.end_time, 0);
 	assert_false(a.rejected);
-	assert_int_equal(accenv_count(&t.f, "end-date-unreadable", &x), 1);
+	assert_int_equal(accenv_count(&t->f, "end-date-unreadable", &x), 1);
 	assert_int_equal(x->sev, SEV_WARNING);
 	assert_non_null(strstr(x->message, "ignored"));
 	account_free(&a);
-	accenv_close(&t);
 }
 
 static void test_mapping_error(void **state)
 {
-	struct accenv t;
+	struct accenv *t = *state;
 	struct entry e;
 	struct account a;
 	const struct finding *x;
 
-	(void)state;
-	accenv_open(&t, "", NOW);
 	/* telephone-1's default template is {telephoneNumber|phone}: "12" cannot be made a
 	 * 10-digit number, a phone-format finding (error) that rejects the row */
 	accenv_entry(&e, PERSON("gus", "entryUUID", "u-gus", "telephoneNumber", "12", NULL));
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	assert_true(a.rejected);
-	assert_true(accenv_count(&t.f, "phone-format", &x) >= 1);
+	assert_true(accenv_count(&t->f, "phone-format", &x) >= 1);
 	assert_int_equal(x->sev, SEV_ERROR);
 	assert_int_equal(x->col, COL_TEL1);
-	assert_true(account_errors_since(&t.f, 0));
+	assert_true(account_errors_since(&t->f, 0));
 	account_free(&a);
 	entry_free(&e);
 
 	/* the same person with a good number: not rejected, the number normalised */
-	findings_free(&t.f);
+	findings_free(&t->f);
 	accenv_entry(&e, PERSON("gus", "entryUUID", "u-gus", "telephoneNumber",
 				"+33 4 67 33 00 00", NULL));
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	assert_false(a.rejected);
-	assert_int_equal(t.f.n, 0);
-	assert_false(account_errors_since(&t.f, 0));
+	assert_int_equal(t->f.n, 0);
+	assert_false(account_errors_since(&t->f, 0));
 	assert_string_equal(row_get(&a.row, COL_TEL1), "0467330000");
 	account_free(&a);
 	entry_free(&e);
@@ -265,22 +251,38 @@ static void test_mapping_error(void **state)
 	/* no bal-rule holds without RPPS or ADELI but the default MED one: MED */
 	accenv_entry(&e, "uid=hal," P, "entryUUID", "u-hal", "mail", "hal@chu.fr", "sn", "Hal",
 		     "givenName", "H", "profession", "Secrétaire médical", NULL);
-	build(&t, &e, &a);
+	build(t, &e, &a);
 	assert_int_equal(a.type, BAL_MED);
 	assert_false(a.rejected);
 	account_free(&a);
 	entry_free(&e);
-	accenv_close(&t);
+}
+
+/* Each test gets the configuration of accenv.h at NOW. */
+static int open_env(void **state)
+{
+	struct accenv *t = xcalloc(1, sizeof(*t));
+
+	accenv_open(t, "", NOW);
+	*state = t;
+	return 0;
+}
+
+static int close_env(void **state)
+{
+	accenv_close(*state);
+	free(*state);
+	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_key),
-		cmocka_unit_test(test_missing_id),
-		cmocka_unit_test(test_disabled),
-		cmocka_unit_test(test_end_dates),
-		cmocka_unit_test(test_mapping_error),
+		cmocka_unit_test_setup_teardown(test_key, open_env, close_env),
+		cmocka_unit_test_setup_teardown(test_missing_id, open_env, close_env),
+		cmocka_unit_test_setup_teardown(test_disabled, open_env, close_env),
+		cmocka_unit_test_setup_teardown(test_end_dates, open_env, close_env),
+		cmocka_unit_test_setup_teardown(test_mapping_error, open_env, close_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,13 +119,11 @@ static struct account *build(struct orgfix *x, ...)
 
 static void test_members(void **state)
 {
-	struct orgfix x;
+	struct orgfix *x = *state;
 	struct account *a;
 	const struct finding *f;
 
-	(void)state;
-	setup(&x, "", "10001045367");
-	a = build(&x, GROUP, "owner", RITA, NULL);
+	a = build(x, GROUP, "owner", RITA, NULL);
 	assert_int_equal(a->type, BAL_ORG);
 	assert_string_equal(a->key, "g-1");
 	assert_string_equal(a->dn, ORG);
@@ -151,40 +149,37 @@ static void test_members(void **state)
 	/* connexion accounts: ann, bob (ends tomorrow: still valid) and fay (nested), sorted;
 	 * cid (rejected), dee (disabled) and eli (ended) are excluded with a warning each */
 	assert_string_equal(row_get(&a->row, COL_CONNEXION), "ann@chu.fr;bob@chu.fr;fay@chu.fr");
-	assert_int_equal(x.t.f.n, 3);
-	assert_int_equal(accenv_count(&x.t.f, "org-member-excluded", &f), 3);
+	assert_int_equal(x->t.f.n, 3);
+	assert_int_equal(accenv_count(&x->t.f, "org-member-excluded", &f), 3);
 	assert_int_equal(f->sev, SEV_WARNING);
 	assert_int_equal(f->col, COL_CONNEXION);
 	assert_string_equal(f->where, ORG);
 	assert_string_equal(f->value, "uid=cid," P);
 	assert_non_null(strstr(f->message, "is rejected in this run"));
-	assert_string_equal(x.t.f.v[1].value, "uid=dee," P);
-	assert_non_null(strstr(x.t.f.v[1].message, "is disabled"));
-	assert_string_equal(x.t.f.v[2].value, "uid=eli," P);
-	assert_non_null(strstr(x.t.f.v[2].message, "is disabled"));
+	assert_string_equal(x->t.f.v[1].value, "uid=dee," P);
+	assert_non_null(strstr(x->t.f.v[1].message, "is disabled"));
+	assert_string_equal(x->t.f.v[2].value, "uid=eli," P);
+	assert_non_null(strstr(x->t.f.v[2].message, "is disabled"));
 	assert_false(a->rejected);
 
 	/* a member that is not a nominative account (an ORG) is excluded too */
-	x.acc[ANN].type = BAL_ORG;
-	a = build(&x, GROUP, "owner", RITA, NULL);
+	x->acc[ANN].type = BAL_ORG;
+	a = build(x, GROUP, "owner", RITA, NULL);
 	assert_string_equal(row_get(&a->row, COL_CONNEXION), "bob@chu.fr;fay@chu.fr");
-	assert_int_equal(accenv_count(&x.t.f, "org-member-excluded", &f), 4);
+	assert_int_equal(accenv_count(&x->t.f, "org-member-excluded", &f), 4);
 	assert_string_equal(f->value, "uid=ann," P);
 	assert_non_null(strstr(f->message, "is not a PER, INT or MED account"));
 	assert_false(a->rejected);
-	teardown(&x);
 }
 
 static void test_no_responsible(void **state)
 {
-	struct orgfix x;
+	struct orgfix *x = *state;
 	struct account *a;
 	const struct finding *f;
 
-	(void)state;
-	setup(&x, "", "10001045367");
-	a = build(&x, GROUP, NULL);
-	assert_int_equal(accenv_count(&x.t.f, "org-no-responsible", &f), 1);
+	a = build(x, GROUP, NULL);
+	assert_int_equal(accenv_count(&x->t.f, "org-no-responsible", &f), 1);
 	assert_int_equal(f->sev, SEV_ERROR);
 	assert_int_equal(f->col, COL_NOM_RESP);
 	assert_null(f->value);
@@ -193,104 +188,114 @@ static void test_no_responsible(void **state)
 	assert_true(a->rejected);
 
 	/* an owner that is not a person read */
-	a = build(&x, GROUP, "owner", "uid=zoe," P, NULL);
-	assert_int_equal(accenv_count(&x.t.f, "org-responsible-unknown", &f), 1);
+	a = build(x, GROUP, "owner", "uid=zoe," P, NULL);
+	assert_int_equal(accenv_count(&x->t.f, "org-responsible-unknown", &f), 1);
 	assert_int_equal(f->sev, SEV_ERROR);
 	assert_string_equal(f->value, "uid=zoe," P);
 	assert_true(a->rejected);
-	teardown(&x);
+	teardown(x);
 
 	/* org.default-owner stands for a missing owner */
-	setup(&x, "org {\n default-owner = \"" RITA "\"\n}", "10001045367");
-	a = build(&x, GROUP, NULL);
-	assert_int_equal(accenv_count(&x.t.f, "org-no-responsible", NULL), 0);
+	setup(x, "org {\n default-owner = \"" RITA "\"\n}", "10001045367");
+	a = build(x, GROUP, NULL);
+	assert_int_equal(accenv_count(&x->t.f, "org-no-responsible", NULL), 0);
 	assert_string_equal(row_get(&a->row, COL_NOM_RESP), "ROUX");
 	assert_false(a->rejected);
-	teardown(&x);
 }
 
 static void test_responsible_without_rpps(void **state)
 {
-	struct orgfix x;
+	struct orgfix *x = *state;
 	struct account *a;
 	const struct finding *f;
 
-	(void)state;
-	setup(&x, "", NULL);
-	a = build(&x, GROUP, "owner", RITA, NULL);
+	teardown(x);
+	setup(x, "", NULL);
+	a = build(x, GROUP, "owner", RITA, NULL);
 	assert_string_equal(row_get(&a->row, COL_ID_RESP), "");
 	assert_string_equal(row_get(&a->row, COL_NOM_RESP), "ROUX");
-	assert_int_equal(accenv_count(&x.t.f, "org-responsible-rpps", &f), 1);
+	assert_int_equal(accenv_count(&x->t.f, "org-responsible-rpps", &f), 1);
 	assert_int_equal(f->sev, SEV_ERROR);
 	assert_int_equal(f->col, COL_ID_RESP);
 	assert_string_equal(f->value, RITA);
 	assert_non_null(strstr(f->message, RITA));
 	assert_true(a->rejected);
-	teardown(&x);
+	teardown(x);
 
 	/* an RPPS with a wrong Luhn key is no better (10001045368: sum 21) */
-	setup(&x, "", "10001045368");
-	a = build(&x, GROUP, "owner", RITA, NULL);
-	assert_int_equal(accenv_count(&x.t.f, "org-responsible-rpps", NULL), 1);
+	setup(x, "", "10001045368");
+	a = build(x, GROUP, "owner", RITA, NULL);
+	assert_int_equal(accenv_count(&x->t.f, "org-responsible-rpps", NULL), 1);
 	assert_true(a->rejected);
-	teardown(&x);
 }
 
 static void test_personal_address(void **state)
 {
-	struct orgfix x;
+	struct orgfix *x = *state;
 	struct account *a;
 	const struct finding *f;
 
-	(void)state;
-	setup(&x, "", "10001045367");
 	/* the group's mail is ann's own */
-	a = build(&x, "entryUUID", "g-1", "cn", "org-urgences", "mail", "Ann@chu.fr",
+	a = build(x, "entryUUID", "g-1", "cn", "org-urgences", "mail", "Ann@chu.fr",
 		  "owner", RITA, NULL);
 	assert_string_equal(row_get(&a->row, COL_MAIL), "ann@chu.fr");   /* |lower */
-	assert_int_equal(accenv_count(&x.t.f, "org-mail-personal", &f), 1);
+	assert_int_equal(accenv_count(&x->t.f, "org-mail-personal", &f), 1);
 	assert_int_equal(f->sev, SEV_ERROR);
 	assert_int_equal(f->col, COL_MAIL);
 	assert_string_equal(f->value, "ann@chu.fr");
 	assert_true(a->rejected);
 
 	/* and lowered to a warning, the same row is kept */
-	teardown(&x);
-	setup(&x, "severity = { \"org-mail-personal:warning\" }", "10001045367");
-	a = build(&x, "entryUUID", "g-1", "cn", "org-urgences", "mail", "ann@chu.fr",
+	teardown(x);
+	setup(x, "severity = { \"org-mail-personal:warning\" }", "10001045367");
+	a = build(x, "entryUUID", "g-1", "cn", "org-urgences", "mail", "ann@chu.fr",
 		  "owner", RITA, NULL);
-	assert_int_equal(accenv_count(&x.t.f, "org-mail-personal", &f), 1);
+	assert_int_equal(accenv_count(&x->t.f, "org-mail-personal", &f), 1);
 	assert_int_equal(f->sev, SEV_WARNING);
 	assert_false(a->rejected);
-	teardown(&x);
 }
 
 static void test_missing_id(void **state)
 {
-	struct orgfix x;
+	struct orgfix *x = *state;
 	struct account *a;
 	const struct finding *f;
 
-	(void)state;
-	setup(&x, "", "10001045367");
-	a = build(&x, "cn", "org-urgences", "mail", "org-urgences@chu.fr", "owner", RITA, NULL);
+	a = build(x, "cn", "org-urgences", "mail", "org-urgences@chu.fr", "owner", RITA, NULL);
 	assert_string_equal(a->key, "dn:" ORG);
-	assert_int_equal(accenv_count(&x.t.f, "missing-id", &f), 1);
+	assert_int_equal(accenv_count(&x->t.f, "missing-id", &f), 1);
 	assert_int_equal(f->sev, SEV_ERROR);
 	assert_true(a->rejected);
 	/* the row is built all the same */
 	assert_string_equal(row_get(&a->row, COL_CONNEXION), "ann@chu.fr;bob@chu.fr;fay@chu.fr");
-	teardown(&x);
+}
+
+/* Each test gets the people above, rita with a valid RPPS, and the configuration of
+ * accenv.h. */
+static int open_fix(void **state)
+{
+	struct orgfix *x = xcalloc(1, sizeof(*x));
+
+	setup(x, "", "10001045367");
+	*state = x;
+	return 0;
+}
+
+static int close_fix(void **state)
+{
+	teardown(*state);
+	free(*state);
+	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_members),
-		cmocka_unit_test(test_no_responsible),
-		cmocka_unit_test(test_responsible_without_rpps),
-		cmocka_unit_test(test_personal_address),
-		cmocka_unit_test(test_missing_id),
+		cmocka_unit_test_setup_teardown(test_members, open_fix, close_fix),
+		cmocka_unit_test_setup_teardown(test_no_responsible, open_fix, close_fix),
+		cmocka_unit_test_setup_teardown(test_responsible_without_rpps, open_fix, close_fix),
+		cmocka_unit_test_setup_teardown(test_personal_address, open_fix, close_fix),
+		cmocka_unit_test_setup_teardown(test_missing_id, open_fix, close_fix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
