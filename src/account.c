@@ -98,7 +98,7 @@ static bool disabled_unknown(const struct account_env *env, const struct conf_di
 	char **names = NULL, *vals;
 	size_t n = 0;
 
-	source_filter_attrs(&names, &n, d->disabled_filter);
+	(void)dir_filter_attrs(d->disabled_filter, &names, &n);
 	vals = values_of(e, names, n);
 	if (sev != SEV_OFF)
 		findings_add(f, sev, e->dn, -1, "disabled-unreadable", vals,

@@ -24,28 +24,6 @@ void source_attrs_add(char ***v, size_t *n, const char *name)
 	(*v)[*n] = NULL;
 }
 
-void source_filter_attrs(char ***v, size_t *n, const char *filter)
-{
-	const char *p = filter;
-
-	while (p && (p = strchr(p, '(')) != NULL) {
-		size_t len;
-		char *name;
-
-		p++;
-		while (*p == '&' || *p == '|' || *p == '!' || *p == '(' || *p == ' ')
-			p++;
-		len = strcspn(p, "=~<>:()");
-		if (len == 0 || (p[len] != '=' && p[len] != '~' && p[len] != '<' &&
-				 p[len] != '>' && p[len] != ':'))
-			continue;
-		name = xstrndup(p, len);
-		source_attrs_add(v, n, name);
-		free(name);
-		p += len;
-	}
-}
-
 void source_attrs_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -103,7 +81,7 @@ static void group_attrs(const struct conf_directory *d, const struct mapper *m, 
 		source_attrs_add(v, n, d->member_attributes[i]);
 	for (const char *const *a = map_group_attrs(m); *a; a++)
 		source_attrs_add(v, n, *a);
-	source_filter_attrs(v, n, d->group_filter);
+	(void)dir_filter_attrs(d->group_filter, v, n);
 }
 
 int source_read_groups(struct source *sd, const struct config *c, const struct mapper *m)
@@ -281,7 +259,7 @@ static void people_attrs(struct source *sd, const struct config *c, const struct
 	source_attrs_add(&sd->attrs, &sd->nattrs, d->disabled_attribute);
 	source_attrs_add(&sd->attrs, &sd->nattrs, d->end_date_attribute);
 	source_attrs_add(&sd->attrs, &sd->nattrs, d->uid_attribute);
-	source_filter_attrs(&sd->attrs, &sd->nattrs, d->disabled_filter);
+	(void)dir_filter_attrs(d->disabled_filter, &sd->attrs, &sd->nattrs);
 	for (size_t i = 0; i < c->nrules; i++)
 		source_attrs_add(&sd->attrs, &sd->nattrs, c->rules[i].if_attribute);
 }

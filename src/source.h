@@ -83,10 +83,10 @@ void source_close(struct source *sd);
 void source_free(struct source *sd);
 
 /* The attribute list of a search: add name (ignored when NULL, empty or present already,
- * without case), or the attribute names an LDAP filter tests (evaluated client-side, they must
- * be fetched). *v stays NULL-terminated; free it with source_attrs_free(). */
+ * without case). *v stays NULL-terminated, as dir_filter_attrs() keeps it (the attributes a
+ * filter evaluated client-side tests, which must be fetched); free it with
+ * source_attrs_free(). */
 void source_attrs_add(char ***v, size_t *n, const char *name);
-void source_filter_attrs(char ***v, size_t *n, const char *filter);
 void source_attrs_free(char **v, size_t n);
 
 #endif
