@@ -1,8 +1,8 @@
 /*
  * adopt_run.c - the "adopt" and "reconcile" commands: lock and read the state, read
  * Medimail's export, (adopt) read the directory as plan does, compare, report, and with
- * --commit record the result in one transaction. Also the values kept by hand that plan and
- * apply give the accounts they read.
+ * --commit record the result in one transaction. Also the loading of the values kept by hand
+ * that plan and apply pass to the collector.
  */
 #include "config.h"
 
@@ -266,22 +266,19 @@ int reconcile_main(const struct config *c, const struct adopt_run_opts *o)
 	return session_main(c, o, true);
 }
 
-int kept_values_apply(const struct config *c, struct state *st, struct collection *col,
-		      char **err)
+int kept_values_load(const struct config *c, struct state *st, struct kept_value **k,
+		     size_t *n, char **err)
 {
-	struct kept_value *k = NULL;
-	size_t n = 0, changed;
-
+	*k = NULL;
+	*n = 0;
 	if (!c->reconcile.keep_hand_edits)
 		return 0;
-	if (state_load_kept(st, &k, &n, err) != 0)
-		return -1;
-	changed = reconcile_keep_apply(col->acc, col->nacc, k, n);
-	if (changed)
-		log_info("%zu cell(s) keep the value set by hand in Medimail (hand-edits = keep)",
-			 changed);
+	return state_load_kept(st, k, n, err);
+}
+
+void kept_values_free(struct kept_value *k, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
 		kept_value_free(&k[i]);
 	free(k);
-	return 0;
 }

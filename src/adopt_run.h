@@ -60,10 +60,12 @@ struct adopt_session {
 int adopt_main(const struct config *c, const struct adopt_run_opts *o);
 int reconcile_main(const struct config *c, const struct adopt_run_opts *o);
 
-/* For plan and apply: with hand-edits = keep, give col's accounts the values kept by hand
- * (reconcile_keep_apply). 0, or -1 with *err (caller frees) when the state cannot be read. */
-int kept_values_apply(const struct config *c, struct state *st, struct collection *col,
-		      char **err) WUR;
+/* For plan and apply: with hand-edits = keep, the values kept by hand, for collect_opts.kept
+ * (*k and *n; none without hand-edits = keep). 0, or -1 with *err (caller frees) when the
+ * state cannot be read. Free them with kept_values_free(). */
+int kept_values_load(const struct config *c, struct state *st, struct kept_value **k,
+		     size_t *n, char **err) WUR;
+void kept_values_free(struct kept_value *k, size_t n);
 
 /* adopt_report.c: write the XLSX report (OUTDIR/adopt-... or reconcile-YYYYMMDD-HHMMSS.xlsx,
  * 0600, atomic) when the run got as far as the comparison, print the summary (stdout unless

@@ -75,6 +75,11 @@ struct collect_opts {
 	 * check before it returns), borrowed: it must outlive the collection. NULL: collect()
 	 * opens it itself when c has a national-directory section. */
 	struct nat_db *national;
+	/* Values kept by hand in Medimail (reconcile, hand-edits = keep; kept_values_load()),
+	 * given to the accounts as the collection's last step (reconcile_keep_apply); borrowed.
+	 * NULL, or nkept 0: none. */
+	const struct kept_value *kept;
+	size_t nkept;
 };
 
 /* The checker and the mapper of c that collect() needs: 0, or -1 when the configuration is
@@ -83,7 +88,8 @@ int collect_setup(const struct config *c, struct checker **ck, struct mapper **m
 
 /* Collect every account of c's directories, mapped by m and validated by ck; with a
  * national-directory section, the templates read the national directory and the rows are
- * checked against it (natcheck.h). Returns 0, or -1 when a directory could not be read
+ * checked against it (natcheck.h); then the values kept by hand (o->kept) replace the
+ * cells they were kept for. The collection is final when collect() returns. Returns 0, or -1 when a directory could not be read
  * completely, or the national directory cannot be opened or its index turns out damaged (the
  * error is logged); *out holds what was collected in both cases and must be freed with
  * collect_free(). */

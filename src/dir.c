@@ -683,22 +683,6 @@ void dir_search_end(struct dir_search *q)
 	free(q);
 }
 
-int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
-	       const char *const *attrs, dir_entry_cb cb, void *arg)
-{
-	struct dir_search *q = dir_search_start(s, base, scope, filter, attrs);
-	struct entry *e;
-	int r;
-
-	while ((r = dir_next_entry(q, &e)) == 1) {
-		r = cb(e, arg);
-		if (r)
-			break;
-	}
-	dir_search_end(q);
-	return r;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* GUIDs */
 

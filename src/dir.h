@@ -50,13 +50,6 @@ void dir_search_end(struct dir_search *q);
  * caller's, freed with entry_free); e is left empty. */
 void dir_entry_steal(struct entry *dst, struct entry *e);
 
-/* The same loop pushing each entry to cb (the entry lives during the call; a non-zero return
- * stops the search with that value): kept for the tests. Returns 0, -1 on error (logged), or
- * the callback's value. */
-typedef int (*dir_entry_cb)(struct entry *e, void *arg);
-int dir_search(struct dir_session *s, const char *base, enum dir_scope scope, const char *filter,
-	       const char *const *attrs, dir_entry_cb cb, void *arg) WUR;
-
 /* Number of search operations sent on this session (paged requests count one each). */
 unsigned long dir_search_count(const struct dir_session *s);
 

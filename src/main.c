@@ -389,30 +389,40 @@ static int parse_adopt(int argc, char **argv, struct adopt_run_opts *ao)
 	return ao->export_path && optind == argc ? 0 : -1;
 }
 
-int main(int argc, char **argv)
+/* The command line, as main() reads it. */
+struct cli {
+	const char *config_path;
+	bool use_syslog, connect;
+	int level;
+	const char *cmd;                   /* argv[0] after the global options */
+	int argc;
+	char **argv;                       /* the command and its arguments */
+	struct run_opts ro;
+	struct adopt_run_opts ao;
+};
+
+static const struct option global_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "log-level", required_argument, NULL, 'l' },
+	{ "syslog", no_argument, NULL, 'S' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option command_opts[] = {
+	{ "json", required_argument, NULL, 'j' },
+	{ "metrics", required_argument, NULL, 'm' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "connect", no_argument, NULL, 'C' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* What every command shares: private files, no death on a file size limit, the catalogue. */
+static void process_setup(void)
 {
-	static const struct option global[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "syslog", no_argument, NULL, 'S' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const struct option cmdopts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "connect", no_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *config_path = DEFAULT_CONFIG, *cmd, *env;
-	struct run_opts ro = { 0 };
-	struct adopt_run_opts ao = { 0 };
-	struct config *c = NULL;
-	bool use_syslog = false, connect = false;
-	int level = LOG_NOTICE, opt, rc = EXIT_USAGE;
+	const char *env;
 
 	umask(077);    /* loadusers files, reports and the state hold personal data */
 	/* over a file size limit (ulimit -f), write() fails with EFBIG and the run's error
@@ -423,24 +433,32 @@ int main(int argc, char **argv)
 	env = getenv("MEDIMAIL_SYNC_LOCALEDIR");
 	bindtextdomain(PACKAGE, env && *env ? env : LOCALEDIR);
 	textdomain(PACKAGE);
-	while ((opt = getopt_long(argc, argv, "+c:l:qhV", global, NULL)) != -1) {
+}
+
+/* The global options into cl. Returns -1 to go on, or the exit status (--help, --version, an
+ * unknown option or log level). */
+static int parse_global(int argc, char **argv, struct cli *cl)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+c:l:qhV", global_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			config_path = optarg;
+			cl->config_path = optarg;
 			break;
 		case 'l':
-			level = log_level_parse(optarg);
-			if (level < 0) {
+			cl->level = log_level_parse(optarg);
+			if (cl->level < 0) {
 				fprintf(stderr, _("medimail-sync: unknown log level \"%s\"\n"),
 					optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'S':
-			use_syslog = true;
+			cl->use_syslog = true;
 			break;
 		case 'q':
-			ro.quiet = true;
+			cl->ro.quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -453,100 +471,142 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	log_init("medimail-sync", use_syslog, level);
+	return -1;
+}
+
+/* The options of plan, apply and check-config. 0, or -1 for a usage error. */
+static int parse_run(struct cli *cl)
+{
+	struct run_opts *ro = &cl->ro;
+	bool check = strcmp(cl->cmd, "check-config") == 0;
+	int opt;
+
+	while ((opt = getopt_long(cl->argc, cl->argv, "+", command_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			ro->json_path = optarg;
+			break;
+		case 'm':
+			ro->metrics_path = optarg;
+			break;
+		case 'f':
+			ro->override_limits = true;
+			break;
+		case 'C':
+			cl->connect = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != cl->argc)
+		return -1;
+	if (check && (ro->json_path || ro->metrics_path || ro->override_limits))
+		return -1;
+	if (cl->connect && !check)
+		return -1;
+	if (strcmp(cl->cmd, "plan") == 0 && ro->override_limits)
+		return -1;
+	return 0;
+}
+
+/* The command's arguments. 0, or -1 for a usage error (an unknown command is said). */
+static int parse_command(struct cli *cl)
+{
+	const char *cmd = cl->cmd;
+	int argc = cl->argc;
+	char **argv = cl->argv;
+
+	if (strcmp(cmd, "plan") == 0 || strcmp(cmd, "apply") == 0 ||
+	    strcmp(cmd, "check-config") == 0)
+		return parse_run(cl);
+	if (strcmp(cmd, "validate") == 0 || strcmp(cmd, "explain") == 0)
+		return argc != 2 ? -1 : 0;
+	if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
+		if (parse_adopt(argc, argv, &cl->ao) != 0)
+			return -1;
+		if (strcmp(cmd, "reconcile") == 0 && (cl->ao.accept_renames ||
+						      cl->ao.expire_orphans))
+			return -1;
+		return 0;
+	}
+	if (strcmp(cmd, "national") == 0)
+		return (argc == 2 && strcmp(argv[1], "index") == 0) ||
+		       (argc == 3 && strcmp(argv[1], "show") == 0) ? 0 : -1;
+	if (strcmp(cmd, "state") != 0) {
+		fprintf(stderr, _("medimail-sync: unknown command \"%s\"\n"), cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The time of the run: MEDIMAIL_SYNC_NOW when set (tests), else dflt. */
+static long long run_time(long long dflt)
+{
+	const char *env = getenv("MEDIMAIL_SYNC_NOW");
+
+	return env ? strtoll(env, NULL, 10) : dflt;
+}
+
+/* Run the command with configuration c. Returns its exit status. */
+static int dispatch(struct cli *cl, const struct config *c)
+{
+	const char *cmd = cl->cmd;
+
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check_config(c, cl->connect);
+	if (strcmp(cmd, "validate") == 0)
+		return validate_file(cl->argv[1], c, stdout);
+	if (strcmp(cmd, "state") == 0)
+		return cmd_state(c, cl->argc - 1, cl->argv + 1);
+	if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
+		cl->ao.quiet = cl->ro.quiet;
+		cl->ao.now = run_time(0);
+		return strcmp(cmd, "adopt") == 0 ? adopt_main(c, &cl->ao) :
+						   reconcile_main(c, &cl->ao);
+	}
+	if (strcmp(cmd, "national") == 0)
+		return cmd_national(c, cl->argv + 1);
+	cl->ro.now = run_time(time(NULL));
+	cl->ro.apply = strcmp(cmd, "apply") == 0;
+	if (strcmp(cmd, "explain") == 0)
+		return explain_main(c, cl->argv[1], cl->ro.now, stdout);
+	return run_main(c, &cl->ro);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cl = { .config_path = DEFAULT_CONFIG, .level = LOG_NOTICE };
+	struct config *c = NULL;
+	int rc = EXIT_USAGE;
+
+	process_setup();
+	rc = parse_global(argc, argv, &cl);
+	if (rc >= 0)
+		return rc;
+	rc = EXIT_USAGE;
+	log_init("medimail-sync", cl.use_syslog, cl.level);
 	if (optind >= argc) {
 		usage(stderr);
 		goto out;
 	}
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
+	cl.cmd = argv[optind];
+	cl.argc = argc - optind;
+	cl.argv = argv + optind;
 	optind = 1;
-
-	if (strcmp(cmd, "plan") == 0 || strcmp(cmd, "apply") == 0 ||
-	    strcmp(cmd, "check-config") == 0) {
-		while ((opt = getopt_long(argc, argv, "+", cmdopts, NULL)) != -1) {
-			switch (opt) {
-			case 'j':
-				ro.json_path = optarg;
-				break;
-			case 'm':
-				ro.metrics_path = optarg;
-				break;
-			case 'f':
-				ro.override_limits = true;
-				break;
-			case 'C':
-				connect = true;
-				break;
-			default:
-				goto usage_err;
-			}
-		}
-		if (optind != argc)
-			goto usage_err;
-		if (strcmp(cmd, "check-config") == 0 && (ro.json_path || ro.metrics_path ||
-						     ro.override_limits))
-			goto usage_err;
-		if (connect && strcmp(cmd, "check-config") != 0)
-			goto usage_err;
-		if (strcmp(cmd, "plan") == 0 && ro.override_limits)
-			goto usage_err;
-	} else if (strcmp(cmd, "validate") == 0 || strcmp(cmd, "explain") == 0) {
-		if (argc != 2)
-			goto usage_err;
-	} else if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
-		if (parse_adopt(argc, argv, &ao) != 0)
-			goto usage_err;
-		if (strcmp(cmd, "reconcile") == 0 && (ao.accept_renames || ao.expire_orphans))
-			goto usage_err;
-	} else if (strcmp(cmd, "national") == 0) {
-		if (!((argc == 2 && strcmp(argv[1], "index") == 0) ||
-		      (argc == 3 && strcmp(argv[1], "show") == 0)))
-			goto usage_err;
-	} else if (strcmp(cmd, "state") != 0) {
-		fprintf(stderr, _("medimail-sync: unknown command \"%s\"\n"), cmd);
-		goto usage_err;
+	if (parse_command(&cl) != 0) {
+		usage(stderr);
+		goto out;
 	}
-
 	/* validate works without a configuration unless one was named. */
-	if (strcmp(cmd, "validate") == 0 && config_path == (const char *)DEFAULT_CONFIG &&
-	    access(config_path, R_OK) != 0) {
-		rc = validate_file(argv[1], NULL, stdout);
+	if (strcmp(cl.cmd, "validate") == 0 && cl.config_path == (const char *)DEFAULT_CONFIG &&
+	    access(cl.config_path, R_OK) != 0) {
+		rc = validate_file(cl.argv[1], NULL, stdout);
 		goto out;
 	}
-	c = conf_load_checked(config_path, config_errors);
-	if (!c) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(cmd, "check-config") == 0) {
-		rc = cmd_check_config(c, connect);
-	} else if (strcmp(cmd, "validate") == 0) {
-		rc = validate_file(argv[1], c, stdout);
-	} else if (strcmp(cmd, "state") == 0) {
-		rc = cmd_state(c, argc - 1, argv + 1);
-	} else if (strcmp(cmd, "adopt") == 0 || strcmp(cmd, "reconcile") == 0) {
-		ao.quiet = ro.quiet;
-		env = getenv("MEDIMAIL_SYNC_NOW");
-		if (env)
-			ao.now = strtoll(env, NULL, 10);
-		rc = strcmp(cmd, "adopt") == 0 ? adopt_main(c, &ao) : reconcile_main(c, &ao);
-	} else if (strcmp(cmd, "national") == 0) {
-		rc = cmd_national(c, argv + 1);
-	} else {
-		env = getenv("MEDIMAIL_SYNC_NOW");
-		ro.now = env ? strtoll(env, NULL, 10) : time(NULL);
-		ro.apply = strcmp(cmd, "apply") == 0;
-		if (strcmp(cmd, "explain") == 0)
-			rc = explain_main(c, argv[1], ro.now, stdout);
-		else
-			rc = run_main(c, &ro);
-	}
-	goto out;
-usage_err:
-	usage(stderr);
-	rc = EXIT_USAGE;
+	c = conf_load_checked(cl.config_path, config_errors);
+	if (c)
+		rc = dispatch(&cl, c);
 out:
 	conf_free(c);
 	log_close();

@@ -112,22 +112,22 @@ static void print_findings(const struct run *r, const char *report, FILE *out)
 	size_t shown = 0;
 
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < r->col.f.n; i++) {
-			const struct finding *x = &r->col.f.v[i];
+		for (size_t i = 0; i < r->f.n; i++) {
+			const struct finding *x = &r->f.v[i];
 
 			if ((x->sev == SEV_ERROR) != (pass == 0) || shown >= FINDINGS_SHOWN)
 				continue;
 			report_finding(out, x);
 			shown++;
 		}
-	if (shown == r->col.f.n)
+	if (shown == r->f.n)
 		return;
 	if (report)
-		fprintf(out, _("... %zu more findings: see the report %s\n"), r->col.f.n - shown,
+		fprintf(out, _("... %zu more findings: see the report %s\n"), r->f.n - shown,
 			report);
 	else
 		fprintf(out, _("... %zu more findings (no report was written)\n"),
-			r->col.f.n - shown);
+			r->f.n - shown);
 }
 
 /* Rejections grouped by rule and column, most frequent first. */
@@ -153,8 +153,8 @@ static void print_reasons(const struct run *r, FILE *out)
 	struct reason *v = NULL;
 	size_t n = 0, cap = 0, j;
 
-	for (size_t i = 0; i < r->col.f.n; i++) {
-		const struct finding *x = &r->col.f.v[i];
+	for (size_t i = 0; i < r->f.n; i++) {
+		const struct finding *x = &r->f.v[i];
 		const char *rule = x->rule ? x->rule : "-";
 
 		if (x->sev != SEV_ERROR)
@@ -511,9 +511,9 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	if (r->planned)
 		json_object_set_new(counts, "stale", json_integer((json_int_t)r->plan.stale));
 	json_object_set_new(counts, "errors",
-			    json_integer((json_int_t)findings_count(&r->col.f, SEV_ERROR)));
+			    json_integer((json_int_t)findings_count(&r->f, SEV_ERROR)));
 	json_object_set_new(counts, "warnings",
-			    json_integer((json_int_t)findings_count(&r->col.f, SEV_WARNING)));
+			    json_integer((json_int_t)findings_count(&r->f, SEV_WARNING)));
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "unmatched", json_unmatched(r));
 	json_object_set_new(root, "coverage", json_coverage(r));
@@ -578,12 +578,12 @@ static int write_metrics(const struct run *r, const char *path)
 			action_name((enum action)a), r->plan.count[a]);
 	metric_head(&sb, "medimail_sync_rejected_total",
 		    "Errors (rejected entries) of the last run.");
-	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->col.f, SEV_ERROR));
+	sb_addf(&sb, "medimail_sync_rejected_total %zu\n", findings_count(&r->f, SEV_ERROR));
 	metric_head(&sb, "medimail_sync_stale_accounts",
 		    "Accounts written earlier and rejected now: their mailboxes keep old values.");
 	sb_addf(&sb, "medimail_sync_stale_accounts %zu\n", r->planned ? r->plan.stale : 0);
 	metric_head(&sb, "medimail_sync_warnings", "Warnings of the last run.");
-	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->col.f, SEV_WARNING));
+	sb_addf(&sb, "medimail_sync_warnings %zu\n", findings_count(&r->f, SEV_WARNING));
 	metric_head(&sb, "medimail_sync_limit_tripped", "1 when a safety limit tripped.");
 	for (int i = 0; r->planned && i < LIMIT_N; i++)
 		sb_addf(&sb, "medimail_sync_limit_tripped{limit=\"%s\"} %d\n", limit_names[i],

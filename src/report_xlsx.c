@@ -183,15 +183,15 @@ static void sum_findings(struct xsheet *s, const struct run *r, const struct xsh
 	char *w = xasprintf(_("sheet \"%s\""), _("Warnings"));
 
 	xsheet_sum_count(s, _("Checks"), _("Errors (rejected entries)"),
-		  (double)findings_count(&r->col.f, SEV_ERROR), e, fmt);
-	xsheet_sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->col.f, SEV_WARNING), w,
+		  (double)findings_count(&r->f, SEV_ERROR), e, fmt);
+	xsheet_sum_count(s, _("Checks"), _("Warnings"), (double)findings_count(&r->f, SEV_WARNING), w,
 		  fmt);
 	free(e);
 	free(w);
-	for (size_t i = 0; i < r->col.f.n; i++) {
-		const char *rule = r->col.f.v[i].rule ? r->col.f.v[i].rule : "-";
+	for (size_t i = 0; i < r->f.n; i++) {
+		const char *rule = r->f.v[i].rule ? r->f.v[i].rule : "-";
 
-		if (r->col.f.v[i].sev != SEV_ERROR)
+		if (r->f.v[i].sev != SEV_ERROR)
 			continue;
 		for (j = 0; j < nrc && strcmp(rc[j].rule, rule); j++)
 			;
@@ -510,8 +510,8 @@ static lxw_error write_findings(lxw_workbook *wb, const struct run *r,
 
 	if (xsheet_start(wb, &s, name, hdr, ARRAY_SIZE(hdr), fmt) < 0)
 		goto out;
-	for (size_t i = 0; i < r->col.f.n; i++) {
-		const struct finding *x = &r->col.f.v[i];
+	for (size_t i = 0; i < r->f.n; i++) {
+		const struct finding *x = &r->f.v[i];
 		const struct account *a = x->where ? hmap_get(by_dn, x->where) : NULL;
 
 		if (x->sev != sev || !xsheet_row(&s))

@@ -72,11 +72,12 @@ static void *output_thread(void *arg)
 }
 
 /* An account written earlier and rejected now keeps, in Medimail, the values last written:
- * a finding of its own says so, beside the reasons of the rejection. */
-static void flag_stale(struct run *r, const struct checker *ck)
+ * a finding of its own says so, beside the reasons of the rejection. The findings of plan p
+ * are added to f. */
+static void stale_findings(const struct plan *p, const struct checker *ck, struct findings *f)
 {
-	for (size_t i = 0; i < r->plan.n; i++) {
-		const struct plan_item *it = &r->plan.items[i];
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_item *it = &p->items[i];
 		char day[16] = "?";
 		const char *mail;
 		time_t t;
@@ -88,7 +89,7 @@ static void flag_stale(struct run *r, const struct checker *ck)
 		if (t && localtime_r(&t, &tm))
 			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 		mail = row_get(&it->cur->row, COL_MAIL);
-		findings_add(&r->col.f, check_severity(ck, "stale-account"), it->cur->dn, -1,
+		findings_add(f, check_severity(ck, "stale-account"), it->cur->dn, -1,
 			     "stale-account", *mail ? mail : NULL,
 			     _("written on %s, now rejected: the mailbox keeps its last values "
 			       "until the entry is fixed"), day);
@@ -187,62 +188,92 @@ static int make_plan(struct run *r, struct state *st)
 	return -1;
 }
 
-static int do_run(struct run *r)
+/* The state, locked (apply) before anything is read, with its accounts' digests and the
+ * values kept by hand; the output directory checked first. Returns EXIT_OK, or the exit
+ * status (logged). */
+static int open_state(struct run *r, struct state **st, struct kept_value **kept,
+		      size_t *nkept)
 {
 	const struct config *c = r->c;
-	struct checker *ck = NULL;
-	struct mapper *m = NULL;
-	struct state *st = NULL;
-	struct collect_opts co;
-	const struct row **rows = NULL;
-	size_t nrows;
 	char *err = NULL;
 	int rc = EXIT_FAIL;
-	struct timespec t0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (collect_setup(c, &ck, &m) != 0) {
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	/* before anything is read: the report (plan) and the loadusers file (apply) go there */
 	if (dir_check_private(c->output.directory, "output directory", &err) != 0) {
 		log_err("%s", err);
 		goto out;
 	}
 	/* The lock first: a second apply must give up before reading anything. */
-	st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
-	if (!st) {
+	*st = state_open(c->state_file, !r->o->apply, r->o->apply, &err);
+	if (!*st) {
 		rc = errno == EWOULDBLOCK ? EXIT_LOCKED : EXIT_FAIL;    /* before logging */
 		log_err("%s", err ? err : c->state_file);
 		goto out;
 	}
 	if (r->o->apply)
 		outdir_remove_stale(c->output.directory);
-	if (state_load_digests(st, &r->prev, &r->nprev, &err) != 0) {
+	if (state_load_digests(*st, &r->prev, &r->nprev, &err) != 0) {
 		log_err("%s: %s", c->state_file, err ? err : "cannot read the state");
 		goto out;
 	}
+	/* values changed by hand in Medimail and kept (reconcile, hand-edits = keep) */
+	if (kept_values_load(c, *st, kept, nkept, &err) != 0) {
+		log_err("%s: %s", c->state_file, err ? err : "cannot read the kept values");
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(err);
+	return rc;
+}
+
+/* Read the directories (collect.c): the run keeps the collection, and its findings as the
+ * first of the run's. 0 or -1 (logged). */
+static int read_accounts(struct run *r, const struct checker *ck, const struct mapper *m,
+			 const struct kept_value *kept, size_t nkept)
+{
+	const struct collect_opts co = { .now = r->o->now, .reserve = r->nprev,
+					 .national = r->national, .kept = kept, .nkept = nkept };
+	int rc = collect(r->c, m, ck, &co, &r->col);
+
+	findings_move(&r->f, &r->col.f);
+	return rc;
+}
+
+static int do_run(struct run *r)
+{
+	struct checker *ck = NULL;
+	struct mapper *m = NULL;
+	struct state *st = NULL;
+	struct kept_value *kept = NULL;
+	size_t nkept = 0;
+	const struct row **rows = NULL;
+	size_t nrows;
+	int rc = EXIT_FAIL;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (collect_setup(r->c, &ck, &m) != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = open_state(r, &st, &kept, &nkept);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = EXIT_FAIL;
 	log_timing("configuration and state", &t0);
 	if (open_national(r) != 0)
 		goto out;
 	if (r->national)
 		log_timing("national directory", &t0);
-	co = (struct collect_opts){ .now = r->o->now, .reserve = r->nprev,
-				    .national = r->national };
-	if (collect(c, m, ck, &co, &r->col) != 0)
+	if (read_accounts(r, ck, m, kept, nkept) != 0)
 		goto out;
-	/* values changed by hand in Medimail and kept (reconcile, hand-edits = keep) */
-	if (kept_values_apply(c, st, &r->col, &err) != 0) {
-		log_err("%s: %s", c->state_file, err ? err : "cannot read the kept values");
-		goto out;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (make_plan(r, st) != 0)
 		goto out;
 	r->planned = true;
-	flag_stale(r, ck);
+	stale_findings(&r->plan, ck, &r->f);
 	log_timing("plan", &t0);
 	nrows = plan_rows(&r->plan, &rows);
 	r->nrows = nrows;
@@ -254,10 +285,10 @@ static int do_run(struct run *r)
 	}
 	if (r->o->apply && nrows > 0 && write_and_commit(r, st, rows, nrows) != 0)
 		goto out;
-	rc = findings_count(&r->col.f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
+	rc = findings_count(&r->f, SEV_ERROR) > 0 ? EXIT_REJECTED : EXIT_OK;
 out:
 	free(rows);
-	free(err);
+	kept_values_free(kept, nkept);
 	state_close(st);
 	map_free(m);
 	check_free(ck);
@@ -302,6 +333,7 @@ int run_main(const struct config *c, const struct run_opts *o)
 				    r.nfiles ? r.files[0] : NULL,
 				    report_text_out(opts.json_path) == stderr);
 	collect_free(&r.col);
+	findings_free(&r.f);
 	nat_close(r.national);
 	log_timing("freeing", &t0);
 	for (size_t i = 0; i < r.nprev; i++)

@@ -19,13 +19,18 @@ struct run_opts {
 	long long now;            /* 0: time(NULL); MEDIMAIL_SYNC_NOW in tests */
 };
 
-/* Everything a run knows, for the reports. Owned by run_main(). */
+/* What one run did. run.c fills it from what each stage returns (the collection, the plan,
+ * the files written); the reports read it as const and return what they wrote. No stage
+ * writes into it. Owned by run_main(). */
 struct run {
 	const struct config *c;
 	const struct run_opts *o;
 	long long started, finished;      /* epoch s */
 	long long clock_started;          /* time(NULL) at start: started may be a test's clock */
-	struct collection col;            /* the accounts read, their findings, the sources */
+	struct collection col;            /* the accounts read and the sources, as collect()
+					     returned them (its findings moved to f) */
+	struct findings f;                /* every finding of the run: the collection's, then
+					     the plan's (stale-account) */
 	struct nat_db *national;          /* the national directory (NULL without the section):
 					     the accounts' records live in it */
 	struct state_account *prev;

@@ -367,34 +367,27 @@ static const char ldif_text[] =
 	"member: uid=a,ou=people,dc=ex,dc=org\n"
 	"member: uid=b,ou=people,dc=ex,dc=org\n";
 
-struct got {
-	struct strbuf dns;
-	struct entry kept;
-	int stop_with;
-};
-
-static int collect(struct entry *e, void *arg)
-{
-	struct got *g = arg;
-
-	sb_addf(&g->dns, "%s|", e->dn);
-	if (strcmp(e->dn, "uid=a,ou=people,dc=ex,dc=org") == 0)
-		dir_entry_steal(&g->kept, e);
-	return g->stop_with;
-}
-
+/* The DNs a search gives, "DN|" each, through the pull iterator; uid=a's entry is taken into
+ * *kept (when kept is not NULL). *rc: 0, or -1 on error. */
 static char *search(struct dir_session *s, const char *base, enum dir_scope scope,
 		    const char *filter, const char *const *attrs, int *rc, struct entry *kept)
 {
-	struct got g = { { 0 }, { 0 }, 0 };
+	struct dir_search *q = dir_search_start(s, base, scope, filter, attrs);
+	struct strbuf dns = { 0 };
+	struct entry *e, mine = { 0 };
 
-	sb_add(&g.dns, "");
-	*rc = dir_search(s, base, scope, filter, attrs, collect, &g);
+	sb_add(&dns, "");
+	while ((*rc = dir_next_entry(q, &e)) == 1) {
+		sb_addf(&dns, "%s|", e->dn);
+		if (strcmp(e->dn, "uid=a,ou=people,dc=ex,dc=org") == 0)
+			dir_entry_steal(&mine, e);
+	}
+	dir_search_end(q);
 	if (kept)
-		*kept = g.kept;
+		*kept = mine;
 	else
-		entry_free(&g.kept);
-	return sb_steal(&g.dns);
+		entry_free(&mine);
+	return sb_steal(&dns);
 }
 
 static void test_ldif_search(void **state)
@@ -452,7 +445,7 @@ static void test_ldif_search(void **state)
 	assert_string_equal(r, "uid=b,ou=people,dc=ex,dc=org|");
 	free(r);
 
-	/* errors: a missing base, a bad filter; a callback's value stops the search */
+	/* errors: a missing base, a bad filter; a search ended early */
 	capture_start();
 	r = search(s, "ou=nowhere,dc=ex,dc=org", DIR_SCOPE_SUB, NULL, NULL, &rc, NULL);
 	free(capture_end());
@@ -464,12 +457,14 @@ static void test_ldif_search(void **state)
 	assert_int_equal(rc, -1);
 	free(r);
 	{
-		struct got g = { { 0 }, { 0 }, 7 };
+		/* the caller may stop early: the entry it holds lives until dir_search_end() */
+		struct dir_search *q = dir_search_start(s, "dc=ex,dc=org", DIR_SCOPE_SUB, NULL,
+							 NULL);
+		struct entry *e;
 
-		rc = dir_search(s, "dc=ex,dc=org", DIR_SCOPE_SUB, NULL, NULL, collect, &g);
-		assert_int_equal(rc, 7);
-		sb_free(&g.dns);
-		entry_free(&g.kept);
+		assert_int_equal(dir_next_entry(q, &e), 1);
+		assert_non_null(e->dn);
+		dir_search_end(q);
 	}
 	assert_int_equal(dir_search_count(s), 8);
 	dir_close(s);
