@@ -1,6 +1,6 @@
 /*
- * columns.c - the 36 columns of the loadusers file, line for line with
- * reference/loadusers-columns.tsv (guide, section 3): header text, config key, and the
+ * columns.c - the 36 columns of the loadusers file, line for line with the column table of
+ * the Medimail account-creation guide (section 3): header text, config key, and the
  * requirement per BAL type (PER, INT, ORG, MED). O mandatory, OSC mandatory under a condition
  * (checked in check.c), R recommended, F optional, NC must be empty.
  */

@@ -22,7 +22,7 @@ char *map_digits(const char *in)
 }
 
 /* Overseas country codes: the national significant number starts with one of prefixes
- * (reference/data/phone_prefixes.tsv). */
+ * (the ARCEP national numbering plan's overseas prefixes, as libphonenumber lists them). */
 static const struct overseas {
 	const char *cc;
 	const char *prefixes[6];

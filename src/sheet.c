@@ -227,20 +227,12 @@ void sheet_civil_date(long long days, char buf[32])
 /* Windows-1252 to UTF-8 (0x80-0x9f differ from Latin-1; unassigned bytes become U+FFFD). */
 static void cp1252_to_utf8(struct cellbuf *cl)
 {
-	static const uint16_t c1[32] = {
-		0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030,
-		0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd, 0xfffd, 0x2018, 0x2019, 0x201c,
-		0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd,
-		0x017e, 0x0178
-	};
 	struct strbuf sb = { 0 };
 
 	sb_addn(&sb, "", 0);
 	for (size_t i = 0; i < cl->len; i++) {
-		unsigned u = (unsigned char)cl->p[i];
+		unsigned u = cp1252_char((unsigned char)cl->p[i]);
 
-		if (u >= 0x80 && u < 0xa0)
-			u = c1[u - 0x80];
 		if (u < 0x80) {
 			sb_addc(&sb, (char)u);
 		} else if (u < 0x800) {

@@ -151,15 +151,14 @@ static int schema_version(struct state *s, int *version, char **err)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (state_prepare(s, "PRAGMA user_version", &st, err))
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		state_db_err(s, err, "reading the schema version");
-		goto out;
+	if (state_prepare(s, "PRAGMA user_version", &st, err) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*version = sqlite3_column_int(st, 0);
+			rc = 0;
+		} else {
+			state_db_err(s, err, "reading the schema version");
+		}
 	}
-	*version = sqlite3_column_int(st, 0);
-	rc = 0;
-out:
 	sqlite3_finalize(st);
 	return rc;
 }

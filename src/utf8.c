@@ -397,6 +397,13 @@ int cp1252_byte(unsigned long cp)
 	return -1;
 }
 
+unsigned cp1252_char(unsigned char b)
+{
+	if (b < 0x80 || b >= 0xa0)
+		return b;
+	return cp1252_high[b - 0x80] ? cp1252_high[b - 0x80] : 0xfffd;
+}
+
 size_t utf8_len(const char *s)
 {
 	size_t n = 0;

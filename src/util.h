@@ -82,6 +82,9 @@ bool utf8_fold_eq(const char *s, const char *folded);
 size_t utf8_len(const char *s);
 /* The Windows-1252 byte of Unicode code point cp, or -1 when the code page has none. */
 int cp1252_byte(unsigned long cp);
+/* The Unicode code point of Windows-1252 byte b; U+FFFD for the five bytes it leaves
+ * unassigned. */
+unsigned cp1252_char(unsigned char b);
 
 char *str_trim(const char *s);          /* leading and trailing blanks removed */
 bool str_empty(const char *s);           /* NULL or only blanks */
