@@ -45,14 +45,17 @@ _port_busy() {
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# _slapd_pick_ports [FROM]: a free pair at 3890+i / 6360+i, i >= FROM (default 0), unless the
-# caller set SLAPD_PORT and SLAPD_TLS_PORT.
+# _slapd_pick_ports [FROM]: a free pair at 3890+i / 6360+i (0 <= i < 60), unless the caller
+# set SLAPD_PORT and SLAPD_TLS_PORT. The first i tried is FROM, else a random one: scripts that
+# run side by side (make check runs two at once) then rarely want the same pair, even when one
+# of them stops its slapd for a while and starts it again on the same ports.
 _slapd_pick_ports() {
-	local p=3890 t=6360 i
+	local p=3890 t=6360 i k from=${1:-$((RANDOM % 60))}
 	if [ -n "${SLAPD_PORT:-}" ] && [ -n "${SLAPD_TLS_PORT:-}" ] && [ -z "${_SLAPD_AUTO:-}" ]; then
 		return 0
 	fi
-	for ((i = ${1:-0}; i < 60; i++)); do
+	for ((k = 0; k < 60; k++)); do
+		i=$(((from + k) % 60))
 		if ! _port_busy $((p + i)) && ! _port_busy $((t + i)); then
 			SLAPD_PORT=$((p + i))
 			SLAPD_TLS_PORT=$((t + i))
@@ -183,15 +186,22 @@ EOF
 }
 
 # slapd_start: start the slapd of slapd_setup. When the ports were picked here (not set by
-# the caller), a start that fails because another process took them between the pick and the
-# bind (tests of parallel work trees) is retried on the next free pair, five times at most.
+# the caller), a first start that fails because another process took them between the pick and
+# the bind (scripts side by side) is retried on the next free pair, five times at most. A
+# restart (after slapd_stop) keeps its ports, which the configurations written since name: it
+# waits 10 s at most for them, then fails rather than serve elsewhere.
 slapd_start() {
 	local i try
 	for ((try = 0; ; try++)); do
 		"$SLAPD_BIN" -F "$SLAPD_DIR/slapd.d" \
 			-h "$SLAPD_URI/ $SLAPD_LDAPS_URI/ $SLAPD_LDAPI_URI" >"$SLAPD_DIR/slapd.log" 2>&1 &&
 			break
-		if [ -z "${_SLAPD_AUTO:-}" ] || [ "$try" -ge 5 ] ||
+		# a restart keeps its ports: the configurations written since name them
+		if [ -n "${_SLAPD_STARTED:-}" ] && [ "$try" -lt 50 ]; then
+			sleep 0.2
+			continue
+		fi
+		if [ -z "${_SLAPD_AUTO:-}" ] || [ -n "${_SLAPD_STARTED:-}" ] || [ "$try" -ge 5 ] ||
 			! _slapd_pick_ports $((_SLAPD_AUTO + 1)); then
 			echo "slapd.sh: slapd did not start:" >&2
 			cat "$SLAPD_DIR/slapd.log" >&2
@@ -203,6 +213,7 @@ slapd_start() {
 	done
 	for ((i = 0; i < 100; i++)); do
 		if ldapsearch -x -H "$SLAPD_URI" -s base -b "" -LLL dn >/dev/null 2>&1; then
+			_SLAPD_STARTED=1
 			return 0
 		fi
 		sleep 0.1
