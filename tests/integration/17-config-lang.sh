@@ -111,20 +111,9 @@ person() {   # uid uuid [extra lines...]
 		"title: Médecin" "shadowExpire: 20261231"
 } >"$MS_TMP/export.ldif"
 printf '# title\tprofession\nmedecin\tMédecin\n' >"$MS_TMP/professions.tsv"
-cat >"$MS_TMP/lang.conf" <<EOF
-state-file = "$MS_TMP/state.db"
-output { directory = "$OUT" format = csv }
-structure "chu" {
-	raison-sociale = "CHU d'Exemple"
-	cp = "34000"
-	ville = "MONTPELLIER"
-	id-type = "FINESS"
-	id = "340780477"
-}
-directory "export" {
-	ldif = "$MS_TMP/export.ldif"
-	base = { "$P" }
-}
+{
+	ldif_conf_head "$MS_TMP/state.db" "$OUT" "$MS_TMP/export.ldif" "$P" "format = csv"
+	cat <<EOF
 map {
 	rpps       = "{employeeNumber|idnat:rpps}"
 	adeli      = "{employeeNumber|idnat:adeli}"
@@ -146,6 +135,7 @@ table "profession" {
 }
 severity = { "table-unmatched:warning" }
 EOF
+} >"$MS_TMP/lang.conf"
 ms_run -c "$MS_TMP/lang.conf" apply
 exit_is 4 "apply completes, with the unreadable end date rejected"
 like "$MS_OUT" "^rejected: uid=typo,$P: Date de péremption: end-date-unreadable: .*shadowExpire" \

@@ -28,24 +28,14 @@ person() {   # uid uuid [extra lines...]
 		"employeeType: Personnel administratif"
 } | sed '/^entryUUID: $/d' >"$MS_TMP/export.ldif"
 
-cat >"$MS_TMP/ldif.conf" <<EOF2
-state-file = "$MS_TMP/state.db"
-output { directory = "$OUT" }
-structure "chu" {
-	raison-sociale = "CHU d'Exemple"
-	cp = "34000"
-	ville = "MONTPELLIER"
-	id-type = "FINESS"
-	id = "340780477"
-}
-directory "export" {
-	ldif = "$MS_TMP/export.ldif"
-	base = { "$P" }
-}
+{
+	ldif_conf_head "$MS_TMP/state.db" "$OUT" "$MS_TMP/export.ldif" "$P"
+	cat <<EOF2
 map {
 	profession = "{employeeType}"
 }
 EOF2
+} >"$MS_TMP/ldif.conf"
 ms_run -c "$MS_TMP/ldif.conf" check-config
 exit_is 0 "a config with an LDIF source is valid"
 ms_run -c "$MS_TMP/ldif.conf" apply

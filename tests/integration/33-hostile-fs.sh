@@ -23,24 +23,14 @@ people() {
 	done
 }
 { printf 'dn: %s\nobjectClass: organizationalUnit\nou: people\n\n' "$P"; people 1 35; } >"$MS_TMP/small.ldif"
-cat >"$MS_TMP/ms.conf" <<EOF
-state-file = "$ST/state.db"
-output { directory = "$OUT" }
-structure "chu" {
-	raison-sociale = "CHU d'Exemple"
-	cp = "34000"
-	ville = "MONTPELLIER"
-	id-type = "FINESS"
-	id = "340780477"
-}
-directory "export" {
-	ldif = "$MS_TMP/export.ldif"
-	base = { "$P" }
-}
+{
+	ldif_conf_head "$ST/state.db" "$OUT" "$MS_TMP/export.ldif" "$P"
+	cat <<EOF
 map {
 	profession = "{employeeType}"
 }
 EOF
+} >"$MS_TMP/ms.conf"
 CONF=$MS_TMP/ms.conf
 cp "$MS_TMP/small.ldif" "$MS_TMP/export.ldif"
 nout() { ls -A "$OUT" | wc -l; }

@@ -18,27 +18,17 @@ person() {   # uid uuid mail
 	person amartin2 00000000-0000-4000-8000-000000000002 "Anne.Martin@chu-exemple.fr"
 	person jbon 00000000-0000-4000-8000-000000000003 "jean.bon@chu-exemple.fr"
 } >"$MS_TMP/export.ldif"
-cat >"$MS_TMP/dup.conf" <<EOF2
-state-file = "$MS_TMP/state.db"
+{
+	ldif_conf_head "$MS_TMP/state.db" "$OUT" "$MS_TMP/export.ldif" "$P"
+	cat <<EOF2
 severity = { "mail-lowercase:warning" }
-output { directory = "$OUT" }
-structure "chu" {
-	raison-sociale = "CHU d'Exemple"
-	cp = "34000"
-	ville = "MONTPELLIER"
-	id-type = "FINESS"
-	id = "340780477"
-}
-directory "export" {
-	ldif = "$MS_TMP/export.ldif"
-	base = { "$P" }
-}
 map {
 	# the addresses as they are (the default lowers them): the case reaches the rules
 	adresse-mail = "{mail|trim}"
 	profession = "{employeeType}"
 }
 EOF2
+} >"$MS_TMP/dup.conf"
 
 # validate: the clean file's first row, and the same row with the address in mixed case
 CSV=$MS_TMP/two.csv

@@ -24,24 +24,14 @@ b64() { printf '%s' "$1" | base64 -w0; }
 	printf 'sn:: %s\ngivenName: Jean\nmail: jean@chu-exemple.fr\n' "$(b64 "$evil")"
 	printf 'employeeType: Personnel administratif\n\n'
 } >"$MS_TMP/export.ldif"
-cat >"$MS_TMP/ldif.conf" <<EOF
-state-file = "$MS_TMP/state.db"
-output { directory = "$OUT" }
-structure "chu" {
-	raison-sociale = "CHU d'Exemple"
-	cp = "34000"
-	ville = "MONTPELLIER"
-	id-type = "FINESS"
-	id = "340780477"
-}
-directory "export" {
-	ldif = "$MS_TMP/export.ldif"
-	base = { "$P" }
-}
+{
+	ldif_conf_head "$MS_TMP/state.db" "$OUT" "$MS_TMP/export.ldif" "$P"
+	cat <<EOF
 map {
 	profession = "{employeeType}"
 }
 EOF
+} >"$MS_TMP/ldif.conf"
 
 # raw FILE DESC: ok when FILE holds no control byte but LF (C0, DEL, C1 as UTF-8 or raw)
 raw() {

@@ -197,6 +197,27 @@ file_mode() {
 	stat -c '%a' "$1"
 }
 
+# ldif_conf_head STATE OUT LDIF BASE [OUTPUT-OPTIONS]: the first part of a configuration that
+# reads an LDIF file (the samples' structure "chu", one directory "export" with base BASE);
+# the caller adds its map section and any other option after it.
+ldif_conf_head() {
+	cat <<EOF
+state-file = "$1"
+output { directory = "$2"${5:+ $5} }
+structure "chu" {
+	raison-sociale = "CHU d'Exemple"
+	cp = "34000"
+	ville = "MONTPELLIER"
+	id-type = "FINESS"
+	id = "340780477"
+}
+directory "export" {
+	ldif = "$3"
+	base = { "$4" }
+}
+EOF
+}
+
 # subst_conf IN OUT VAR=VALUE...: replace @VAR@ in IN, write OUT.
 subst_conf() {
 	local in=$1 out=$2 kv k v expr=()
