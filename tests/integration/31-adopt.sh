@@ -10,13 +10,7 @@
 . "$MS_LIB/adopt.sh"
 need_bin
 adopt_setup
-mv "$CONF" "$CONF.in"
-sed -e 's|^\(\s*structure\s*=\s*"chu"\)|\1\n\tdisabled-filter = "(departmentNumber=parti)"|' \
-	"$CONF.in" >"$CONF"
-grep -q 'disabled-filter' "$CONF" || bail "config edit"
-printf 'dn: uid=plambert,%s\nchangetype: modify\nadd: departmentNumber\ndepartmentNumber: parti\n' \
-	"$P" >"$MS_TMP/leaver.ldif"
-slapd_modify "$MS_TMP/leaver.ldif" || bail "disable plambert"
+adopt_leaver
 
 # sheet REPORT NAME: the data rows of one sheet, tab-separated; the cells filled in colour
 # are marked "*"

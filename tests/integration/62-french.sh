@@ -10,13 +10,7 @@
 . "$MS_LIB/adopt.sh"
 need_bin
 adopt_setup
-mv "$CONF" "$CONF.in"
-sed -e 's|^\(\s*structure\s*=\s*"chu"\)|\1\n\tdisabled-filter = "(departmentNumber=parti)"|' \
-	"$CONF.in" >"$CONF"
-grep -q 'disabled-filter' "$CONF" || bail "config edit"
-printf 'dn: uid=plambert,%s\nchangetype: modify\nadd: departmentNumber\ndepartmentNumber: parti\n' \
-	"$P" >"$MS_TMP/leaver.ldif"
-slapd_modify "$MS_TMP/leaver.ldif" || bail "disable plambert"
+adopt_leaver
 export LANGUAGE=fr MEDIMAIL_SYNC_LOCALEDIR=$MS_BUILD/src/po
 
 # chars FILE REGEX: the length in characters (not bytes) of the first line matching REGEX

@@ -16,6 +16,18 @@ adopt_setup() {
 	slapd_sample_conf "$CONF" "$OUT" "$STATE"
 }
 
+# adopt_leaver: after adopt_setup, departmentNumber "parti" disables a person (the config's
+# disabled-filter), and plambert is given it: the export's departed person.
+adopt_leaver() {
+	mv "$CONF" "$CONF.in"
+	sed -e 's|^\(\s*structure\s*=\s*"chu"\)|\1\n\tdisabled-filter = "(departmentNumber=parti)"|' \
+		"$CONF.in" >"$CONF"
+	grep -q 'disabled-filter' "$CONF" || bail "config edit"
+	printf 'dn: uid=plambert,%s\nchangetype: modify\nadd: departmentNumber\ndepartmentNumber: parti\n' \
+		"$P" >"$MS_TMP/leaver.ldif"
+	slapd_modify "$MS_TMP/leaver.ldif" || bail "disable plambert"
+}
+
 # count JSON CATEGORY: a count of the --json summary of adopt or reconcile
 count() {
 	jq -r ".counts[\"$2\"]" "$1"
