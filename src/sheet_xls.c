@@ -9,7 +9,8 @@
  * by its limits or stops early is an error message, never a crash of the program.
  *
  * The pipe carries native-endian records (the same program writes and reads them):
- *   header  int32 status (FREEXL_OK, a libfreexl error, or XLS_PASSWORD, XLS_NO_SHEET),
+ *   header  int32 status (FREEXL_OK, a libfreexl error, XLS_PASSWORD, XLS_NO_SHEET or
+ *           XLS_DIMENSIONS),
  *           uint32 name length, name, uint32 rows, uint32 columns
  *   row     uint32 row index, uint32 cells that follow, each: uint32 column, uint8 kind,
  *           uint32 length, text
@@ -41,6 +42,9 @@
 
 #define XLS_PASSWORD (-1000)
 #define XLS_NO_SHEET (-1001)
+#define XLS_DIMENSIONS (-1002)   /* the worksheet claims more than the format holds */
+#define XLS_MAX_ROWS 65536U      /* BIFF8's rows (BIFF2 to BIFF5: 16384) */
+#define XLS_MAX_COLS 256U        /* columns, every BIFF version */
 #define ROW_END 0xffffffffU
 #define ROW_ERROR 0xfffffffeU
 #define MAX_NAME 4096            /* bytes of a worksheet name */
@@ -219,6 +223,10 @@ static void child(const char *path, int fd, const struct sheet_limits *lim)
 		rc = freexl_select_active_worksheet(h, 0);
 	if (rc == FREEXL_OK)
 		rc = freexl_worksheet_dimensions(h, &rows, &cols);
+	/* libfreexl takes the dimensions the file states: 12 KB may claim 300 million rows,
+	 * which would all go through the pipe */
+	if (rc == FREEXL_OK && (rows > XLS_MAX_ROWS || cols > XLS_MAX_COLS))
+		rc = XLS_DIMENSIONS;
 	if (rc == FREEXL_OK && (freexl_get_worksheet_name(h, 0, &name) != FREEXL_OK || !name))
 		name = "";
 	put(out, &rc, sizeof(rc));
@@ -329,11 +337,15 @@ int sheet_xls_open(struct sheet *s, char **err)
 	    x->cols > 65536)
 		return broken(s, err);
 	if (status != FREEXL_OK) {
-		char *why = reap(s);
-
-		free(why);
-		*err = xasprintf(_("%s: not a readable XLS file: %s"), s->path,
-				 freexl_cause(status));
+		free(reap(s));
+		if (status == XLS_DIMENSIONS)
+			*err = xasprintf(_("%s: not a readable XLS file: its worksheet claims %u rows "
+					   "and %u columns, more than the format's %u and %u (a "
+					   "damaged or hostile file)"), s->path, x->rows, x->cols,
+					 XLS_MAX_ROWS, XLS_MAX_COLS);
+		else
+			*err = xasprintf(_("%s: not a readable XLS file: %s"), s->path,
+					 freexl_cause(status));
 		x->done = true;
 		errno = EINVAL;
 		return -1;
