@@ -6,12 +6,15 @@
 # with the ASan one; the scripts start their own servers, and with MS_REQUIRE_SERVERS=1, set
 # here, a script whose server is not installed fails rather than skips); then every fuzz harness
 # of tests/fuzz for MS_FUZZ_SECONDS under libFuzzer with ASan and UBSan (tests/fuzz/run-fuzz.sh;
-# a crash, a leak, a timeout or a harness that does not build fails it). Each test runs once.
+# a crash, a leak, a timeout or a harness that does not build fails it); and a few end-to-end
+# scripts again with the program under valgrind (tests/valgrind/run-valgrind.sh). Each test
+# runs once.
 # Idempotent; works from a fresh clone. The last line is "N passed, M failed"; the exit status
 # is non-zero when M > 0.
 #
 # Environment: MS_JOBS (make -j, tests and harnesses at once, default 2), MS_NO_ASAN=1 (skip
-# the sanitizer build), MS_FUZZ_SECONDS (per harness, default 30; 0 skips the fuzzing).
+# the sanitizer build), MS_FUZZ_SECONDS (per harness, default 30; 0 skips the fuzzing),
+# MS_VALGRIND_SCRIPTS (the scripts run under valgrind, by number; "all", or "" to skip).
 set -u
 MS_SRC=$(cd "$(dirname "$0")/.." && pwd)
 export MS_SRC
@@ -38,6 +41,23 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 rc=$?
 head -n -1 "$B/run-all.out"
 last=$(tail -n 1 "$B/run-all.out")
+# memcheck on the program, through a few end-to-end scripts (tests/valgrind/run-valgrind.sh;
+# MS_VALGRIND_SCRIPTS="" skips it, "all" runs every script)
+vg_pass=0
+vg_fail=0
+vg_scripts=${MS_VALGRIND_SCRIPTS-10 12 20 21 23 33 34 63}
+[ "$vg_scripts" = all ] && vg_scripts=
+if [ -n "${MS_VALGRIND_SCRIPTS-x}" ]; then
+	# shellcheck disable=SC2086 # a list of script numbers
+	"$MS_SRC/tests/valgrind/run-valgrind.sh" -b "$B" -j "${MS_JOBS:-2}" $vg_scripts \
+		>"$B/valgrind.out" 2>&1
+	grep -v '^[0-9]* passed, [0-9]* failed$' "$B/valgrind.out"
+	vg_last=$(tail -n 1 "$B/valgrind.out")
+	case $vg_last in
+	*" passed, "*" failed") vg_pass=${vg_last%% passed*} vg_fail=${vg_last#*, } vg_fail=${vg_fail%% failed*} ;;
+	*) vg_fail=1; echo "valgrind                                         0 passed     1 failed  (see $B/valgrind.out)" ;;
+	esac
+fi
 fuzz_pass=0
 fuzz_fail=0
 if [ "${MS_FUZZ_SECONDS:-30}" != 0 ]; then
@@ -67,8 +87,8 @@ f=${f%% failed*}
 case $p$f in
 *[!0-9]* | "") p=0 f=1 ;;
 esac
-p=$((p + fuzz_pass))
-f=$((f + setup_fail + fuzz_fail))
+p=$((p + vg_pass + fuzz_pass))
+f=$((f + setup_fail + vg_fail + fuzz_fail))
 [ "$setup_fail" -gt 0 ] && echo "build failures                                   0 passed $setup_fail failed"
 echo "$p passed, $f failed"
 [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]
