@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,6 +604,6 @@ char *adopt_report(const struct adopt_session *s)
 			   s->ar.count[ADOPT_CONFLICT], s->ar.outcome[OUT_ADDED],
 			   s->ar.outcome[OUT_REPLACED], s->run_id, report ? report : "none");
 	if (s->o->json_path && write_json(s, report, s->o->json_path) != 0)
-		log_err("%s: cannot write the JSON summary", s->o->json_path);
+		log_err("%s: cannot write the JSON summary: %s", s->o->json_path, strerror(errno));
 	return report;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,15 +467,25 @@ static json_t *json_coverage(const struct run *r)
 
 int report_json_dump(json_t *root, const char *path)
 {
-	int rc;
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	int rc = -1;
 
-	if (strcmp(path, "-") == 0)
-		rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-	else
-		rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (rc == 0 && strcmp(path, "-") == 0)
-		fputc('\n', stdout);
 	json_decref(root);
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (strcmp(path, "-") == 0) {
+		rc = fputs(text, stdout) < 0 || fputc('\n', stdout) == EOF ? -1 : 0;
+	} else {
+		size_t len = strlen(text);
+
+		/* it names people (unmatched values, DNs): mode 0600, whole or not at all; the
+		 * NUL becomes the last line's end */
+		text[len] = '\n';
+		rc = file_replace(path, text, len + 1, 0600);
+	}
+	free(text);
 	return rc;
 }
 
@@ -535,15 +546,20 @@ static int write_json(const struct run *r, const char *report, const char *path)
 	return report_json_dump(root, path);
 }
 
-/* The last success recorded in an earlier metrics file, 0 when there is none. */
+/* The last success recorded in an earlier metrics file, 0 when there is none (or when PATH
+ * is a stream, such as a FIFO: not read, it would wait for a writer). */
 static long long previous_success(const char *path)
 {
 	static const char key[] = "medimail_sync_last_success_timestamp_seconds ";
-	FILE *fp = fopen(path, "r");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *fp = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	long long t = 0;
 
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(fp = fdopen(fd, "r"))))
+		close(fd);
 	if (!fp)
 		goto out;
 	while (getline(&line, &cap, fp) > 0)
@@ -567,10 +583,7 @@ static int write_metrics(const struct run *r, const char *path)
 	struct strbuf sb = { 0 };
 	bool ok = r->exit_code == EXIT_OK || r->exit_code == EXIT_REJECTED;
 	long long success = ok ? r->finished : previous_success(path);
-	char *tmp = NULL;
-	const char *p;
-	ssize_t w;
-	int fd, rc = -1;
+	int rc;
 
 	metric_head(&sb, "medimail_sync_accounts", "Accounts per action in the last run's plan.");
 	for (int a = 0; r->planned && a < ACT_NACTIONS; a++)
@@ -599,26 +612,8 @@ static int write_metrics(const struct run *r, const char *path)
 	sb_addf(&sb, "medimail_sync_exit_status{command=\"%s\"} %d\n",
 		r->o->apply ? "apply" : "plan", r->exit_code);
 
-	fd = tmpfile_open(path, &tmp);
-	if (fd < 0)
-		goto out;
 	/* node_exporter runs as another user; the counts are not personal data */
-	if (fchmod(fd, 0644) != 0)
-		goto fail;
-	for (p = sb.buf; p < sb.buf + sb.len; p += w) {
-		w = write(fd, p, (size_t)(sb.buf + sb.len - p));
-		if (w < 0 && errno == EINTR)
-			w = 0;
-		else if (w < 0)
-			goto fail;
-	}
-	rc = tmpfile_commit(fd, tmp, path);
-	goto out;
-fail:
-	close(fd);
-	tmpfile_discard(tmp);
-out:
-	free(tmp);
+	rc = file_replace(path, sb.buf, sb.len, 0644);
 	sb_free(&sb);
 	return rc;
 }
@@ -676,7 +671,8 @@ char *report_run(const struct run *r)
 			   r->plan.count[ACT_REJECTED], files.len ? files.buf : "none");
 	sb_free(&files);
 	if (r->o->json_path && write_json(r, report, r->o->json_path) != 0)
-		log_err("%s: cannot write the JSON summary", r->o->json_path);
+		log_err("%s: cannot write the JSON summary: %s", r->o->json_path,
+			strerror(errno));
 	if (r->o->metrics_path && write_metrics(r, r->o->metrics_path) != 0)
 		log_err("%s: cannot write the metrics: %s", r->o->metrics_path, strerror(errno));
 	return report;

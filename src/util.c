@@ -336,6 +336,56 @@ void tmpfile_discard(const char *tmp_path)
 	errno = e;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	const char *p;
+	ssize_t w;
+
+	for (p = buf; p < buf + len; p += w) {
+		w = write(fd, p, (size_t)(buf + len - p));
+		if (w < 0 && errno == EINTR)
+			w = 0;
+		else if (w < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int file_replace(const char *path, const char *buf, size_t len, mode_t mode)
+{
+	struct stat st;
+	char *tmp = NULL;
+	int fd, rc, e;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a rename would put a file in place of the stream (as root, of /dev/stdout) */
+		fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		rc = write_all(fd, buf, len);
+		e = errno;
+		if (close(fd) != 0 && rc == 0)
+			return -1;
+		errno = e;
+		return rc;
+	}
+	fd = tmpfile_open(path, &tmp);
+	if (fd < 0)
+		return -1;
+	if (((mode & 07777) != 0600 && fchmod(fd, mode & 07777) != 0) ||
+	    write_all(fd, buf, len) != 0) {
+		e = errno;
+		close(fd);
+		tmpfile_discard(tmp);
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	rc = tmpfile_commit(fd, tmp, path);
+	free(tmp);
+	return rc;
+}
+
 int tmpfile_commit(int fd, const char *tmp_path, const char *final_path)
 {
 	char *copy = NULL;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define WUR __attribute__((warn_unused_result))
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -103,6 +104,11 @@ int tmpfile_open(const char *final_path, char **tmp_path) WUR;
 int tmpfile_commit(int fd, const char *tmp_path, const char *final_path) WUR;
 /* Remove a temporary file of tmpfile_open() and its private directory (errno kept). */
 void tmpfile_discard(const char *tmp_path);
+/* PATH holds BUF (LEN bytes), mode MODE, whole or not at all: written through tmpfile_open()
+ * and renamed by tmpfile_commit(). A PATH that exists and is not a regular file (a FIFO, a
+ * device, a symbolic link such as /dev/stdout) is a stream the caller named: written
+ * straight into, never replaced. Returns 0, or -1 with errno. */
+int file_replace(const char *path, const char *buf, size_t len, mode_t mode) WUR;
 /* A directory we write into (what: "output directory", "state directory"): refused, with
  * *err (caller frees) naming it and why, when it is not a directory, is owned by another user
  * than the effective one or root, or is writable by group or others. */

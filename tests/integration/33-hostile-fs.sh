@@ -129,4 +129,37 @@ check "stdout is one JSON document" "$MS_PY" -c 'import json,sys; d=json.load(op
 like "$MS_ERR" "^medimail-sync apply\$" "... the text summary goes to stderr"
 like "$MS_ERR" "^wrote $OUT/loadusers-" "... with the file written"
 is "$(count_files "$OUT" 'loadusers-*.xlsx')" 1 "... which is there"
+
+# --json FILE names people (unmatched values and their DNs): 0600 under umask 000, as every
+# output, written whole through a private temporary file (it was written in place), and a
+# failure says why
+umask 000
+ms_run -c "$CONF" plan --json "$MS_TMP/plan.json" --metrics "$MS_TMP/plan.prom"
+umask 022
+exit_is 0 "plan --json FILE --metrics FILE under umask 000 completes"
+is "$([ -f "$MS_TMP/plan.json" ] && file_mode "$MS_TMP/plan.json")" 600 "... the JSON summary has mode 0600"
+check "... and is one JSON document" "$MS_PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$MS_TMP/plan.json"
+is "$([ -f "$MS_TMP/plan.prom" ] && file_mode "$MS_TMP/plan.prom")" 644 "... the metrics stay 0644 (node_exporter reads them; counts only)"
+is "$(ls -A "$MS_TMP" | grep -c '^\.plan\.json\.')" 0 "... no private temporary directory is left"
+ms_run -c "$CONF" plan --json "$MS_TMP/no-such-dir/plan.json"
+like "$MS_ERR" "$MS_TMP/no-such-dir/plan\.json: cannot write the JSON summary: No such file or directory" \
+	"--json into a missing directory: the message names the file and says why"
+# a FIFO (as /dev/stdout, a stream the admin names) is written into, never replaced by a file:
+# the temporary file's rename put a regular file in its place (as root, in place of
+# /dev/stdout itself), and the reader waited for ever
+mkfifo "$MS_TMP/json.fifo" "$MS_TMP/prom.fifo"
+timeout 60 cat "$MS_TMP/json.fifo" >"$MS_TMP/json.read" &
+jr=$!
+timeout 60 cat "$MS_TMP/prom.fifo" >"$MS_TMP/prom.read" &
+pr=$!
+ms_run -c "$CONF" plan --json "$MS_TMP/json.fifo" --metrics "$MS_TMP/prom.fifo"
+wait $jr
+jrc=$?
+wait $pr
+prc=$?
+exit_is 0 "plan --json FIFO --metrics FIFO completes"
+check "... the JSON went through the FIFO to its reader" test "$jrc" -eq 0 -a -s "$MS_TMP/json.read"
+check "... as one JSON document" "$MS_PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$MS_TMP/json.read"
+check "... the metrics too" grep -q '^medimail_sync_exit_status{command="plan"} 0$' "$MS_TMP/prom.read"
+check "... both are still FIFOs" test -p "$MS_TMP/json.fifo" -a -p "$MS_TMP/prom.fifo" -a "$prc" -eq 0
 done_testing

@@ -7,6 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -219,6 +222,72 @@ static void test_dn_normalise(void **state)
 	check_dn("   ", "");
 	check_dn("", "");
 	check_dn("CN=Élise", "cn=Élise");
+}
+
+/* the whole content of PATH, or NULL */
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[256];
+	size_t n;
+
+	if (!fp)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static void test_file_replace(void **state)
+{
+	char dir[] = "/tmp/test_util.XXXXXX", *path, *fifo, *missing, *s;
+	char buf[64];
+	struct stat st;
+	ssize_t n;
+	int rd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/summary.json", dir);
+	fifo = xasprintf("%s/stream", dir);
+	missing = xasprintf("%s/no-such-dir/summary.json", dir);
+
+	/* a new file, then the same replaced: whole content, the mode asked, no leftover */
+	assert_int_equal(file_replace(path, "first\n", 6, 0600), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(file_replace(path, "second\n", 7, 0644), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	s = slurp(path);
+	assert_string_equal(s, "second\n");
+	free(s);
+
+	/* a missing directory: -1 and ENOENT, nothing created */
+	errno = 0;
+	assert_int_equal(file_replace(missing, "x", 1, 0600), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* a FIFO is a stream: written into, still a FIFO afterwards (a rename put a file there) */
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	assert_int_equal(file_replace(fifo, "through\n", 8, 0600), 0);
+	n = read(rd, buf, sizeof(buf));
+	assert_int_equal(n, 8);
+	assert_memory_equal(buf, "through\n", 8);
+	close(rd);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+
+	/* only the two names are left in the directory: no private temporary directory */
+	unlink(fifo);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	free(path);
+	free(fifo);
+	free(missing);
 }
 
 static void test_tmpfile(void **state)
@@ -526,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_hmap),
 		cmocka_unit_test(test_dn_normalise),
 		cmocka_unit_test(test_tmpfile),
+		cmocka_unit_test(test_file_replace),
 		cmocka_unit_test(test_row),
 		cmocka_unit_test(test_row_pack),
 		cmocka_unit_test(test_arena),
