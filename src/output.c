@@ -418,22 +418,6 @@ static int add_cp1252(struct strbuf *sb, const char *s, uint32_t *bad)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Append one CSV line (36 cells, CRLF); r NULL means the header line. */
 static int add_line(struct strbuf *sb, const struct row *r, size_t i, char sep, bool cp1252,
 		    char **err)
@@ -496,7 +480,7 @@ int output_write_csv(const char *final_path, const struct row *const *rows, size
 		goto fail;
 	for (i = 0; i <= n; i++) {
 		if (i == n || sb.len >= CSV_FLUSH_AT) {
-			if (sb.len && write_all(fd, sb.buf, sb.len) < 0) {
+			if (sb.len && fd_write_all(fd, sb.buf, sb.len) < 0) {
 				msg = xasprintf("write: %s", strerror(errno));
 				goto fail;
 			}

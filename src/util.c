@@ -336,17 +336,18 @@ void tmpfile_discard(const char *tmp_path)
 	errno = e;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int fd_write_all(int fd, const char *buf, size_t len)
 {
-	const char *p;
 	ssize_t w;
 
-	for (p = buf; p < buf + len; p += w) {
-		w = write(fd, p, (size_t)(buf + len - p));
+	while (len > 0) {
+		w = write(fd, buf, len);
 		if (w < 0 && errno == EINTR)
-			w = 0;
-		else if (w < 0)
+			continue;
+		if (w < 0)
 			return -1;
+		buf += w;
+		len -= (size_t)w;
 	}
 	return 0;
 }
@@ -362,7 +363,7 @@ int file_replace(const char *path, const char *buf, size_t len, mode_t mode)
 		fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
-		rc = write_all(fd, buf, len);
+		rc = fd_write_all(fd, buf, len);
 		e = errno;
 		if (close(fd) != 0 && rc == 0)
 			return -1;
@@ -373,7 +374,7 @@ int file_replace(const char *path, const char *buf, size_t len, mode_t mode)
 	if (fd < 0)
 		return -1;
 	if (((mode & 07777) != 0600 && fchmod(fd, mode & 07777) != 0) ||
-	    write_all(fd, buf, len) != 0) {
+	    fd_write_all(fd, buf, len) != 0) {
 		e = errno;
 		close(fd);
 		tmpfile_discard(tmp);

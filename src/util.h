@@ -104,6 +104,8 @@ int tmpfile_open(const char *final_path, char **tmp_path) WUR;
 int tmpfile_commit(int fd, const char *tmp_path, const char *final_path) WUR;
 /* Remove a temporary file of tmpfile_open() and its private directory (errno kept). */
 void tmpfile_discard(const char *tmp_path);
+/* All LEN bytes of BUF to fd (a short write or EINTR goes on); 0, or -1 with errno. */
+int fd_write_all(int fd, const char *buf, size_t len) WUR;
 /* PATH holds BUF (LEN bytes), mode MODE, whole or not at all: written through tmpfile_open()
  * and renamed by tmpfile_commit(). A PATH that exists and is not a regular file (a FIFO, a
  * device, a symbolic link such as /dev/stdout) is a stream the caller named: written
