@@ -60,6 +60,19 @@ if [ -n "${MS_VALGRIND_SCRIPTS-x}" ]; then
 fi
 fuzz_pass=0
 fuzz_fail=0
+# fuzz_finding NAME: what a CI log must show of a harness's finding, the machine being gone
+# afterwards: the report's first lines and frames, and the input (base64, to replay with
+# "base64 -d >input; _build-fuzz/fuzz_NAME input")
+fuzz_finding() {
+	local log=$MS_SRC/_build-fuzz/fuzz-$1.log unit
+	unit=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+	grep -E '^==[0-9]+==.*(ERROR|WARNING)|^SUMMARY|^ *#[0-9]+ .* in [^ ]+ .*/(src|tests)/' \
+		"$log" | head -n 20 | sed "s/^/  fuzz:$1: /"
+	if [ -n "$unit" ] && [ -f "$unit" ]; then
+		echo "  fuzz:$1: input ($(wc -c <"$unit") bytes, base64): $(basename "$unit")"
+		head -c 4096 "$unit" | base64 -w 76 | sed "s/^/  fuzz:$1:   /"
+	fi
+}
 if [ "${MS_FUZZ_SECONDS:-30}" != 0 ]; then
 	"$MS_SRC/tests/fuzz/run-fuzz.sh" -t "${MS_FUZZ_SECONDS:-30}" -j "${MS_JOBS:-2}" \
 		>"$B/fuzz.out" 2>&1
@@ -73,6 +86,7 @@ if [ "${MS_FUZZ_SECONDS:-30}" != 0 ]; then
 			fuzz_fail=$((fuzz_fail + 1))
 			printf '%-44s %5s passed %5s failed  (see %s)\n' "fuzz:$n" 0 1 \
 				"_build-fuzz/fuzz-$n.log, _build-fuzz/crashes/"
+			fuzz_finding "$n"
 		fi
 	done < <(sed -n '/^harness /,$p' "$B/fuzz.out" | tail -n +2)
 	if [ "$frc" -ne 0 ] && [ "$fuzz_fail" -eq 0 ]; then
