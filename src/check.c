@@ -28,7 +28,7 @@ enum rule_id {
 	R_ID_TYPE_LIST, R_FINESS_KEY, R_FINESS_CORSICA, R_SIREN_KEY, R_SIRET_KEY, R_RESP_RPPS,
 	R_CIVILITE_REQUIRED, R_CIVILITE_LIST, R_MSSANTE_LOCAL, R_APICRYPT_LOCAL,
 	R_APICRYPT_SPE_REQUIRED, R_DATE, R_CONNEXION, R_IDNAT_FORMAT, R_TABLE_UNMATCHED,
-	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_INVALID_UTF8, R_NO_BAL_RULE,
+	R_END_DATE_UNREADABLE, R_DISABLED_UNREADABLE, R_INVALID_UTF8, R_VALUE_LONG, R_NO_BAL_RULE,
 	R_NAT_RPPS_ABSENT, R_NAT_ADELI_ABSENT,
 	R_NAT_NAME, R_NAT_PROFESSION, R_NAT_UNMATCHED, R_CSV_HEADER, R_CSV_COLUMNS, R_CSV_QUOTE,
 	R_CSV_BINARY, R_DATE_CENTURY, R_CONTROL, R_FORMULA, R_CP1252,
@@ -102,6 +102,7 @@ const struct check_rule_info check_rules[] = {
 	[R_DISABLED_UNREADABLE] = { "disabled-unreadable", E,
 				    "disabled marker cannot be read" },
 	[R_INVALID_UTF8]    = { "invalid-utf8",     E,   "an attribute value not UTF-8 (dropped)" },
+	[R_VALUE_LONG]      = { "value-too-long",   E,   "a value over 4096 bytes (dropped)" },
 	[R_NO_BAL_RULE]     = { "no-bal-rule",      E,   "20: no bal-rule matched the person" },
 	/* the national directory (natcheck.c, and the mapper for national-unmatched) */
 	[R_NAT_RPPS_ABSENT] = { "national-rpps-absent",  W, "4/27: RPPS not in the extract" },

@@ -22,6 +22,7 @@ const char *const map_mf_rules[MF_N] = {
 	[MF_TABLE]    = "table-unmatched",
 	[MF_NATIONAL] = "national-unmatched",
 	[MF_UTF8]     = "invalid-utf8",
+	[MF_LONG]     = "value-too-long",
 	[MF_NO_RULE]  = "no-bal-rule",
 };
 

@@ -19,7 +19,14 @@ enum xf_kind {
 };
 
 /* The findings whose severity the config may change (rule ids of check_rules[]). */
-enum mf { MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_NATIONAL, MF_UTF8, MF_NO_RULE, MF_N };
+enum mf {
+	MF_PHONE, MF_DATE, MF_IDNAT, MF_TABLE, MF_NATIONAL, MF_UTF8, MF_LONG, MF_NO_RULE, MF_N
+};
+
+/* The longest value a template reads from the directory, and the longest a regular expression
+ * or a table is run on: no cell of the file is near it, and glibc's matching time grows with
+ * the square of the length (an unanchored expression on 64 KiB takes seconds). */
+#define MAP_VALUE_MAX 4096
 extern const char *const map_mf_rules[MF_N];   /* map.c: the rule id of each */
 /* map.c: the default severity of finding k: its rule's in check_rules[]. */
 enum severity map_mf_default(enum mf k);
@@ -241,7 +248,10 @@ void map_add_err(struct strbuf *errs, const char *file, int line, const char *fm
  * extended); on error returns NULL and *err (allocated) says why. */
 struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err);
 void map_rx_free(struct map_re *r);
+/* Whether r matches s; never for an s longer than MAP_VALUE_MAX. */
 bool map_rx_match(const struct map_re *r, const char *s, size_t n, regmatch_t *pm, int eflags);
+/* The first 40 bytes of a long value, cut between characters, then "...": for a finding. */
+char *map_value_head(const char *s);
 /* A /delimited/ text at s[*pi] (the opening '/') into out; *pi is left after the closing '/'.
  * "\/" is a slash when unescape; false when there is no closing '/'. */
 bool map_read_delimited(const char *s, size_t *pi, struct strbuf *out, bool unescape);

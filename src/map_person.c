@@ -86,6 +86,15 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 			free(esc);
 			continue;
 		}
+		if (at->lens[0] > MAP_VALUE_MAX) {
+			char *head = map_value_head(at->vals[0]);
+
+			emit(x, MF_LONG, head, _("attribute %s has a value of %zu bytes, longer "
+						 "than the %d a template reads; value dropped"),
+			     a->name, at->lens[0], MAP_VALUE_MAX);
+			free(head);
+			continue;
+		}
 		x->src = a->name;
 		return at->vals[0];
 	}

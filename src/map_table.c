@@ -47,74 +47,280 @@ void map_rx_free(struct map_re *r)
 	free(r);
 }
 
-/* Whether glibc's regcomp() would build too large a program from s: it copies what "+"
- * repeats once and what "{n,m}" repeats m times, so that stacked or nested repetitions
- * ("a++++++++", "((a+)+)+", "a{99}{99}") take minutes and gigabytes (found by fuzz_template).
- * An upper bound on the copies: every atom costs 1, a group the sum of its branches, and a
- * repetition multiplies what it repeats. Syntax errors are left to regcomp(). */
+/*
+ * Screening of an expression before regcomp(). glibc's engine is fast on the expressions an
+ * administrator writes, but some shapes take minutes and gigabytes (found by fuzz_template):
+ *  - a back-reference (\1 to \9) makes matching exponential in the value's length;
+ *  - a repetition of a part that can match nothing ("(a*)+", "(x?){5}") makes regcomp's
+ *    closure computation exponential in the nesting;
+ *  - two repetitions in a row ("a++", "a*{3}") do both (POSIX leaves them undefined);
+ *  - "+" and "{n,m}" copy what they repeat (once, m times), so that nested counts
+ *    ("((a{30}){30}){30}") multiply: an upper bound on the copies is kept under RX_MAX_COST.
+ * The scanner reads POSIX extended syntax as glibc does (an unmatched ')' is a literal, "{,m}"
+ * is "{0,m}"). What it does not understand is left to regcomp(): refused there with the C
+ * library's reason, or refused here when regcomp() takes it.
+ */
+#define RX_MAX_LEN 1024
 #define RX_MAX_COST 10000
 #define RX_MAX_DEPTH 32
-static bool rx_too_big(const char *s)
+
+enum rx_verdict { RX_OK, RX_UNCLEAR, RX_BACKREF, RX_STACKED, RX_EMPTY_REPEAT, RX_COST, RX_DEPTH };
+
+struct rx_scan {
+	const char *s;
+	size_t i;
+	int depth;
+	enum rx_verdict v;
+	size_t at, len;        /* the part at fault: s[at], len bytes */
+};
+
+struct rx_node {
+	double cost;           /* upper bound on the copies regcomp() makes */
+	bool empty;            /* can match the empty string */
+};
+
+static bool rx_fail(struct rx_scan *sc, enum rx_verdict v, size_t at, size_t len)
 {
-	double sum[RX_MAX_DEPTH], last[RX_MAX_DEPTH];
-	int d = 0;
-
-	sum[0] = last[0] = 0;
-	for (; *s; s++) {
-		double atom = 1, factor = 1;
-
-		switch (*s) {
-		case '(':
-			if (++d >= RX_MAX_DEPTH)
-				return true;
-			sum[d] = last[d] = 0;
-			continue;
-		case ')':
-			if (d == 0)
-				break;
-			atom = sum[d] > 1 ? sum[d] : 1;
-			d--;
-			break;
-		case '+':
-			factor = 2;
-			break;
-		case '{': {
-			char *end;
-			unsigned long n = strtoul(s + 1, &end, 10), m = n;
-
-			if (*end == ',' && end[1] != '}')
-				m = strtoul(end + 1, &end, 10);
-			if (*end != ',' && *end != '}')
-				break;          /* a literal '{' */
-			factor = (double)(m > n ? m : n) + 1;
-			s = strchr(s, '}') ? strchr(s, '}') : s;
-			break;
-		}
-		case '\\':
-			s += s[1] != '\0';
-			break;
-		case '[':
-			/* a bracket expression is one atom: "[]a]", "[^]a]", "[[:alpha:]]" */
-			s += 1 + (s[1] == '^');
-			s += *s == ']';
-			while (*s && *s != ']')
-				s += (*s == '[' && s[1] == ':' && strstr(s, ":]")) ?
-				     strstr(s, ":]") + 2 - s : 1;
-			if (!*s)
-				return false;
-			break;
-		}
-		if (factor != 1 || *s == '*' || *s == '?') {
-			sum[d] += last[d] * (factor - 1);
-			last[d] *= factor;
-		} else if (*s != '|') {
-			sum[d] += atom;
-			last[d] = atom;
-		}
-		if (sum[d] > RX_MAX_COST)
-			return true;
-	}
+	sc->v = v;
+	sc->at = at;
+	sc->len = len;
 	return false;
+}
+
+static bool rx_alt(struct rx_scan *sc, struct rx_node *out);
+
+/* A bracket expression, s[i] == '[': "[]a]", "[^]a]", "[[:alpha:]]", "[[.-.]]". */
+static bool rx_bracket(struct rx_scan *sc)
+{
+	const char *s = sc->s;
+	size_t i = sc->i + 1;
+
+	i += s[i] == '^';
+	i += s[i] == ']';
+	while (s[i] && s[i] != ']') {
+		if (s[i] == '[' && (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
+			char close[3] = { s[i + 1], ']', '\0' };
+			const char *e = strstr(s + i + 2, close);
+
+			if (!e)
+				return rx_fail(sc, RX_UNCLEAR, sc->i, 1);
+			i = (size_t)(e - s) + 2;
+		} else {
+			i++;
+		}
+	}
+	if (!s[i])
+		return rx_fail(sc, RX_UNCLEAR, sc->i, 1);
+	sc->i = i + 1;
+	return true;
+}
+
+static bool rx_atom(struct rx_scan *sc, struct rx_node *a)
+{
+	const char *s = sc->s;
+	size_t at = sc->i;
+
+	a->cost = 1;
+	a->empty = false;
+	switch (s[at]) {
+	case '(':
+		if (++sc->depth > RX_MAX_DEPTH)
+			return rx_fail(sc, RX_DEPTH, at, 1);
+		sc->i++;
+		if (!rx_alt(sc, a))
+			return false;
+		if (s[sc->i] != ')')
+			return rx_fail(sc, RX_UNCLEAR, at, 1);
+		sc->i++;
+		sc->depth--;
+		if (a->cost < 1)
+			a->cost = 1;
+		return true;
+	case '[':
+		return rx_bracket(sc);
+	case '^':
+	case '$':
+		a->empty = true;
+		break;
+	case '*':
+	case '+':
+	case '?':
+	case '{':
+		return rx_fail(sc, RX_UNCLEAR, at, 1);      /* nothing to repeat */
+	case '\\':
+		if (s[at + 1] >= '1' && s[at + 1] <= '9')
+			return rx_fail(sc, RX_BACKREF, at, 2);
+		if (!s[at + 1])
+			return rx_fail(sc, RX_UNCLEAR, at, 1);
+		/* glibc's anchors: word boundaries, buffer start and end */
+		a->empty = strchr("<>bB`'", s[at + 1]) != NULL;
+		sc->i += 1 + char_len(s + at + 1);
+		return true;
+	}
+	sc->i += char_len(s + at);
+	return true;
+}
+
+/* A repetition operator at s[i]: its bounds (hi < 0: no bound) and its length; false when
+ * there is none there. A '{' that is not a count is left to regcomp (RX_UNCLEAR). */
+static bool rx_dup(struct rx_scan *sc, long *lo, long *hi, size_t *len)
+{
+	const char *s = sc->s + sc->i, *p;
+	char *end;
+
+	switch (*s) {
+	case '*':
+		*lo = 0, *hi = -1, *len = 1;
+		return true;
+	case '+':
+		*lo = 1, *hi = -1, *len = 1;
+		return true;
+	case '?':
+		*lo = 0, *hi = 1, *len = 1;
+		return true;
+	case '{':
+		break;
+	default:
+		return false;
+	}
+	p = s + 1;
+	*lo = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : (end = (char *)p, 0);
+	*hi = *lo;
+	if (*end == ',') {
+		p = end + 1;
+		*hi = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : (end = (char *)p, -1);
+	}
+	if (*end != '}' || end == s + 1 || *lo > 0x7fff || *hi > 0x7fff) {
+		sc->v = RX_UNCLEAR;
+		sc->at = sc->i;
+		sc->len = 1;
+		return false;
+	}
+	*len = (size_t)(end + 1 - s);
+	return true;
+}
+
+/* An atom and its repetition. */
+static bool rx_piece(struct rx_scan *sc, struct rx_node *a)
+{
+	size_t at = sc->i, len;
+	long lo, hi;
+
+	if (!rx_atom(sc, a))
+		return false;
+	if (!rx_dup(sc, &lo, &hi, &len))
+		return sc->v == RX_OK;
+	if (a->empty && hi != 0 && hi != 1)
+		return rx_fail(sc, RX_EMPTY_REPEAT, at, sc->i + len - at);
+	sc->i += len;
+	{
+		long lo2, hi2;
+		size_t len2;
+
+		if (rx_dup(sc, &lo2, &hi2, &len2))
+			return rx_fail(sc, RX_STACKED, sc->i - len, len + len2);
+		if (sc->v != RX_OK)
+			return false;
+	}
+	/* "+" is the part then the part starred: two copies; "{n,m}" is max(n,m) copies */
+	if (hi < 0)
+		a->cost *= (double)lo + 1;
+	else if (hi > 1)
+		a->cost *= (double)(hi > lo ? hi : lo) + 1;
+	a->empty = a->empty || lo == 0;
+	return true;
+}
+
+/* A branch: pieces up to '|', a ')' closing a group, or the end. */
+static bool rx_branch(struct rx_scan *sc, struct rx_node *b)
+{
+	b->cost = 0;
+	b->empty = true;
+	while (sc->s[sc->i] && sc->s[sc->i] != '|' && !(sc->s[sc->i] == ')' && sc->depth > 0)) {
+		struct rx_node a;
+		size_t at = sc->i;
+
+		if (!rx_piece(sc, &a))
+			return false;
+		b->cost += a.cost;
+		b->empty = b->empty && a.empty;
+		if (b->cost > RX_MAX_COST)
+			return rx_fail(sc, RX_COST, at, sc->i - at);
+	}
+	return true;
+}
+
+static bool rx_alt(struct rx_scan *sc, struct rx_node *out)
+{
+	out->cost = 0;
+	out->empty = false;
+	for (;;) {
+		struct rx_node b;
+
+		if (!rx_branch(sc, &b))
+			return false;
+		out->cost += b.cost;
+		out->empty = out->empty || b.empty;
+		if (out->cost > RX_MAX_COST)
+			return rx_fail(sc, RX_COST, 0, sc->i);
+		if (sc->s[sc->i] != '|')
+			return true;
+		sc->i++;
+	}
+}
+
+/* Why src is refused before regcomp(), or NULL; *unclear when the scanner could not read it. */
+static char *rx_screen(const char *src, bool *unclear)
+{
+	struct rx_scan sc = { .s = src };
+	struct rx_node top;
+	size_t len = strlen(src), n;
+	char *part, *why;
+
+	*unclear = false;
+	if (len > RX_MAX_LEN)
+		return xasprintf(_("bad regular expression '%.40s...': longer than %d bytes"), src,
+				 RX_MAX_LEN);
+	if (rx_alt(&sc, &top))
+		return NULL;
+	/* the part at fault, at most 40 bytes, not cut inside a character */
+	n = sc.len > 40 ? 40 : sc.len;
+	while (n > 0 && n < sc.len && ((unsigned char)src[sc.at + n] & 0xC0) == 0x80)
+		n--;
+	part = xasprintf("%.*s%s", (int)n, src + sc.at, n < sc.len ? "..." : "");
+	switch (sc.v) {
+	case RX_BACKREF:
+		why = xasprintf(_("bad regular expression '%s': '%s' is a back-reference, which "
+				  "is refused (matching one takes time exponential in the value's "
+				  "length)"), src, part);
+		break;
+	case RX_STACKED:
+		why = xasprintf(_("bad regular expression '%s': '%s' repeats a repetition (POSIX "
+				  "leaves it undefined, and the C library takes exponential time "
+				  "on it): write one"), src, part);
+		break;
+	case RX_EMPTY_REPEAT:
+		why = xasprintf(_("bad regular expression '%s': '%s' repeats a part that can "
+				  "match nothing, which the C library takes exponential time to "
+				  "compile: write \"(a+)*\" rather than \"(a*)+\""), src, part);
+		break;
+	case RX_COST:
+		why = xasprintf(_("bad regular expression '%s': too many repetitions (\"+\" and "
+				  "\"{n,m}\" copy what they repeat; nested, they multiply)"), src);
+		break;
+	case RX_DEPTH:
+		why = xasprintf(_("bad regular expression '%s': more than %d nested groups"), src,
+				RX_MAX_DEPTH);
+		break;
+	default:
+		*unclear = true;
+		why = xasprintf(_("bad regular expression '%s': '%s' is not read the way this "
+				  "program can check (write '\\%c' for the character itself)"),
+				src, part, src[sc.at]);
+		break;
+	}
+	free(part);
+	return why;
 }
 
 /* Compile src (POSIX extended). On error returns NULL and *err says why (regerror's text). */
@@ -122,11 +328,13 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err)
 {
 	struct map_re *r;
 	locale_t old;
+	bool unclear;
+	char *why;
 	int rc;
 
-	if (rx_too_big(src)) {
-		*err = xasprintf(_("bad regular expression '%s': too many repetitions (\"+\" and "
-				   "\"{n,m}\" copy what they repeat; nested, they multiply)"), src);
+	why = rx_screen(src, &unclear);
+	if (why && !unclear) {
+		*err = why;
 		return NULL;
 	}
 	r = xcalloc(1, sizeof(*r));
@@ -141,8 +349,15 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err)
 		regerror(rc, &r->re, msg, n + 1);
 		*err = xasprintf("bad regular expression '%s': %s", src, msg);
 		free(msg);
+		free(why);
 		free(r);
 		r = NULL;
+	} else if (why) {
+		/* the C library took what the screening could not read: refused all the same */
+		regfree(&r->re);
+		free(r);
+		r = NULL;
+		*err = why;
 	} else {
 		r->src = xstrdup(src);
 	}
@@ -153,11 +368,27 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err)
 bool map_rx_match(const struct map_re *r, const char *s, size_t n, regmatch_t *pm,
 		     int eflags)
 {
-	locale_t old = rx_enter();
-	int rc = regexec(&r->re, s, n, pm, eflags);
+	locale_t old;
+	int rc;
 
+	if (strnlen(s, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX)
+		return false;
+	old = rx_enter();
+	rc = regexec(&r->re, s, n, pm, eflags);
 	rx_leave(old);
 	return rc == 0;
+}
+
+char *map_value_head(const char *s)
+{
+	size_t n = strnlen(s, 41);
+
+	if (n <= 40)
+		return xstrdup(s);
+	n = 40;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return xasprintf("%.*s...", (int)n, s);
 }
 
 /* Read a /delimited/ text at s[*pi] (which is the opening '/') up to its closing '/'; *pi is

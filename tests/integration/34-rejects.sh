@@ -43,7 +43,7 @@ map {
 	rpps = "{x-rpps}"
 	adeli = "{x-adeli}"
 	adresse-1 = "{x-adresse-1/\$adresse-1}"
-	adresse-2 = "{x-adresse-2}"
+	adresse-2 = "{x-adresse-2|replace:/#/##########/g}"
 	cp = "{x-cp/\$cp}"
 	ville = "{x-ville/\$ville}"
 	departement = "{x-departement}"

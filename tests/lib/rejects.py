@@ -29,7 +29,9 @@ SRC = os.environ.get("MS_SRC", os.path.join(os.path.dirname(__file__), "..", "..
 P = "ou=people,dc=chu-exemple,dc=fr"
 G = "ou=groups,dc=chu-exemple,dc=fr"
 D = "chu-exemple.fr"
-LONG = "x" * 40000
+# a template reads at most 4096 bytes of a value (value-too-long); the cell of 40,000
+# characters comes from 4,000 '#' that adresse-2's replace:/#/##########/g makes ten times longer
+LONG = "#" * 4000
 
 # rule id[#variant] -> (uid or group cn, the runs where it is raised, attributes that differ from a
 # valid MED person; None removes the attribute). Groups are built in gen().
@@ -73,6 +75,7 @@ RECIPES = {
     "end-date-unreadable": ("enddate", "csv xlsx", {"x-end": "tomorrow"}),
     "disabled-unreadable": ("disabled", "csv xlsx", {"x-flags": "many"}),
     "cell-too-long": ("toolong", "xlsx", {"x-adresse-2": LONG}),
+    "value-too-long": ("longvalue", "csv xlsx", {"x-adresse-2": "x" * 4097}),
     "control-character": ("control", "csv xlsx", {"sn": b"DU\x01PONT"}),
     "csv-formula": ("formula", "csv", {"x-mail": "=cmd@" + D}),
     "windows-1252": ("lukasz", "csv", {"sn": "ŁUKASZ", "givenName": "Łukasz"}),

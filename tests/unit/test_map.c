@@ -271,6 +271,49 @@ static void test_invalid_utf8(void **state)
 	entry_free(&e);
 }
 
+/* A value over 4096 bytes: dropped with an error, as an invalid one; a regular expression or
+ * a table is never run on one (glibc's matching time grows with the square of the length). */
+static void test_value_too_long(void **state)
+{
+	struct entry e = { 0 };
+	struct findings f = { 0 };
+	char big[4098], *r;
+
+	(void)state;
+	memset(big, 'a', sizeof(big));
+	big[4096] = '\0';
+	add(&e, "ok", big);                     /* 4096 bytes: read */
+	big[4096] = 'a';
+	big[4097] = '\0';
+	add(&e, "sn", big);                     /* 4097 bytes: dropped */
+	add(&e, "cn", "René");
+	r = expand("{sn/cn|upper}", &e, NULL, &f);
+	assert_string_equal(r, "RENÉ");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "value-too-long");
+	assert_int_equal(f.v[0].sev, SEV_ERROR);
+	assert_string_equal(f.v[0].value, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...");
+	assert_string_equal(f.v[0].message, "attribute sn has a value of 4097 bytes, longer than "
+			    "the 4096 a template reads; value dropped");
+	free(r);
+	findings_free(&f);
+	r = expand("{ok|match:/(a+)$/}", &e, NULL, &f);
+	assert_string_equal(r, big + 1);        /* 4096 bytes: the expression runs */
+	assert_int_equal(f.n, 0);
+	free(r);
+	/* a transform that makes the value longer: the expression after it is not run */
+	r = expand("{ok|replace:/a/bb/g|match:/b$/}", &e, NULL, &f);
+	assert_string_equal(r, "");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.v[0].rule, "value-too-long");
+	assert_string_equal(f.v[0].value, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...");
+	assert_string_equal(f.v[0].message, "a value of 8192 bytes is longer than the 4096 that "
+			    "match:/b$/ reads; value dropped");
+	free(r);
+	findings_free(&f);
+	entry_free(&e);
+}
+
 /* A config for map_new built by hand (no conf.c in this test). */
 static void base_config(struct config *c)
 {
@@ -502,6 +545,11 @@ static void check_xf_ok_regexes(void)
 		"{a|match:/^[0-9]{9}$/}", "{a|match:/^8[0-9]{11}$/}", "{a|match:/^(Dr|Pr)\\.? /i}",
 		"{a|replace:/^([^,]+), (.+)$/\\2 \\1/}", "{a|match:/([a-z]+[-.])+[a-z]+/}",
 		"{a|match:/[[:alpha:]]{2,40}/}", "{a|match:/^(0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}$/}",
+		/* what the screening must read as glibc does */
+		"{a|match:/^(|Dr\\.? )([[:upper:]][[:lower:]]+)$/}", "{a|match:/\\<Dr\\>/}",
+		"{a|match:/[]a-z]+x{2,}y{,3}z{,}/}", "{a|match:/[^]-]*[[.-.]]?[[=e=]]+/}",
+		"{a|match:/(a|b)*c)+/}", "{a|match:/(x?)?(y{0,1}){1}/}", "{a|match:/\\{\\*\\+/}",
+		"{a|match:/\\w+@(\\w+\\.)+fr$/}", "{a|match:/éè+à{2}/}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
@@ -605,15 +653,59 @@ static void test_regex_errors(void **state)
 	check_compile_error("{a|match:/[a-/}",
 			    "position 4: bad regular expression '[a-': "
 			    "Unmatched [, [^, [:, [., or [=");
-	/* stacked or nested repetitions: glibc's regcomp takes minutes and gigabytes (fuzzing) */
+	/* what glibc takes minutes and gigabytes on (fuzz_template, tests/fuzz/README) */
 	check_compile_error("{t|match:/^(Dr++++++++++++++++++++++++|Pr)/}",
 			    "position 4: bad regular expression '^(Dr++++++++++++++++++++++++|Pr)': "
-			    "too many repetitions (\"+\" and \"{n,m}\" copy what they repeat; "
-			    "nested, they multiply)");
+			    "'++' repeats a repetition (POSIX leaves it undefined, and the C library "
+			    "takes exponential time on it): write one");
+	check_compile_error("{t|match:/^(Dr+++z?++++++++++AP)r\\>/i}",
+			    "position 4: bad regular expression '^(Dr+++z?++++++++++AP)r\\>': '++' "
+			    "repeats a repetition (POSIX leaves it undefined, and the C library takes "
+			    "exponential time on it): write one");
+	check_compile_error("{t|match:/a*{3}/}",
+			    "position 4: bad regular expression 'a*{3}': '*{3}' repeats a repetition "
+			    "(POSIX leaves it undefined, and the C library takes exponential time on "
+			    "it): write one");
 	check_compile_error("{t|replace:/((a{30}){30}){30}/x/}",
 			    "position 4: bad regular expression '((a{30}){30}){30}': too many "
 			    "repetitions (\"+\" and \"{n,m}\" copy what they repeat; nested, they "
 			    "multiply)");
+	check_compile_error("{t|match:/(((z?)+)+)+/}",
+			    "position 4: bad regular expression '(((z?)+)+)+': '(z?)+' repeats a part "
+			    "that can match nothing, which the C library takes exponential time to "
+			    "compile: write \"(a+)*\" rather than \"(a*)+\"");
+	check_compile_error("{t|match:/x(a*|\\<)*/}",
+			    "position 4: bad regular expression 'x(a*|\\<)*': '(a*|\\<)*' repeats a "
+			    "part that can match nothing, which the C library takes exponential time "
+			    "to compile: write \"(a+)*\" rather than \"(a*)+\"");
+	check_compile_error("{t|match:/(^|,)(x?){2}/}",
+			    "position 4: bad regular expression '(^|,)(x?){2}': '(x?){2}' repeats a "
+			    "part that can match nothing, which the C library takes exponential time "
+			    "to compile: write \"(a+)*\" rather than \"(a*)+\"");
+	check_compile_error("{t|match:/^(a+)\\1$/}",
+			    "position 4: bad regular expression '^(a+)\\1$': '\\1' is a "
+			    "back-reference, which is refused (matching one takes time exponential in "
+			    "the value's length)");
+	check_compile_error("{t|match:/((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))/}",
+			    "position 4: bad regular expression '((((((((((((((((((((((((((((((((((a)"
+			    ")))))))))))))))))))))))))))))))))': more than 32 nested groups");
+	/* what the screening cannot read is the C library's to refuse... */
+	check_compile_error("{t|match:/a{x/}", "position 4: bad regular expression 'a{x': "
+			    "Unmatched \\{");
+	/* ...and refused all the same when the C library takes it: {\,} is glibc's {,} */
+	check_compile_error("{t|match:/x{\\,}/}", "position 4: bad regular expression "
+			    "'x{\\,}': '{' is not read the way this program can check (write '\\{' "
+			    "for the character itself)");
+	{
+		char text[1200], want[200];
+
+		memset(text, 'a', sizeof(text));
+		memcpy(text, "{t|match:/", 10);
+		memcpy(text + sizeof(text) - 3, "/}", 3);
+		snprintf(want, sizeof(want), "position 4: bad regular expression '%.40s...': "
+			 "longer than 1024 bytes", text + 10);
+		check_compile_error(text, want);
+	}
 	check_xf_ok_regexes();
 	check_compile_error("{a|match:^8}", "position 4: 'match' takes a delimited expression: "
 			    "match:/RE/");
@@ -1240,6 +1332,19 @@ static void test_rules_patterns(void **state)
 				   "1000104536", "prof", "Sage femme", NULL), BAL_MED);
 	assert_int_equal(map_attrs(m, &row, &f, "uid=d,dc=x", "rpps", "10001045367", NULL),
 			 BAL_PER);
+	/* a value over 4096 bytes never satisfies if-match (the expression is not run on it) */
+	{
+		char title[4200];
+
+		memset(title, 'x', sizeof(title));
+		memcpy(title, "interne ", 8);
+		title[sizeof(title) - 1] = '\0';
+		assert_int_equal(map_attrs(m, &row, &f, "uid=g,dc=x", "title", title, "rpps",
+					   "10001045367", NULL), BAL_PER);
+		title[4096] = '\0';
+		assert_int_equal(map_attrs(m, &row, &f, "uid=g,dc=x", "title", title, "rpps",
+					   "10001045367", NULL), BAL_INT);
+	}
 	/* if-column + if-table: "Brancardier" matches no key: no rule */
 	assert_int_equal(f.n, 0);
 	assert_int_equal(map_attrs(m, &row, &f, "uid=e,dc=x", "prof", "Brancardier", NULL),
@@ -1945,6 +2050,7 @@ int main(void)
 		cmocka_unit_test(test_match_utf8),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_regex_errors),
+		cmocka_unit_test(test_value_too_long),
 		cmocka_unit_test(test_idnat),
 		cmocka_unit_test(test_idnat_finding),
 		cmocka_unit_test(test_date_forms),
