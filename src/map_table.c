@@ -57,14 +57,19 @@ void map_rx_free(struct map_re *r)
  *  - "+" and "{n,m}" copy what they repeat (once, m times), so that nested counts
  *    ("((a{30}){30}){30}") multiply: an upper bound on the copies is kept under RX_MAX_COST.
  * The scanner reads POSIX extended syntax as glibc does (an unmatched ')' is a literal, "{,m}"
- * is "{0,m}"). What it does not understand is left to regcomp(): refused there with the C
- * library's reason, or refused here when regcomp() takes it.
+ * is "{0,m}"). What it cannot read is refused here, with its own reason, and never reaches
+ * regcomp(): glibc reads more than POSIX ("a{\08}" is "a{8}", found by fuzz_template), and
+ * would expand the shapes above in what the scanner did not see. regcomp() then only sees
+ * what the scanner read, and refuses what is wrong inside it ("[z-a]", "[[:foo:]]", "{5,3}").
  */
 #define RX_MAX_LEN 1024
 #define RX_MAX_COST 10000
 #define RX_MAX_DEPTH 32
 
-enum rx_verdict { RX_OK, RX_UNCLEAR, RX_BACKREF, RX_STACKED, RX_EMPTY_REPEAT, RX_COST, RX_DEPTH };
+enum rx_verdict {
+	RX_OK, RX_OPEN_PAREN, RX_OPEN_BRACKET, RX_NOTHING_TO_REPEAT, RX_TRAILING_BACKSLASH,
+	RX_BAD_COUNT, RX_BACKREF, RX_STACKED, RX_EMPTY_REPEAT, RX_COST, RX_DEPTH
+};
 
 struct rx_scan {
 	const char *s;
@@ -103,14 +108,14 @@ static bool rx_bracket(struct rx_scan *sc)
 			const char *e = strstr(s + i + 2, close);
 
 			if (!e)
-				return rx_fail(sc, RX_UNCLEAR, sc->i, 1);
+				return rx_fail(sc, RX_OPEN_BRACKET, sc->i, 1);
 			i = (size_t)(e - s) + 2;
 		} else {
 			i++;
 		}
 	}
 	if (!s[i])
-		return rx_fail(sc, RX_UNCLEAR, sc->i, 1);
+		return rx_fail(sc, RX_OPEN_BRACKET, sc->i, 1);
 	sc->i = i + 1;
 	return true;
 }
@@ -130,7 +135,7 @@ static bool rx_atom(struct rx_scan *sc, struct rx_node *a)
 		if (!rx_alt(sc, a))
 			return false;
 		if (s[sc->i] != ')')
-			return rx_fail(sc, RX_UNCLEAR, at, 1);
+			return rx_fail(sc, RX_OPEN_PAREN, at, 1);
 		sc->i++;
 		sc->depth--;
 		if (a->cost < 1)
@@ -146,12 +151,12 @@ static bool rx_atom(struct rx_scan *sc, struct rx_node *a)
 	case '+':
 	case '?':
 	case '{':
-		return rx_fail(sc, RX_UNCLEAR, at, 1);      /* nothing to repeat */
+		return rx_fail(sc, RX_NOTHING_TO_REPEAT, at, 1);
 	case '\\':
 		if (s[at + 1] >= '1' && s[at + 1] <= '9')
 			return rx_fail(sc, RX_BACKREF, at, 2);
 		if (!s[at + 1])
-			return rx_fail(sc, RX_UNCLEAR, at, 1);
+			return rx_fail(sc, RX_TRAILING_BACKSLASH, at, 1);
 		/* glibc's anchors: word boundaries, buffer start and end */
 		a->empty = strchr("<>bB`'", s[at + 1]) != NULL;
 		sc->i += 1 + char_len(s + at + 1);
@@ -162,7 +167,8 @@ static bool rx_atom(struct rx_scan *sc, struct rx_node *a)
 }
 
 /* A repetition operator at s[i]: its bounds (hi < 0: no bound) and its length; false when
- * there is none there. A '{' that is not a count is left to regcomp (RX_UNCLEAR). */
+ * there is none there, or a '{' that is not a count (RX_BAD_COUNT). A count too large for
+ * the C library (over 32767) is refused by its cost. */
 static bool rx_dup(struct rx_scan *sc, long *lo, long *hi, size_t *len)
 {
 	const char *s = sc->s + sc->i, *p;
@@ -190,10 +196,10 @@ static bool rx_dup(struct rx_scan *sc, long *lo, long *hi, size_t *len)
 		p = end + 1;
 		*hi = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : (end = (char *)p, -1);
 	}
-	if (*end != '}' || end == s + 1 || *lo > 0x7fff || *hi > 0x7fff) {
-		sc->v = RX_UNCLEAR;
+	if (*end != '}' || end == s + 1) {
+		sc->v = RX_BAD_COUNT;
 		sc->at = sc->i;
-		sc->len = 1;
+		sc->len = strchr(s, '}') ? (size_t)(strchr(s, '}') + 1 - s) : strlen(s);
 		return false;
 	}
 	*len = (size_t)(end + 1 - s);
@@ -269,15 +275,14 @@ static bool rx_alt(struct rx_scan *sc, struct rx_node *out)
 	}
 }
 
-/* Why src is refused before regcomp(), or NULL; *unclear when the scanner could not read it. */
-static char *rx_screen(const char *src, bool *unclear)
+/* Why src is refused before regcomp(), or NULL. */
+static char *rx_screen(const char *src)
 {
 	struct rx_scan sc = { .s = src };
 	struct rx_node top;
 	size_t len = strlen(src), n;
 	char *part, *why;
 
-	*unclear = false;
 	if (len > RX_MAX_LEN)
 		return xasprintf(_("bad regular expression '%.40s...': longer than %d bytes"), src,
 				 RX_MAX_LEN);
@@ -312,11 +317,27 @@ static char *rx_screen(const char *src, bool *unclear)
 		why = xasprintf(_("bad regular expression '%s': more than %d nested groups"), src,
 				RX_MAX_DEPTH);
 		break;
+	case RX_OPEN_PAREN:
+		why = xasprintf(_("bad regular expression '%s': a '(' is not closed"), src);
+		break;
+	case RX_OPEN_BRACKET:
+		why = xasprintf(_("bad regular expression '%s': '[' opens a bracket expression "
+				  "that is not closed (write '\\[' for the character itself)"),
+				src);
+		break;
+	case RX_NOTHING_TO_REPEAT:
+		why = xasprintf(_("bad regular expression '%s': '%s' has nothing before it to "
+				  "repeat (write '\\%s' for the character itself)"), src, part, part);
+		break;
+	case RX_TRAILING_BACKSLASH:
+		why = xasprintf(_("bad regular expression '%s': it ends with a backslash"), src);
+		break;
+	case RX_BAD_COUNT:
+		why = xasprintf(_("bad regular expression '%s': '%s' is not a count ({n}, {n,}, "
+				  "{,m} or {n,m} with digits; write '\\{' for a brace)"), src, part);
+		break;
 	default:
-		*unclear = true;
-		why = xasprintf(_("bad regular expression '%s': '%s' is not read the way this "
-				  "program can check (write '\\%c' for the character itself)"),
-				src, part, src[sc.at]);
+		why = xasprintf("bad regular expression '%s'", src);      /* not reached */
 		break;
 	}
 	free(part);
@@ -328,12 +349,11 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err)
 {
 	struct map_re *r;
 	locale_t old;
-	bool unclear;
 	char *why;
 	int rc;
 
-	why = rx_screen(src, &unclear);
-	if (why && !unclear) {
+	why = rx_screen(src);
+	if (why) {
 		*err = why;
 		return NULL;
 	}
@@ -349,15 +369,8 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err)
 		regerror(rc, &r->re, msg, n + 1);
 		*err = xasprintf("bad regular expression '%s': %s", src, msg);
 		free(msg);
-		free(why);
 		free(r);
 		r = NULL;
-	} else if (why) {
-		/* the C library took what the screening could not read: refused all the same */
-		regfree(&r->re);
-		free(r);
-		r = NULL;
-		*err = why;
 	} else {
 		r->src = xstrdup(src);
 	}
