@@ -14,6 +14,7 @@
 #
 # Environment: MS_JOBS (make -j, tests and harnesses at once, default 2), MS_NO_ASAN=1 (skip
 # the sanitizer build), MS_FUZZ_SECONDS (per harness, default 30; 0 skips the fuzzing),
+# MS_FUZZ_SEED (libFuzzer's seed, default 1: a finding of CI is found again by the same run here),
 # MS_VALGRIND_SCRIPTS (the scripts run under valgrind, by number; "all", or "" to skip).
 set -u
 MS_SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +76,7 @@ fuzz_finding() {
 }
 if [ "${MS_FUZZ_SECONDS:-30}" != 0 ]; then
 	"$MS_SRC/tests/fuzz/run-fuzz.sh" -t "${MS_FUZZ_SECONDS:-30}" -j "${MS_JOBS:-2}" \
+		-s "${MS_FUZZ_SEED:-1}" \
 		>"$B/fuzz.out" 2>&1
 	frc=$?
 	# the table run-fuzz.sh ends with: harness runs exec/s cov ft corpus crashes in-child

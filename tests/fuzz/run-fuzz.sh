@@ -1,13 +1,15 @@
 #!/bin/bash
 # run-fuzz.sh - fuzz the harnesses of tests/fuzz with libFuzzer, each for SECONDS.
 #
-#   tests/fuzz/run-fuzz.sh [-t SECONDS] [-j PARALLEL] [-o DIR] [NAME...]
+#   tests/fuzz/run-fuzz.sh [-t SECONDS] [-j PARALLEL] [-o DIR] [-s SEED] [NAME...]
 #
 # NAME: sheet_csv sheet_xlsx sheet_xls export ldif national conf template check state
 # (default: all); SECONDS default $FUZZ_SECONDS, else 60; PARALLEL (harnesses at once)
-# default 2, DIR default _build-fuzz in the source tree. "make fuzz" runs it (FUZZ_SECONDS,
-# FUZZ_JOBS); CI (tests/test-all.sh) runs every harness for 30 s. Needs clang and
-# libclang-rt-14-dev (Debian 12, in MS_PACKAGES). "make check" replays the committed corpus.
+# default 2, DIR default _build-fuzz in the source tree; SEED: libFuzzer's -seed (default: a
+# new one each run). "make fuzz" runs it (FUZZ_SECONDS, FUZZ_JOBS); CI (tests/test-all.sh)
+# runs every harness for 30 s with seed 1 from a new DIR, so that what it finds is found again
+# by "run-fuzz.sh -s 1 -o NEWDIR". Needs clang and libclang-rt-14-dev (Debian 12, in
+# MS_PACKAGES). "make check" replays the committed corpus.
 #
 # Builds DIR/fuzz_NAME with -fsanitize=fuzzer,address,undefined: DIR is configured with clang,
 # the core library is made there, and each harness links it ("make fuzz-harnesses"). The
@@ -23,12 +25,14 @@ MS_SRC=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-60}
 par=2
 out=$MS_SRC/_build-fuzz
-while getopts t:j:o: opt; do
+seed=
+while getopts t:j:o:s: opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
 	j) par=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	s) seed=$OPTARG ;;
+	*) sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -67,6 +71,7 @@ fuzz() {
 	# the sanitizers' reports still show). Not for the others: libfreexl's child processes
 	# would then write their reports to files named .PID in the current directory.
 	[ "$n" = conf ] && opts+=(-close_fd_mask=2)
+	[ -n "$seed" ] && opts+=(-seed="$seed")
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 		"$out/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$out/crashes/$n-" "${opts[@]}" \
