@@ -200,11 +200,23 @@ static bool dn_ends_with(const char *dn, const char *suffix)
 	return k == n || dn[n - k - 1] == ',';
 }
 
-/* The if-match and if-table conditions of mr hold for value v (both when both are set). */
-static bool value_fits(const struct map_rule *mr, const char *v)
+/* The if-match and if-table conditions of mr hold for value v (both when both are set). A
+ * value over MAP_VALUE_MAX never does, and is an error of the person (fail closed: the rule
+ * might have held); what names where it comes from. */
+static bool value_fits(const struct map_rule *mr, const char *v, const char *what,
+		       const struct xctx *cx)
 {
 	bool ok = true;
 
+	if (strnlen(v, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX) {
+		char *head = map_value_head(v);
+
+		emit(cx, MF_LONG, head, _("bal-rule \"%s\": %s has a value of %zu bytes, longer "
+					  "than the %d that if-match and if-table read"),
+		     mr->name, what, strlen(v), MAP_VALUE_MAX);
+		free(head);
+		return false;
+	}
 	if (mr->match)
 		ok = map_rx_match(mr->match, v, 0, NULL, 0);
 	if (ok && mr->table) {
@@ -225,10 +237,12 @@ static void trace_patterns(struct strbuf *tr, const struct map_rule *mr)
 		sb_addf(tr, " if-table \"%s\"", mr->table->name);
 }
 
-static bool cond_column(const struct map_rule *mr, const struct row *row, struct strbuf *tr)
+static bool cond_column(const struct map_rule *mr, const struct row *row,
+			const struct xctx *cx, struct strbuf *tr)
 {
 	const char *v = row_get(row, (enum col)mr->if_col);
-	bool ok = !str_empty(v) && (!(mr->match || mr->table) || value_fits(mr, v));
+	bool ok = !str_empty(v) &&
+		  (!(mr->match || mr->table) || value_fits(mr, v, columns[mr->if_col].key, cx));
 
 	if (tr) {
 		sb_addf(tr, "  if-column \"%s\"", columns[mr->if_col].key);
@@ -238,7 +252,8 @@ static bool cond_column(const struct map_rule *mr, const struct row *row, struct
 	return ok;
 }
 
-static bool cond_attr(const struct map_rule *mr, const struct entry *e, struct strbuf *tr)
+static bool cond_attr(const struct map_rule *mr, const struct entry *e, const struct xctx *cx,
+		      struct strbuf *tr)
 {
 	const struct attr *a = entry_attr(e, mr->attr);
 	bool ok = false;
@@ -247,7 +262,8 @@ static bool cond_attr(const struct map_rule *mr, const struct entry *e, struct s
 		if (mr->value)
 			ok = strcasecmp(a->vals[i], mr->value) == 0;
 		else if (mr->match || mr->table)
-			ok = utf8_valid(a->vals[i], a->lens[i]) && value_fits(mr, a->vals[i]);
+			ok = utf8_valid(a->vals[i], a->lens[i]) &&
+			     value_fits(mr, a->vals[i], mr->attr, cx);
 		else
 			ok = true;
 	}
@@ -266,19 +282,20 @@ static bool cond_attr(const struct map_rule *mr, const struct entry *e, struct s
 /* Every condition set must hold; *ndn caches the person's normalised DN. With a trace, every
  * condition is evaluated and written down. */
 static bool rule_holds(const struct map_rule *mr, const struct entry *e, const struct row *row,
-		       map_member_fn member, void *member_arg, char **ndn, struct strbuf *tr)
+		       map_member_fn member, void *member_arg, char **ndn,
+		       const struct xctx *cx, struct strbuf *tr)
 {
 	bool ok = true, c;
 
 	if (tr)
 		sb_addf(tr, "bal-rule \"%s\" (type %s)\n", mr->name, bal_type_name(mr->type));
 	if (mr->if_col >= 0) {
-		ok = cond_column(mr, row, tr);
+		ok = cond_column(mr, row, cx, tr);
 		if (!ok && !tr)
 			return false;
 	}
 	if (mr->attr) {
-		c = cond_attr(mr, e, tr);
+		c = cond_attr(mr, e, cx, tr);
 		ok = ok && c;
 		if (!ok && !tr)
 			return false;
@@ -417,8 +434,9 @@ enum bal_type map_person(const struct mapper *m, const struct entry *e,
 		if (pass == 0)
 			map_nat_lookup(row, &cx, trace);
 	}
+	cx.col = COL_TYPE_BAL;
 	for (r = 0; r < m->nrules && type == BAL_NONE; r++)
-		if (rule_holds(&m->rules[r], e, row, member, member_arg, &ndn,
+		if (rule_holds(&m->rules[r], e, row, member, member_arg, &ndn, &cx,
 			       trace ? &trace->rules : NULL))
 			type = m->rules[r].type;
 	free(ndn);

@@ -60,6 +60,7 @@ map {
 	date-de-peremption = "{x-peremption}"
 	telephone-1 = "{x-tel}"
 }
+bal-rule "int-title" { type = INT if-attribute = "title" if-match = "/^interne/i" }
 bal-rule "per" { type = PER if-attribute = "x-type" if-value = "PER" }
 bal-rule "int" { type = INT if-attribute = "x-type" if-value = "INT" }
 bal-rule "med" { type = MED if-attribute = "x-type" if-value = "MED" }

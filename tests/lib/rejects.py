@@ -76,6 +76,9 @@ RECIPES = {
     "disabled-unreadable": ("disabled", "csv xlsx", {"x-flags": "many"}),
     "cell-too-long": ("toolong", "xlsx", {"x-adresse-2": LONG}),
     "value-too-long": ("longvalue", "csv xlsx", {"x-adresse-2": "x" * 4097}),
+    # bal-rule "int-title" reads title with if-match: a value it cannot read rejects the row
+    # rather than letting the next rule (MED) hold
+    "value-too-long#rule": ("longtitle", "csv xlsx", {"title": "Interne " + "x" * 4200}),
     "control-character": ("control", "csv xlsx", {"sn": b"DU\x01PONT"}),
     "csv-formula": ("formula", "csv", {"x-mail": "=cmd@" + D}),
     "windows-1252": ("lukasz", "csv", {"sn": "ŁUKASZ", "givenName": "Łukasz"}),

@@ -1346,7 +1346,8 @@ static void test_rules_patterns(void **state)
 				   "1000104536", "prof", "Sage femme", NULL), BAL_MED);
 	assert_int_equal(map_attrs(m, &row, &f, "uid=d,dc=x", "rpps", "10001045367", NULL),
 			 BAL_PER);
-	/* a value over 4096 bytes never satisfies if-match (the expression is not run on it) */
+	/* a value over 4096 bytes never satisfies if-match (the expression is not run on it),
+	 * and is an error of the person: the rule might have held */
 	{
 		char title[4200];
 
@@ -1355,9 +1356,18 @@ static void test_rules_patterns(void **state)
 		title[sizeof(title) - 1] = '\0';
 		assert_int_equal(map_attrs(m, &row, &f, "uid=g,dc=x", "title", title, "rpps",
 					   "10001045367", NULL), BAL_PER);
+		assert_int_equal(f.n, 1);       /* int-title and int-table: one per value */
+		assert_string_equal(f.v[0].rule, "value-too-long");
+		assert_int_equal(f.v[0].sev, SEV_ERROR);
+		assert_int_equal(f.v[0].col, COL_TYPE_BAL);
+		assert_string_equal(f.v[0].message, "bal-rule \"int-title\": title has a value of "
+				    "4199 bytes, longer than the 4096 that if-match and if-table "
+				    "read");
+		findings_free(&f);
 		title[4096] = '\0';
 		assert_int_equal(map_attrs(m, &row, &f, "uid=g,dc=x", "title", title, "rpps",
 					   "10001045367", NULL), BAL_INT);
+		assert_int_equal(f.n, 0);
 	}
 	/* if-column + if-table: "Brancardier" matches no key: no rule */
 	assert_int_equal(f.n, 0);
