@@ -10,6 +10,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "map.h"
 
@@ -27,6 +28,11 @@ enum mf {
  * or a table is run on: no cell of the file is near it, and glibc's matching time grows with
  * the square of the length (an unanchored expression on 64 KiB takes seconds). */
 #define MAP_VALUE_MAX 4096
+
+static inline bool map_too_long(const char *s)
+{
+	return strnlen(s, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX;
+}
 extern const char *const map_mf_rules[MF_N];   /* map.c: the rule id of each */
 /* map.c: the default severity of finding k: its rule's in check_rules[]. */
 enum severity map_mf_default(enum mf k);
@@ -250,8 +256,9 @@ struct map_re *map_rx_new(const char *src, bool icase, bool nosub, char **err);
 void map_rx_free(struct map_re *r);
 /* Whether r matches s; never for an s longer than MAP_VALUE_MAX. */
 bool map_rx_match(const struct map_re *r, const char *s, size_t n, regmatch_t *pm, int eflags);
-/* The first 40 bytes of a long value, cut between characters, then "...": for a finding. */
-char *map_value_head(const char *s);
+/* s[0..len) when it is at most 40 bytes, else its first 40 bytes cut between characters and
+ * "...": a long value or a part of an expression, quoted in a message. */
+char *map_value_head(const char *s, size_t len);
 /* A /delimited/ text at s[*pi] (the opening '/') into out; *pi is left after the closing '/'.
  * "\/" is a slash when unescape; false when there is no closing '/'. */
 bool map_read_delimited(const char *s, size_t *pi, struct strbuf *out, bool unescape);

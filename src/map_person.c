@@ -87,7 +87,7 @@ static const char *node_value(const struct node *nd, const struct entry *e,
 			continue;
 		}
 		if (at->lens[0] > MAP_VALUE_MAX) {
-			char *head = map_value_head(at->vals[0]);
+			char *head = map_value_head(at->vals[0], at->lens[0]);
 
 			emit(x, MF_LONG, head, _("attribute %s has a value of %zu bytes, longer "
 						 "than the %d a template reads; value dropped"),
@@ -208,8 +208,8 @@ static bool value_fits(const struct map_rule *mr, const char *v, const char *wha
 {
 	bool ok = true;
 
-	if (strnlen(v, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX) {
-		char *head = map_value_head(v);
+	if (map_too_long(v)) {
+		char *head = map_value_head(v, strlen(v));
 
 		emit(cx, MF_LONG, head, _("bal-rule \"%s\": %s has a value of %zu bytes, longer "
 					  "than the %d that if-match and if-table read"),

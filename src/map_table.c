@@ -196,12 +196,9 @@ static bool rx_dup(struct rx_scan *sc, long *lo, long *hi, size_t *len)
 		p = end + 1;
 		*hi = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : (end = (char *)p, -1);
 	}
-	if (*end != '}' || end == s + 1) {
-		sc->v = RX_BAD_COUNT;
-		sc->at = sc->i;
-		sc->len = strchr(s, '}') ? (size_t)(strchr(s, '}') + 1 - s) : strlen(s);
-		return false;
-	}
+	if (*end != '}' || end == s + 1)
+		return rx_fail(sc, RX_BAD_COUNT, sc->i,
+			       strchr(s, '}') ? (size_t)(strchr(s, '}') + 1 - s) : strlen(s));
 	*len = (size_t)(end + 1 - s);
 	return true;
 }
@@ -280,7 +277,7 @@ static char *rx_screen(const char *src)
 {
 	struct rx_scan sc = { .s = src };
 	struct rx_node top;
-	size_t len = strlen(src), n;
+	size_t len = strlen(src);
 	char *part, *why;
 
 	if (len > RX_MAX_LEN)
@@ -288,11 +285,7 @@ static char *rx_screen(const char *src)
 				 RX_MAX_LEN);
 	if (rx_alt(&sc, &top))
 		return NULL;
-	/* the part at fault, at most 40 bytes, not cut inside a character */
-	n = sc.len > 40 ? 40 : sc.len;
-	while (n > 0 && n < sc.len && ((unsigned char)src[sc.at + n] & 0xC0) == 0x80)
-		n--;
-	part = xasprintf("%.*s%s", (int)n, src + sc.at, n < sc.len ? "..." : "");
+	part = map_value_head(src + sc.at, sc.len);
 	switch (sc.v) {
 	case RX_BACKREF:
 		why = xasprintf(_("bad regular expression '%s': '%s' is a back-reference, which "
@@ -384,7 +377,7 @@ bool map_rx_match(const struct map_re *r, const char *s, size_t n, regmatch_t *p
 	locale_t old;
 	int rc;
 
-	if (strnlen(s, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX)
+	if (map_too_long(s))
 		return false;
 	old = rx_enter();
 	rc = regexec(&r->re, s, n, pm, eflags);
@@ -392,16 +385,16 @@ bool map_rx_match(const struct map_re *r, const char *s, size_t n, regmatch_t *p
 	return rc == 0;
 }
 
-char *map_value_head(const char *s)
+char *map_value_head(const char *s, size_t len)
 {
-	size_t n = strnlen(s, 41);
+	size_t n = len;
 
-	if (n <= 40)
-		return xstrdup(s);
-	n = 40;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return xasprintf("%.*s...", (int)n, s);
+	if (n > 40) {
+		n = 40;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return xasprintf("%.*s%s", (int)n, s, n < len ? "..." : "");
 }
 
 /* Read a /delimited/ text at s[*pi] (which is the opening '/') up to its closing '/'; *pi is

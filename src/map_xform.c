@@ -276,8 +276,8 @@ char *map_apply_xform(const struct xform *xf, const char *cur, const struct xctx
 	char *r;
 
 	if ((xf->kind == XF_MATCH || xf->kind == XF_REPLACE || xf->kind == XF_TABLE) &&
-	    strnlen(cur, MAP_VALUE_MAX + 1) > MAP_VALUE_MAX) {
-		r = map_value_head(cur);
+	    map_too_long(cur)) {
+		r = map_value_head(cur, strlen(cur));
 		emit(x, MF_LONG, r, _("a value of %zu bytes is longer than the %d that %s reads; "
 				      "value dropped"), strlen(cur), MAP_VALUE_MAX, xf->label);
 		free(r);
